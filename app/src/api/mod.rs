@@ -1,0 +1,10 @@
+//! Server functions: the browser's API. Each one runs on the server, checks the
+//! session, validates with the shared crate and calls the control plane.
+//! Sign-in and setup are the only ones reachable without a session.
+
+pub mod auth;
+pub mod projects;
+pub mod workers;
+
+/// Where every server function is mounted; the server's session guard keys on it.
+pub const PREFIX: &str = "/api/fn";

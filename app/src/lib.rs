@@ -1,0 +1,63 @@
+//! NSM's user interface: server-rendered with Leptos, hydrated into a single-page app.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+mod components;
+pub mod error;
+pub mod model;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use pages::{dashboard, layout, login, projects, settings, setup, workers};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full bg-slate-50">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="h-full text-slate-800 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/nsm.css" />
+        <Title formatter=|text: String| if text.is_empty() { "NSM".to_owned() } else { format!("{text} · NSM") } />
+        <Router>
+            <Routes fallback=|| view! { <pages::NotFound /> }>
+                <Route path=path!("/login") view=login::SignInPage />
+                <Route path=path!("/setup") view=setup::SetupPage />
+                <ParentRoute path=path!("") view=layout::AppLayout>
+                    <Route path=path!("") view=dashboard::DashboardPage />
+                    <Route path=path!("/projects") view=projects::list::ProjectListPage />
+                    <Route path=path!("/projects/new") view=projects::new::NewProjectPage />
+                    <ParentRoute path=path!("/projects/:id") view=projects::detail::ProjectPage>
+                        <Route path=path!("") view=projects::general::GeneralTab />
+                        <Route path=path!("/domains") view=|| projects::detail::coming("Domains", "Domains, path-based resources and TLS certificates arrive with the edge.") />
+                        <Route path=path!("/environment") view=|| projects::detail::coming("Environment", "Variables and references arrive with deployments.") />
+                        <Route path=path!("/services") view=|| projects::detail::coming("Services", "Discovered compose services and their expected states arrive with deployments.") />
+                        <Route path=path!("/deployments") view=|| projects::detail::coming("Deployments", "Deployment history and live logs arrive with deployments.") />
+                    </ParentRoute>
+                    <Route path=path!("/workers") view=workers::WorkersPage />
+                    <Route path=path!("/settings") view=settings::SettingsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

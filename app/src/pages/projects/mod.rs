@@ -1,0 +1,5 @@
+pub mod detail;
+mod form;
+pub mod general;
+pub mod list;
+pub mod new;

@@ -1,0 +1,35 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use nsm_core::ProjectForm;
+
+use super::form::ProjectFields;
+use crate::api::projects::CreateProject;
+use crate::components::PageHeader;
+
+#[component]
+pub fn NewProjectPage() -> impl IntoView {
+    let action = ServerAction::<CreateProject>::new();
+    let server_error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let initial = ProjectForm {
+        branch: nsm_core::project::DEFAULT_BRANCH.into(),
+        worker: nsm_core::worker::LOCAL_WORKER_ID.into(),
+        timeout_secs: nsm_core::project::DEFAULT_TIMEOUT_SECS.to_string(),
+        ..ProjectForm::default()
+    };
+    view! {
+        <Title text="New project" />
+        <PageHeader title="New project".into() subtitle="Point NSM at a repository with a compose file at its root".into()>
+            {()}
+        </PageHeader>
+        <ActionForm action=action attr:class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <ProjectFields initial=initial server_error=server_error />
+            <div class="mt-6 flex justify-end gap-3 border-t border-slate-100 pt-5">
+                <a href="/projects" class="rounded-md px-4 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100">"Cancel"</a>
+                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
+                    disabled=move || action.pending().get()>
+                    "Create project"
+                </button>
+            </div>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,14 @@
+//! NSM's shared model: the nouns users configure, their validation, and (in later
+//! modules) the renderers and the worker protocol. Pure logic only: no I/O, no Leptos,
+//! so the browser and the server run the very same checks.
+
+pub mod changes;
+pub mod compose;
+pub mod env;
+pub mod project;
+pub mod validation;
+pub mod worker;
+
+pub use project::{Branch, DeployTimeout, GitUrl, ProjectConfig, ProjectForm, ProjectId, RepoName, RepoOwner, Repository};
+pub use validation::{FieldError, FieldErrors};
+pub use worker::WorkerId;

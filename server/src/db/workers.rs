@@ -1,0 +1,44 @@
+use sqlx::Row;
+
+use super::{now, Db};
+
+#[derive(Debug, Clone)]
+pub struct WorkerRow {
+    pub id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+/// Registers a worker if it is not known yet (the embedded `local` one at start-up).
+pub async fn ensure(db: &Db, id: &str, name: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO workers (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING")
+        .bind(id)
+        .bind(name)
+        .bind(now())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn exists(db: &Db, id: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM workers WHERE id = ?").bind(id).fetch_one(db).await? > 0)
+}
+
+pub async fn seen(db: &Db, id: &str, version: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE workers SET last_seen = ?, version = ? WHERE id = ?")
+        .bind(now())
+        .bind(version)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn list(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
+    let rows = sqlx::query("SELECT id, name, version, last_seen FROM workers ORDER BY id").fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| WorkerRow { id: r.get(0), name: r.get(1), version: r.get(2), last_seen: r.get(3) })
+        .collect())
+}

@@ -1,0 +1,112 @@
+//! NSM's control plane as a library, so tests can start the real server on port 0.
+
+pub mod admin;
+pub mod auth;
+pub mod control_plane;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod settings;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use leptos::prelude::LeptosOptions;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use control_plane::Plane;
+use error::ServerError;
+pub use settings::Settings;
+
+/// A started control plane.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub plane: Arc<Plane>,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish, and waits for the end.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        let _ = self.shutdown.send(());
+        match self.task.await {
+            Ok(result) => Ok(result?),
+            Err(join) => Err(ServerError::Config(format!("server task failed: {join}"))),
+        }
+    }
+
+    /// Runs until the process is asked to stop (SIGINT or SIGTERM).
+    pub async fn run_until_signal(self) -> Result<(), ServerError> {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await
+    }
+}
+
+/// Opens the data directory and database, registers the embedded worker, binds the
+/// listener and serves in the background.
+pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
+    tokio::fs::create_dir_all(&settings.data_dir).await?;
+    let db = db::open(&settings.database_path()).await?;
+    let removed = db::sessions::delete_expired(&db).await?;
+    tracing::debug!(removed, "expired sessions removed");
+
+    let listener = TcpListener::bind(settings.listen).await?;
+    let addr = listener.local_addr()?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("nsm")
+        .site_root(settings.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+
+    let plane = Plane::new(db, settings);
+    if !plane.settings.no_local_worker {
+        db::workers::ensure(&plane.db, nsm_core::worker::LOCAL_WORKER_ID, "Local").await?;
+        // The embedded worker lives in this process; it is online while the server is.
+        db::workers::seen(&plane.db, nsm_core::worker::LOCAL_WORKER_ID, env!("CARGO_PKG_VERSION")).await?;
+        plane.set_online(nsm_core::worker::LOCAL_WORKER_ID, true);
+    }
+
+    let app = http::router(plane.clone(), leptos_options);
+    let (shutdown, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "NSM listening");
+    Ok(RunningServer { addr, plane, shutdown, task })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
