@@ -11,7 +11,7 @@ endif
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 E2E_PORT ?= 3107
 
-.PHONY: setup build build-debug site run test test-rust test-e2e lint fmt clean
+.PHONY: setup build build-debug site run test test-e2e e2e lint fmt clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,15 +28,20 @@ build-debug: setup site
 run: build
 	target/release/nsm-server
 
-test: setup
-	$(MAKE) test-rust
-	$(MAKE) test-e2e
-
-test-rust:
+# Rust tests first (unit, property, integration against real SQLite, git, Docker),
+# then Playwright drives Debian's Chromium against the debug server they built.
+test: setup site
 	bash scripts/services.sh
 	cargo test --workspace --no-fail-fast
+	$(MAKE) e2e
 
-test-e2e: build-debug
+test-e2e: setup site
+	cargo test --workspace --no-run
+	$(MAKE) e2e
+
+# `cargo test` builds target/debug/nsm-server with the same features, so nothing
+# is compiled twice.
+e2e:
 	NSM_E2E_PORT=$(E2E_PORT) npx playwright test --config end2end/playwright.config.ts
 
 lint:

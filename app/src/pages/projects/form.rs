@@ -19,29 +19,39 @@ pub fn ProjectFields(initial: ProjectForm, #[prop(into)] server_error: Signal<Op
     let timeout_secs = RwSignal::new(initial.timeout_secs.clone());
     let allow_ci_cd = RwSignal::new(initial.allow_ci_cd.is_some());
 
-    let client_errors = Memo::new(move |_| {
-        ProjectForm {
-            id: id.get(),
-            repo_owner: repo_owner.get(),
-            repo_name: repo_name.get(),
-            repo_url: repo_url.get(),
-            branch: branch.get(),
-            worker: worker.get(),
-            timeout_secs: timeout_secs.get(),
-            allow_ci_cd: None,
+    let current_form = move || ProjectForm {
+        id: id.get(),
+        repo_owner: repo_owner.get(),
+        repo_name: repo_name.get(),
+        repo_url: repo_url.get(),
+        branch: branch.get(),
+        worker: worker.get(),
+        timeout_secs: timeout_secs.get(),
+        allow_ci_cd: None,
+    };
+    // The values the server's last verdict was about: its field errors apply only while
+    // the field still holds what was submitted.
+    let submitted = RwSignal::new(None::<ProjectForm>);
+    Effect::new(move |_| {
+        if server_error.get().is_some() {
+            submitted.set(Some(untrack(current_form)));
         }
-        .validate()
-        .err()
-        .unwrap_or_else(FieldErrors::new)
     });
+    let client_errors = Memo::new(move |_| current_form().validate().err().unwrap_or_else(FieldErrors::new));
     let initial = StoredValue::new(initial);
-    let error_for = move |name: &'static str, value: RwSignal<String>, initial_value: fn(&ProjectForm) -> String| {
+    let error_for = move |name: &'static str, value: RwSignal<String>, pick: fn(&ProjectForm) -> String| {
         Signal::derive(move || {
-            let changed = initial.with_value(|i| initial_value(i) != value.get());
-            if changed {
-                client_errors.with(|e| e.get(name).map(str::to_owned))
-            } else {
+            let current = value.get();
+            if initial.with_value(|i| pick(i) != current) {
+                if let Some(message) = client_errors.with(|e| e.get(name).map(str::to_owned)) {
+                    return Some(message);
+                }
+            }
+            let still_submitted = submitted.with(|s| s.as_ref().is_none_or(|s| pick(s) == current));
+            if still_submitted {
                 server_error.get().and_then(|e| e.field(name))
+            } else {
+                None
             }
         })
     };
