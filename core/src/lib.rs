@@ -6,6 +6,8 @@ pub mod changes;
 pub mod compose;
 pub mod env;
 pub mod project;
+pub mod protocol;
+pub mod service;
 pub mod validation;
 pub mod worker;
 

@@ -1,0 +1,86 @@
+//! The worker protocol: one serde-tagged enum per direction, sent as JSON text frames
+//! over a WebSocket the worker dials (`/api/v1/workers/connect`).
+//!
+//! A session: the worker sends [`WorkerMessage::Hello`]; the server answers
+//! [`ServerMessage::Welcome`] or [`ServerMessage::Refused`] (and closes). Both sides
+//! then send `Heartbeat` every [`HEARTBEAT_SECS`] and drop the link after
+//! [`DEAD_AFTER_SECS`] of silence. Jobs are identified by the server's ids; a job in
+//! flight when the link drops is failed by the server with that reason.
+
+mod deploy;
+
+pub use deploy::*;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compose::Discovery;
+use crate::env::ComposeDialect;
+use crate::project::ProjectId;
+use crate::service::ServiceState;
+use crate::worker::WorkerId;
+
+/// Bumped on any incompatible change; the server refuses other versions.
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const HEARTBEAT_SECS: u64 = 10;
+pub const DEAD_AFTER_SECS: u64 = 35;
+/// Where workers connect.
+pub const CONNECT_PATH: &str = "/api/v1/workers/connect";
+
+/// Worker → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkerMessage {
+    Hello {
+        protocol: u32,
+        worker_id: WorkerId,
+        token: String,
+        /// The worker binary's version.
+        version: String,
+        /// Which compose CLI the worker drives (None: none found).
+        compose: Option<ComposeDialect>,
+    },
+    Heartbeat,
+    /// Result of [`ServerMessage::Sync`].
+    Synced { request: u64, result: Result<SyncReport, String> },
+    /// A deployment moved to another phase.
+    DeployPhase { deployment: i64, phase: DeployPhase },
+    /// One log line of a deployment, in order.
+    DeployLog { deployment: i64, line: LogLine },
+    /// The deployment ended; always sent exactly once per [`ServerMessage::Deploy`].
+    DeployFinished { deployment: i64, report: Box<DeployReport> },
+    /// Result of [`ServerMessage::Teardown`].
+    TornDown { request: u64, result: Result<(), String> },
+    /// A container of a managed project changed state (from Docker's event stream).
+    ServiceChanged { project: ProjectId, service: String, state: ServiceState },
+}
+
+/// Server → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    Welcome { protocol: u32 },
+    Refused { reason: String },
+    Heartbeat,
+    /// Clone the branch and report what the repository holds.
+    Sync { request: u64, source: RepoSource },
+    Deploy { spec: Box<DeploySpec> },
+    /// Stop a running deployment; it finishes as `cancelled`.
+    Cancel { deployment: i64 },
+    /// Stop and remove the project's containers and networks.
+    Teardown { request: u64, project: ProjectId },
+}
+
+/// Where to clone from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoSource {
+    pub url: String,
+    pub branch: String,
+    /// HTTPS token for a private repository (sent only over the worker link).
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub commit: String,
+    pub discovery: Discovery,
+}
