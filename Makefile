@@ -9,6 +9,10 @@ ifneq ($(strip $(RUSTUP_TOOLCHAIN)),)
 export RUSTUP_TOOLCHAIN
 endif
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# A fresh CI clone gains nothing from incremental artefacts, only disk use.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
 E2E_PORT ?= 3107
 
 .PHONY: setup build build-debug site run test test-e2e e2e lint fmt clean

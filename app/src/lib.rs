@@ -49,10 +49,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/new") view=projects::new::NewProjectPage />
                     <ParentRoute path=path!("/projects/:id") view=projects::detail::ProjectPage>
                         <Route path=path!("") view=projects::general::GeneralTab />
-                        <Route path=path!("/domains") view=|| projects::detail::coming("Domains", "Domains, path-based resources and TLS certificates arrive with the edge.") />
-                        <Route path=path!("/environment") view=|| projects::detail::coming("Environment", "Variables and references arrive with deployments.") />
-                        <Route path=path!("/services") view=|| projects::detail::coming("Services", "Discovered compose services and their expected states arrive with deployments.") />
-                        <Route path=path!("/deployments") view=|| projects::detail::coming("Deployments", "Deployment history and live logs arrive with deployments.") />
+                        <Route path=path!("/domains") view=projects::domains::DomainsTab />
+                        <Route path=path!("/environment") view=projects::environment::EnvironmentTab />
+                        <Route path=path!("/services") view=projects::services::ServicesTab />
+                        <Route path=path!("/deployments") view=projects::deployments::DeploymentsTab />
+                        <Route path=path!("/deployments/:deployment") view=projects::deployment::DeploymentPage />
                     </ParentRoute>
                     <Route path=path!("/workers") view=workers::WorkersPage />
                     <Route path=path!("/settings") view=settings::SettingsPage />

@@ -4,11 +4,14 @@
 
 pub mod changes;
 pub mod compose;
+pub mod domain;
+pub mod edge;
 pub mod env;
 pub mod project;
 pub mod protocol;
 pub mod service;
 pub mod validation;
+pub mod variables;
 pub mod worker;
 
 pub use project::{Branch, DeployTimeout, GitUrl, ProjectConfig, ProjectForm, ProjectId, RepoName, RepoOwner, Repository};

@@ -1,4 +1,5 @@
-//! The HTTP surface: UI (SSR + server functions), static assets, health.
+//! The HTTP surface: UI (SSR + server functions), static assets, health, and the
+//! `/api/v1` routes, all behind the session/CSRF guard.
 
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
         .nest_service("/pkg", ServeDir::new(pkg_dir))
         .fallback(leptos_axum::file_and_error_handler_with_context(context, app::shell))
         .with_state(leptos_options)
+        .merge(crate::api::router(plane.clone()))
+        // Outermost: every route, UI and API alike, passes the guard.
         .layer(axum::middleware::from_fn_with_state(plane, guard))
 }
 

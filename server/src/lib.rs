@@ -1,11 +1,17 @@
 //! NSM's control plane as a library, so tests can start the real server on port 0.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod control_plane;
 pub mod db;
+pub mod deploy;
+pub mod edge;
 pub mod error;
 pub mod http;
+pub mod hub;
+mod local_worker;
+pub mod secrets;
 pub mod settings;
 
 use std::net::SocketAddr;
@@ -26,13 +32,19 @@ pub struct RunningServer {
     pub plane: Arc<Plane>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    local_worker: Option<local_worker::LocalWorker>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets in-flight requests finish, and waits for the end.
     pub async fn shutdown(self) -> Result<(), ServerError> {
+        if let Some(worker) = self.local_worker {
+            worker.stop().await;
+        }
         let _ = self.shutdown.send(());
-        match self.task.await {
+        let served = self.task.await;
+        self.plane.edge.stop().await;
+        match served {
             Ok(result) => Ok(result?),
             Err(join) => Err(ServerError::Config(format!("server task failed: {join}"))),
         }
@@ -63,13 +75,10 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
         .site_addr(addr)
         .build();
 
-    let plane = Plane::new(db, settings);
-    if !plane.settings.no_local_worker {
-        db::workers::ensure(&plane.db, nsm_core::worker::LOCAL_WORKER_ID, "Local").await?;
-        // The embedded worker lives in this process; it is online while the server is.
-        db::workers::seen(&plane.db, nsm_core::worker::LOCAL_WORKER_ID, env!("CARGO_PKG_VERSION")).await?;
-        plane.set_online(nsm_core::worker::LOCAL_WORKER_ID, true);
-    }
+    let secrets = secrets::SecretBox::open(&settings.data_dir).await?;
+    let plane = Plane::new(db, settings, secrets);
+    plane.deployer.recover().await.map_err(|e| ServerError::Config(e.to_string()))?;
+    plane.edge.start().await.map_err(|e| ServerError::Config(e.to_string()))?;
 
     let app = http::router(plane.clone(), leptos_options);
     let (shutdown, rx) = oneshot::channel::<()>();
@@ -81,7 +90,12 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
             .await
     });
     tracing::info!(%addr, "NSM listening");
-    Ok(RunningServer { addr, plane, shutdown, task })
+    let local_worker = if plane.settings.no_local_worker {
+        None
+    } else {
+        Some(local_worker::LocalWorker::start(&plane, addr).await?)
+    };
+    Ok(RunningServer { addr, plane, shutdown, task, local_worker })
 }
 
 async fn shutdown_signal() {

@@ -3,7 +3,7 @@
 //!
 //! Runs the compose CLI the worker would use (`docker compose` when present, else
 //! `docker-compose`) against the local Docker Engine, with a busybox image built
-//! locally. Skipped only when no Docker daemon answers.
+//! locally (`nsm-testkit`). Skipped only when no Docker daemon answers.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -15,7 +15,7 @@ use nsm_core::env::{render_dotenv, ComposeDialect, EnvName};
 
 type TestResult<T = ()> = Result<T, Box<dyn Error>>;
 
-const IMAGE: &str = "nsmtest-busybox:latest";
+const IMAGE: &str = nsm_testkit::BUSYBOX_IMAGE;
 
 /// Values that break naive `.env` writers, one per variable.
 const HOSTILE: &[&str] = &[
@@ -80,12 +80,7 @@ fn compose_reads_back_every_rendered_value() -> TestResult {
     let vars: Vec<(EnvName, String)> = HOSTILE
         .iter()
         .enumerate()
-        .map(|(i, value)| {
-            Ok((
-                EnvName::parse(&format!("NSMTEST_V{i}"))?,
-                (*value).to_owned(),
-            ))
-        })
+        .map(|(i, value)| Ok((EnvName::parse(&format!("NSMTEST_V{i}"))?, (*value).to_owned())))
         .collect::<Result<_, Box<dyn Error>>>()?;
 
     let dir = tempfile::tempdir()?;
@@ -94,11 +89,7 @@ fn compose_reads_back_every_rendered_value() -> TestResult {
     fs::write(dir.path().join("compose.yaml"), compose_file(&vars))?;
 
     let project = format!("nsmtest-dotenv-{}", std::process::id());
-    let down = Down {
-        compose: &compose,
-        project: &project,
-        dir: dir.path(),
-    };
+    let down = Down { compose: &compose, project: &project, dir: dir.path() };
     let up = run(&mut down.command(&["up", "--no-color"]))?;
     if !up.status.success() {
         return Err(format!("compose up failed: {}", String::from_utf8_lossy(&up.stderr)).into());
@@ -110,18 +101,12 @@ fn compose_reads_back_every_rendered_value() -> TestResult {
         for (name, want) in &vars {
             let got = seen.get(name.as_str());
             if got != Some(want) {
-                mismatches.push(format!(
-                    "{source} ({dialect}): {name} = {got:?}, wanted {want:?}"
-                ));
+                mismatches.push(format!("{source} ({dialect}): {name} = {got:?}, wanted {want:?}"));
             }
         }
     }
     drop(down);
-    assert!(
-        mismatches.is_empty(),
-        "values changed on the way in:\n{}",
-        mismatches.join("\n")
-    );
+    assert!(mismatches.is_empty(), "values changed on the way in:\n{}", mismatches.join("\n"));
     Ok(())
 }
 
@@ -139,10 +124,7 @@ fn compose_cli() -> TestResult<(Vec<String>, ComposeDialect)> {
             }
         }
     }
-    Err(
-        "a Docker daemon is reachable but neither `docker compose` nor `docker-compose` works"
-            .into(),
-    )
+    Err("a Docker daemon is reachable but neither `docker compose` nor `docker-compose` works".into())
 }
 
 /// One service reads the values through interpolation, the other through `env_file`;
@@ -179,28 +161,9 @@ fn read_environ(path: &Path) -> TestResult<BTreeMap<String, String>> {
     Ok(vars)
 }
 
-/// Builds the test image from Debian's static busybox unless it is already there.
+/// The busybox image the worker's tests share (built from Debian's busybox-static).
 fn ensure_image() -> TestResult {
-    if succeeds(Command::new("docker").args(["image", "inspect", IMAGE])) {
-        return Ok(());
-    }
-    let context = tempfile::tempdir()?;
-    fs::copy("/bin/busybox", context.path().join("busybox"))
-        .map_err(|e| format!("copying /bin/busybox (apt-get install busybox-static): {e}"))?;
-    fs::write(
-        context.path().join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
-    )?;
-    let built = run(Command::new("docker")
-        .args(["build", "-q", "-t", IMAGE])
-        .arg(context.path()))?;
-    if !built.status.success() {
-        return Err(format!(
-            "docker build failed: {}",
-            String::from_utf8_lossy(&built.stderr)
-        )
-        .into());
-    }
+    nsm_testkit::ensure_busybox_image()?;
     Ok(())
 }
 
@@ -223,13 +186,7 @@ impl Down<'_> {
             // Compose lets its own environment override `.env`: run it with a minimal one,
             // as the worker does.
             .env_clear();
-        for keep in [
-            "PATH",
-            "HOME",
-            "DOCKER_HOST",
-            "DOCKER_CONFIG",
-            "DOCKER_CONTEXT",
-        ] {
+        for keep in ["PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT"] {
             if let Some(value) = std::env::var_os(keep) {
                 command.env(keep, value);
             }
@@ -240,16 +197,12 @@ impl Down<'_> {
 
 impl Drop for Down<'_> {
     fn drop(&mut self) {
-        let _ = self
-            .command(&["down", "--volumes", "--remove-orphans"])
-            .output();
+        let _ = self.command(&["down", "--volumes", "--remove-orphans"]).output();
     }
 }
 
 fn run(command: &mut Command) -> TestResult<Output> {
-    command
-        .output()
-        .map_err(|e| format!("running {command:?}: {e}").into())
+    command.output().map_err(|e| format!("running {command:?}: {e}").into())
 }
 
 fn succeeds(command: &mut Command) -> bool {

@@ -3,7 +3,11 @@
 //! Sign-in and setup are the only ones reachable without a session.
 
 pub mod auth;
+pub mod ci;
+pub mod deployments;
+pub mod domains;
 pub mod projects;
+pub mod variables;
 pub mod workers;
 
 /// Where every server function is mounted; the server's session guard keys on it.

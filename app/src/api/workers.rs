@@ -8,3 +8,28 @@ pub async fn list_workers() -> Result<Vec<WorkerSummary>, AppError> {
     crate::backend::current_user()?;
     crate::backend::control_plane()?.workers().await
 }
+
+#[server(prefix = "/api/fn", endpoint = "add_worker")]
+pub async fn add_worker(id: String, name: String) -> Result<crate::model::IssuedToken, AppError> {
+    let user = crate::backend::current_user()?;
+    let id = nsm_core::WorkerId::parse(id.trim()).map_err(|e| {
+        let mut errors = nsm_core::FieldErrors::new();
+        errors.add("id", e);
+        AppError::from(errors)
+    })?;
+    crate::backend::control_plane()?.add_worker(&user, id, &name).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "rotate_worker_token")]
+pub async fn rotate_worker_token(id: String) -> Result<crate::model::IssuedToken, AppError> {
+    let user = crate::backend::current_user()?;
+    let id = nsm_core::WorkerId::parse(&id).map_err(|_| AppError::NotFound(format!("Worker {id:?}")))?;
+    crate::backend::control_plane()?.rotate_worker_token(&user, &id).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "remove_worker")]
+pub async fn remove_worker(id: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let id = nsm_core::WorkerId::parse(&id).map_err(|_| AppError::NotFound(format!("Worker {id:?}")))?;
+    crate::backend::control_plane()?.remove_worker(&user, &id).await
+}

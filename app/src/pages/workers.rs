@@ -1,48 +1,136 @@
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::workers::list_workers;
-use crate::components::{ErrorBanner, Loading, PageHeader};
+use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken};
+use crate::components::{use_ticker, ErrorBanner, Field, Loading, PageHeader};
+use crate::model::{IssuedToken, WorkerSummary};
 
 #[component]
 pub fn WorkersPage() -> impl IntoView {
-    let workers = Resource::new(|| (), |_| list_workers());
+    let add = ServerAction::<AddWorker>::new();
+    let rotate = ServerAction::<RotateWorkerToken>::new();
+    let remove = ServerAction::<RemoveWorker>::new();
+    let tick = use_ticker(Duration::from_secs(3));
+    let workers = Resource::new(
+        move || (tick.get(), add.version().get(), rotate.version().get(), remove.version().get()),
+        |_| list_workers(),
+    );
+    // The most recent token issued, shown once.
+    let issued = Memo::new(move |_| {
+        rotate.value().get().and_then(Result::ok).or_else(|| add.value().get().and_then(Result::ok))
+    });
     view! {
         <Title text="Workers" />
         <PageHeader title="Workers".into() subtitle="Nodes that run your projects' containers".into()>
             {()}
         </PageHeader>
-        <Suspense fallback=|| view! { <Loading /> }>
+        {move || issued.get().map(|t| view! { <TokenNotice token=t /> })}
+        {move || remove.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
+        {move || rotate.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
+        <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match workers.await {
-                    Ok(list) => view! {
-                        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
-                            <table class="min-w-full divide-y divide-slate-200 text-sm">
-                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr><th class="px-4 py-3">"Worker"</th><th class="px-4 py-3">"State"</th><th class="px-4 py-3">"Version"</th><th class="px-4 py-3">"Last seen"</th></tr>
-                                </thead>
-                                <tbody class="divide-y divide-slate-100">
-                                    {list.into_iter().map(|w| view! {
-                                        <tr>
-                                            <td class="px-4 py-3 font-medium">{w.name}<span class="ml-2 text-xs text-slate-400">{w.id}</span></td>
-                                            <td class="px-4 py-3">
-                                                {if w.online {
-                                                    view! { <span class="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700">"online"</span> }
-                                                } else {
-                                                    view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">"offline"</span> }
-                                                }}
-                                            </td>
-                                            <td class="px-4 py-3 text-slate-600">{w.version.unwrap_or_else(|| "—".into())}</td>
-                                            <td class="px-4 py-3 text-slate-600">{w.last_seen.unwrap_or_else(|| "never".into())}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
+                    Ok(list) => view! { <WorkerTable list rotate remove /> }.into_any(),
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
+        <AddWorkerForm add />
+    }
+}
+
+#[component]
+fn WorkerTable(list: Vec<WorkerSummary>, rotate: ServerAction<RotateWorkerToken>, remove: ServerAction<RemoveWorker>) -> impl IntoView {
+    view! {
+        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="worker-table">
+                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <tr>
+                        <th class="px-4 py-3">"Worker"</th>
+                        <th class="px-4 py-3">"State"</th>
+                        <th class="px-4 py-3">"Version"</th>
+                        <th class="px-4 py-3">"Last seen"</th>
+                        <th class="px-4 py-3"></th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {list.into_iter().map(|w| {
+                        let id = w.id.clone();
+                        let id2 = w.id.clone();
+                        let row_id = w.id.clone();
+                        view! {
+                            <tr data-worker=row_id>
+                                <td class="px-4 py-3 font-medium">{w.name}<span class="ml-2 text-xs text-slate-400">{w.id}</span></td>
+                                <td class="px-4 py-3">
+                                    {if w.online {
+                                        view! { <span class="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700" data-state="online">"online"</span> }
+                                    } else {
+                                        view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600" data-state="offline">"offline"</span> }
+                                    }}
+                                </td>
+                                <td class="px-4 py-3 text-slate-600">{w.version.unwrap_or_else(|| "—".into())}</td>
+                                <td class="px-4 py-3 text-slate-600">{w.last_seen.unwrap_or_else(|| "never".into())}</td>
+                                <td class="px-4 py-3 text-right">
+                                    <div class="flex justify-end gap-2">
+                                        <ActionForm action=rotate>
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Rotate token"</button>
+                                        </ActionForm>
+                                        <ActionForm action=remove>
+                                            <input type="hidden" name="id" value=id2 />
+                                            <button type="submit" class="rounded-md border border-red-200 px-3 py-1 text-xs font-medium text-red-700 hover:bg-red-50">"Remove"</button>
+                                        </ActionForm>
+                                    </div>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn TokenNotice(token: IssuedToken) -> impl IntoView {
+    let command = format!(
+        "nsm-worker --server ws://<this-server>:3000 --id {} --token-file /etc/nsm/worker.token --data-dir /var/lib/nsm-worker",
+        token.worker
+    );
+    view! {
+        <div class="mb-6 rounded-xl border border-amber-200 bg-amber-50 p-5 text-sm" role="status">
+            <p class="font-semibold text-amber-900">"Token for worker "{token.worker.clone()}" — shown once"</p>
+            <p class="mt-1 text-amber-800">"Store it in the worker's token file now; NSM keeps only its hash."</p>
+            <code class="mt-3 block break-all rounded bg-white px-3 py-2 font-mono text-xs text-slate-900" data-testid="issued-token">{token.token}</code>
+            <p class="mt-3 text-amber-800">"Then start the worker on its machine:"</p>
+            <code class="mt-1 block break-all rounded bg-white px-3 py-2 font-mono text-xs text-slate-700">{command}</code>
+        </div>
+    }
+}
+
+#[component]
+fn AddWorkerForm(add: ServerAction<AddWorker>) -> impl IntoView {
+    let id = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let id_error = Signal::derive(move || {
+        let value = id.get();
+        if value.is_empty() {
+            add.value().get().and_then(Result::err).and_then(|e| e.field("id"))
+        } else {
+            nsm_core::WorkerId::parse(&value).err().map(|e| e.0).or_else(|| add.value().get().and_then(Result::err).and_then(|e| e.field("id")))
+        }
+    });
+    view! {
+        <section class="mt-8 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 class="text-base font-semibold">"Add a worker"</h2>
+            <p class="mt-1 text-sm text-slate-500">"A worker is one machine with Docker; it dials this server, so it needs no inbound route."</p>
+            <ActionForm action=add attr:class="mt-4 grid gap-4 sm:grid-cols-3 sm:items-end">
+                <Field name="id" label="Worker id" value=id error=id_error placeholder="edge-1" />
+                <Field name="name" label="Name" value=name error=Signal::derive(|| None::<String>) placeholder="Edge server 1" />
+                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">"Add worker"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -4,11 +4,13 @@
 mod discovery;
 mod dotenv_names;
 mod interpolation;
+mod override_file;
 mod services;
 
 pub use discovery::{discover, Discovery, DiscoveryError};
 pub use dotenv_names::dotenv_names;
 pub use interpolation::interpolated_names;
+pub use override_file::{render_override, LABEL_DEPLOYMENT, LABEL_PROJECT, LABEL_SERVICE, OVERRIDE_FILE_NAME};
 pub use services::{parse_compose, parse_services, ComposeFile};
 
 use crate::validation::FieldError;

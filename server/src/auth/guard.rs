@@ -21,6 +21,8 @@ use crate::control_plane::Plane;
 fn is_public(path: &str) -> bool {
     matches!(path, "/healthz" | "/favicon.ico" | "/login" | "/setup")
         || path.starts_with("/pkg/")
+        // The v1 API authenticates each route itself (worker token, bearer key, session).
+        || path.starts_with("/api/v1/")
         || path
             .strip_prefix(PREFIX)
             .and_then(|p| p.strip_prefix('/'))

@@ -1,9 +1,16 @@
 //! SQLite storage: one file in the data directory, WAL mode, migrations at start-up.
 
 pub mod audit;
+pub mod ci;
+pub mod deployments;
+pub mod domains;
+pub mod edge;
 pub mod projects;
+pub mod services;
+pub mod settings;
 pub mod sessions;
 pub mod users;
+pub mod variables;
 pub mod workers;
 
 use std::path::Path;

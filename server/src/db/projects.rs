@@ -127,3 +127,38 @@ pub async fn delete(db: &Db, id: &ProjectId) -> Result<bool, ProjectStoreError> 
     let result = sqlx::query("DELETE FROM projects WHERE id = ?").bind(id.as_str()).execute(db).await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// What the last sync saved: the compose file's name and commit.
+#[derive(Debug, Clone, Default)]
+pub struct SyncState {
+    pub compose_file: Option<String>,
+    pub synced_commit: Option<String>,
+    pub synced_at: Option<String>,
+    pub repo_token_enc: Option<Vec<u8>>,
+}
+
+pub async fn sync_state(db: &Db, id: &str) -> sqlx::Result<SyncState> {
+    let row = sqlx::query("SELECT compose_file, synced_commit, synced_at, repo_token_enc FROM projects WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row
+        .map(|r| SyncState { compose_file: r.get(0), synced_commit: r.get(1), synced_at: r.get(2), repo_token_enc: r.get(3) })
+        .unwrap_or_default())
+}
+
+pub async fn record_sync(db: &Db, id: &str, compose_file: Option<&str>, commit: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE projects SET compose_file = ?, synced_commit = ?, synced_at = ? WHERE id = ?")
+        .bind(compose_file)
+        .bind(commit)
+        .bind(now())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_repo_token(db: &Db, id: &str, sealed: Option<&[u8]>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE projects SET repo_token_enc = ? WHERE id = ?").bind(sealed).bind(id).execute(db).await?;
+    Ok(())
+}

@@ -42,3 +42,38 @@ pub async fn list(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
         .map(|r| WorkerRow { id: r.get(0), name: r.get(1), version: r.get(2), last_seen: r.get(3) })
         .collect())
 }
+
+pub async fn token_hash(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT token_hash FROM workers WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .flatten())
+}
+
+pub async fn set_token_hash(db: &Db, id: &str, token_hash: &str) -> sqlx::Result<bool> {
+    let result = sqlx::query("UPDATE workers SET token_hash = ? WHERE id = ?").bind(token_hash).bind(id).execute(db).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Adds a worker; false when the id is taken.
+pub async fn insert(db: &Db, id: &str, name: &str, token_hash: &str) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO workers (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(token_hash)
+    .bind(now())
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn projects_using(db: &Db, id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT id FROM projects WHERE worker_id = ? ORDER BY id").bind(id).fetch_all(db).await
+}
+
+pub async fn delete(db: &Db, id: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query("DELETE FROM workers WHERE id = ?").bind(id).execute(db).await?.rows_affected() == 1)
+}

@@ -1,5 +1,13 @@
+mod actions;
+mod ci;
+pub mod deployment;
+pub mod deployments;
+pub mod domains;
+pub mod environment;
 pub mod detail;
 mod form;
+mod resource_editor;
 pub mod general;
 pub mod list;
 pub mod new;
+pub mod services;

@@ -1,6 +1,6 @@
-mod common;
+use super::common;
 
-use common::{error_kind, TestServer, ADMIN, PASSWORD};
+use super::common::{error_kind, TestServer, ADMIN, PASSWORD};
 use reqwest::StatusCode;
 
 #[tokio::test]

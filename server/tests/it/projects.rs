@@ -1,6 +1,5 @@
-mod common;
 
-use common::{error_kind, field_error, TestServer};
+use super::common::{error_kind, field_error, TestServer};
 use reqwest::StatusCode;
 
 #[tokio::test]

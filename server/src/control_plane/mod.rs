@@ -1,19 +1,32 @@
-//! The control plane's application services behind the UI: accounts, projects, workers.
+//! The control plane's application services behind the UI: accounts, projects,
+//! workers, deployments. The trait impl stays thin; each area has its own module.
 
-use std::collections::HashSet;
+mod ci;
+mod deployments;
+mod domains;
+mod variables;
+mod workers;
+
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use app::backend::ControlPlane;
 use app::error::{AppError, AppResult};
-use app::model::{ClientAddr, CurrentUser, NewSession, ProjectDetail, ProjectSummary, WorkerSummary};
+use app::model::{
+    ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, IssuedToken, NewSession, ProjectDetail, ProjectStatus,
+    ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView, WorkerSummary,
+};
 use async_trait::async_trait;
-use nsm_core::{ProjectConfig, ProjectId};
+use nsm_core::service::ServiceState;
+use nsm_core::{ProjectConfig, ProjectId, WorkerId};
 
 use crate::auth::{password, throttle::SignInThrottle, token};
 use crate::db::projects::ProjectStoreError;
 use crate::db::{self, Db};
+use crate::deploy::Deployer;
 use crate::error::{internal, ServerError};
+use crate::hub::Hub;
+use crate::secrets::SecretBox;
 use crate::settings::Settings;
 
 pub struct Plane {
@@ -23,18 +36,32 @@ pub struct Plane {
     /// Once a user exists it always will (there is no way to delete the last one yet),
     /// so pages need not count users on every request.
     has_users: AtomicBool,
-    /// Workers connected right now.
-    online: RwLock<HashSet<String>>,
+    pub hub: Arc<Hub>,
+    pub deployer: Arc<Deployer>,
+    pub secrets: Arc<SecretBox>,
+    /// nginx and TLS for the projects' domains.
+    pub edge: Arc<crate::edge::Edge>,
+    /// Per-project limit on CI/CD API calls.
+    pub ci_limiter: crate::api::rate::RateLimiter,
 }
 
 impl Plane {
-    pub fn new(db: Db, settings: Settings) -> Arc<Self> {
+    pub fn new(db: Db, settings: Settings, secrets: SecretBox) -> Arc<Self> {
+        let hub = Arc::new(Hub::new());
+        let secrets = Arc::new(secrets);
+        let edge = crate::edge::Edge::new(&settings, db.clone());
+        let deployer = Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone());
+        let ci_limiter = crate::api::rate::RateLimiter::per_minute(settings.ci_rate_limit);
         Arc::new(Self {
+            ci_limiter,
             db,
             settings,
             throttle: SignInThrottle::default(),
             has_users: AtomicBool::new(false),
-            online: RwLock::new(HashSet::new()),
+            hub,
+            deployer,
+            secrets,
+            edge,
         })
     }
 
@@ -51,19 +78,6 @@ impl Plane {
         Ok(!any)
     }
 
-    pub fn set_online(&self, worker: &str, online: bool) {
-        let mut set = self.online.write().unwrap_or_else(|p| p.into_inner());
-        if online {
-            set.insert(worker.to_owned());
-        } else {
-            set.remove(worker);
-        }
-    }
-
-    fn is_online(&self, worker: &str) -> bool {
-        self.online.read().unwrap_or_else(|p| p.into_inner()).contains(worker)
-    }
-
     async fn new_session(&self, user_id: i64) -> AppResult<NewSession> {
         let token = token::generate();
         let hours = self.settings.session_hours.clamp(1, 24 * 365);
@@ -74,7 +88,7 @@ impl Plane {
         Ok(NewSession { token, max_age_secs: hours * 3600 })
     }
 
-    async fn audit(&self, by: &CurrentUser, action: &str, target: &str, detail: Option<&str>) -> AppResult<()> {
+    pub(crate) async fn audit(&self, by: &CurrentUser, action: &str, target: &str, detail: Option<&str>) -> AppResult<()> {
         db::audit::record(&self.db, Some(by.id), action, target, detail).await.map_err(internal)
     }
 
@@ -182,11 +196,13 @@ impl ControlPlane for Plane {
         if !db::projects::update(&self.db, id, &config).await.map_err(store_error)? {
             return Err(AppError::NotFound(format!("Project {id}")));
         }
+        self.rename_edge(id, &config.id).await;
         let detail = (id != &config.id).then(|| format!("renamed to {}", config.id));
         self.audit(by, "project.update", id.as_str(), detail.as_deref()).await
     }
 
     async fn delete_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
+        self.forget_edge(id).await?;
         if !db::projects::delete(&self.db, id).await.map_err(store_error)? {
             return Err(AppError::NotFound(format!("Project {id}")));
         }
@@ -194,17 +210,140 @@ impl ControlPlane for Plane {
     }
 
     async fn workers(&self) -> AppResult<Vec<WorkerSummary>> {
-        let rows = db::workers::list(&self.db).await.map_err(internal)?;
-        Ok(rows
-            .into_iter()
-            .map(|w| WorkerSummary {
-                online: self.is_online(&w.id),
-                id: w.id,
-                name: w.name,
-                version: w.version,
-                last_seen: w.last_seen,
-            })
-            .collect())
+        self.list_workers().await
+    }
+
+    async fn add_worker(&self, by: &CurrentUser, id: WorkerId, name: &str) -> AppResult<IssuedToken> {
+        self.create_worker(by, id, name).await
+    }
+
+    async fn rotate_worker_token(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<IssuedToken> {
+        self.rotate_token(by, id).await
+    }
+
+    async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()> {
+        self.delete_worker(by, id).await
+    }
+
+    async fn project_status(&self, id: &ProjectId) -> AppResult<ProjectStatus> {
+        self.status_of(id).await
+    }
+
+    async fn sync_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<SyncView> {
+        self.sync(by, id).await
+    }
+
+    async fn deploy_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<i64> {
+        self.deploy(by, id).await
+    }
+
+    async fn teardown_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
+        self.teardown(by, id).await?;
+        self.unpublish_edge(id).await
+    }
+
+    async fn cancel_deployment(&self, by: &CurrentUser, deployment: i64) -> AppResult<()> {
+        self.cancel(by, deployment).await
+    }
+
+    async fn deployments(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>> {
+        self.history(id).await
+    }
+
+    async fn deployment(&self, deployment: i64) -> AppResult<DeploymentDetail> {
+        self.deployment_detail(deployment).await
+    }
+
+    async fn services(&self, id: &ProjectId) -> AppResult<Vec<ServiceView>> {
+        self.list_services(id).await
+    }
+
+    async fn update_service(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        service: &str,
+        expected: ServiceState,
+        collect_logs: bool,
+    ) -> AppResult<()> {
+        self.save_service(by, id, service, expected, collect_logs).await
+    }
+
+    async fn variables(&self, id: &ProjectId) -> AppResult<Vec<VariableView>> {
+        self.list_variables(id).await
+    }
+
+    async fn reference_targets(&self, id: &ProjectId) -> AppResult<Vec<ReferenceTarget>> {
+        self.list_reference_targets(id).await
+    }
+
+    async fn reveal_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String> {
+        self.reveal(by, id, name).await
+    }
+
+    async fn save_variable(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        original: Option<&str>,
+        variable: nsm_core::variables::Variable,
+    ) -> AppResult<()> {
+        self.store_variable(by, id, original, variable).await
+    }
+
+    async fn delete_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<()> {
+        self.remove_variable(by, id, name).await
+    }
+
+    async fn ci(&self, id: &ProjectId) -> AppResult<app::model::CiView> {
+        self.ci_view(id).await
+    }
+
+    async fn set_ci_enabled(&self, by: &CurrentUser, id: &ProjectId, enabled: bool) -> AppResult<()> {
+        self.switch_ci(by, id, enabled).await
+    }
+
+    async fn rotate_deploy_key(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
+        self.new_deploy_key(by, id).await
+    }
+
+    async fn rotate_webhook_secret(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
+        self.new_webhook_secret(by, id).await
+    }
+
+    async fn domains(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<app::model::DomainsView> {
+        self.list_domains(by, id).await
+    }
+
+    async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: nsm_core::domain::Hostname) -> AppResult<()> {
+        self.create_domain(by, id, hostname).await
+    }
+
+    async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: i64) -> AppResult<()> {
+        self.drop_domain(by, id, domain).await
+    }
+
+    async fn save_resource(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        domain: i64,
+        resource: Option<i64>,
+        config: nsm_core::domain::ResourceConfig,
+    ) -> AppResult<()> {
+        self.store_resource(by, id, domain, resource, config).await
+    }
+
+    async fn delete_resource(&self, by: &CurrentUser, id: &ProjectId, resource: i64) -> AppResult<()> {
+        self.drop_resource(by, id, resource).await
+    }
+
+    async fn move_resource(&self, by: &CurrentUser, id: &ProjectId, resource: i64, up: bool) -> AppResult<()> {
+        self.shift_resource(by, id, resource, up).await
+    }
+
+    async fn request_certificate(&self, by: &CurrentUser, id: &ProjectId, domain: i64) -> AppResult<String> {
+        self.certificate_now(by, id, domain).await
     }
 
     fn secure_cookies(&self) -> bool {

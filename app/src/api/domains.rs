@@ -1,0 +1,80 @@
+//! The Domains tab: domains, their resources, certificates.
+
+use leptos::prelude::*;
+use nsm_core::domain::{DomainForm, ResourceForm};
+
+use crate::error::AppError;
+use crate::model::DomainsView;
+
+#[cfg(feature = "ssr")]
+fn project_id(id: &str) -> Result<nsm_core::ProjectId, AppError> {
+    nsm_core::ProjectId::parse(id).map_err(|_| AppError::NotFound(format!("Project {id:?}")))
+}
+
+/// Ids arrive as form strings; anything but a positive number names nothing.
+#[cfg(feature = "ssr")]
+fn record_id(what: &str, id: &str) -> Result<i64, AppError> {
+    id.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| AppError::NotFound(format!("{what} {id:?}")))
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_domains")]
+pub async fn list_domains(id: String) -> Result<DomainsView, AppError> {
+    let user = crate::backend::current_user()?;
+    crate::backend::control_plane()?.domains(&user, &project_id(&id)?).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "add_domain")]
+pub async fn add_domain(id: String, #[server(flatten)] form: DomainForm) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let hostname = form.validate()?;
+    crate::backend::control_plane()?.add_domain(&user, &project_id(&id)?, hostname).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "remove_domain")]
+pub async fn remove_domain(id: String, domain: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    crate::backend::control_plane()?.remove_domain(&user, &project_id(&id)?, record_id("Domain", &domain)?).await
+}
+
+/// Adds a resource to `domain`, or replaces `resource` ("" when adding).
+#[server(prefix = "/api/fn", endpoint = "save_resource")]
+pub async fn save_resource(
+    id: String,
+    domain: String,
+    resource: String,
+    #[server(flatten)] form: ResourceForm,
+) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let config = form.validate()?;
+    let resource = match resource.trim() {
+        "" => None,
+        text => Some(record_id("Resource", text)?),
+    };
+    let domain = record_id("Domain", &domain)?;
+    crate::backend::control_plane()?.save_resource(&user, &project_id(&id)?, domain, resource, config).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_resource")]
+pub async fn delete_resource(id: String, resource: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    crate::backend::control_plane()?.delete_resource(&user, &project_id(&id)?, record_id("Resource", &resource)?).await
+}
+
+/// `direction` is `up` or `down`.
+#[server(prefix = "/api/fn", endpoint = "move_resource")]
+pub async fn move_resource(id: String, resource: String, direction: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let up = match direction.as_str() {
+        "up" => true,
+        "down" => false,
+        _ => return Err(AppError::Conflict("Move a resource up or down".into())),
+    };
+    let resource = record_id("Resource", &resource)?;
+    crate::backend::control_plane()?.move_resource(&user, &project_id(&id)?, resource, up).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "request_certificate")]
+pub async fn request_certificate(id: String, domain: String) -> Result<String, AppError> {
+    let user = crate::backend::current_user()?;
+    crate::backend::control_plane()?.request_certificate(&user, &project_id(&id)?, record_id("Domain", &domain)?).await
+}

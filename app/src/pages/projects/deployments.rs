@@ -1,0 +1,75 @@
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::actions::short;
+use super::ci::CiPanel;
+use crate::api::deployments::list_deployments;
+use crate::components::{use_ticker, ErrorBanner, Loading};
+use crate::model::DeploymentSummary;
+
+#[component]
+pub fn DeploymentsTab() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let tick = use_ticker(Duration::from_secs(5));
+    let history = Resource::new(move || (id.get(), tick.get()), |(id, _)| list_deployments(id));
+    view! {
+        <CiPanel project=id />
+        <h2 class="mb-3 text-base font-semibold">"History"</h2>
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-sm text-slate-500">"No deployments yet. Press Deploy to run the first one."</div>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+                            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="deployments-table">
+                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                                    <tr><th class="px-4 py-3">"#"</th><th class="px-4 py-3">"Result"</th><th class="px-4 py-3">"Trigger"</th><th class="px-4 py-3">"Commit"</th><th class="px-4 py-3">"Started"</th><th class="px-4 py-3">"Duration"</th></tr>
+                                </thead>
+                                <tbody class="divide-y divide-slate-100">
+                                    {list.into_iter().map(|d| view! { <HistoryRow project=id.get_untracked() deployment=d /> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+pub fn state_badge(state: &str) -> &'static str {
+    match state {
+        "succeeded" => "bg-emerald-50 text-emerald-700",
+        "failed" | "timed_out" => "bg-red-50 text-red-700",
+        "cancelled" => "bg-slate-100 text-slate-600",
+        _ => "bg-indigo-50 text-indigo-700",
+    }
+}
+
+#[component]
+fn HistoryRow(project: String, deployment: DeploymentSummary) -> impl IntoView {
+    let href = format!("/projects/{project}/deployments/{}", deployment.id);
+    let who = match &deployment.triggered_by {
+        Some(by) => format!("{} · {by}", deployment.trigger),
+        None => deployment.trigger.clone(),
+    };
+    view! {
+        <tr>
+            <td class="px-4 py-3"><a href=href class="font-medium text-indigo-600 hover:underline">{format!("#{}", deployment.id)}</a></td>
+            <td class="px-4 py-3">
+                <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {}", state_badge(&deployment.state))>{deployment.state.replace('_', " ")}</span>
+                {deployment.reason.map(|r| { let title = r.clone(); view! { <p class="mt-1 max-w-md truncate text-xs text-slate-500" title=title>{r}</p> } })}
+            </td>
+            <td class="px-4 py-3 text-slate-600">{who}</td>
+            <td class="px-4 py-3 font-mono text-xs">{deployment.commit.as_deref().map(short).unwrap_or_else(|| "—".into())}</td>
+            <td class="px-4 py-3 text-slate-600">{deployment.started_at.unwrap_or(deployment.created_at)}</td>
+            <td class="px-4 py-3 text-slate-600">{deployment.duration_secs.map(|s| format!("{s} s")).unwrap_or_else(|| "—".into())}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,190 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use nsm_core::variables::{VariableForm, REFERENCE_KINDS};
+
+use crate::api::variables::{list_reference_targets, list_variables, DeleteVariable, RevealVariable, SaveVariable};
+use crate::components::{ErrorBanner, Loading};
+use crate::model::{ReferenceTarget, VariableView};
+
+/// Which targets a reference kind may point at.
+fn accepts(kind: &str, target: &ReferenceTarget) -> bool {
+    match kind {
+        "domain" => target.kind == "domain",
+        "url" | "path" => target.kind != "domain",
+        "directory" => target.kind == "static",
+        "port" => target.kind == "api",
+        "target" => target.kind == "redirect",
+        _ => false,
+    }
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "plain" => "Value (secret)",
+        "worker_node_id" => "Worker node id",
+        "volume" => "Volume path",
+        "domain" => "Domain of…",
+        "url" => "URL of…",
+        "path" => "Path of…",
+        "directory" => "Directory of static page…",
+        "port" => "Port of API service…",
+        "target" => "Target of redirect…",
+        _ => "Unknown",
+    }
+}
+
+/// The Environment tab: variables with masked values (revealed on demand) and
+/// references to the project's worker, volume, domains and resources.
+#[component]
+pub fn EnvironmentTab() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let save = ServerAction::<SaveVariable>::new();
+    let delete = ServerAction::<DeleteVariable>::new();
+    let variables = Resource::new(move || (id.get(), save.version().get(), delete.version().get()), |(id, _, _)| list_variables(id));
+    let targets = Resource::new(move || id.get(), list_reference_targets);
+    view! {
+        {move || delete.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match variables.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-sm text-slate-500">
+                            "No variables yet. Sync with the repository to discover the names it uses, or add one below."
+                        </div>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="variables">
+                            {list.into_iter().map(|v| view! { <VariableRow project=id.get_untracked() variable=v delete /> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <VariableEditor project=id save targets />
+    }
+}
+
+#[component]
+fn VariableRow(project: String, variable: VariableView, delete: ServerAction<DeleteVariable>) -> impl IntoView {
+    let reveal = ServerAction::<RevealVariable>::new();
+    let shown = move || reveal.value().get().and_then(Result::ok);
+    let plain = variable.kind == "plain";
+    let name = variable.name.clone();
+    let (project2, name2) = (project.clone(), name.clone());
+    view! {
+        <li class="flex flex-wrap items-center justify-between gap-3 px-4 py-3" data-variable=variable.name.clone()>
+            <div class="min-w-0">
+                <p class="font-mono text-sm font-medium">{variable.name.clone()}
+                    {variable.unused.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-1.5 font-sans text-xs text-slate-500">"unused"</span> })}
+                </p>
+                <p class="text-sm text-slate-500">
+                    {if plain {
+                        view! {
+                            <span data-testid="variable-value">
+                                {move || match shown() {
+                                    Some(value) => value,
+                                    None if variable.empty => "(empty)".to_owned(),
+                                    None => "••••••••".to_owned(),
+                                }}
+                            </span>
+                        }.into_any()
+                    } else {
+                        let label = format!("{}{}", kind_label(&variable.kind), variable.target.clone().map(|t| format!(" {t}")).unwrap_or_default());
+                        view! { <span>{label}</span> }.into_any()
+                    }}
+                </p>
+                {variable.error.clone().map(|e| view! { <p class="text-sm text-red-600" role="alert">{e}</p> })}
+            </div>
+            <div class="flex gap-2">
+                {plain.then(|| view! {
+                    <ActionForm action=reveal>
+                        <input type="hidden" name="id" value=project.clone() />
+                        <input type="hidden" name="name" value=name.clone() />
+                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium hover:bg-slate-50">"Reveal"</button>
+                    </ActionForm>
+                })}
+                <ActionForm action=delete>
+                    <input type="hidden" name="id" value=project2 />
+                    <input type="hidden" name="name" value=name2 />
+                    <button type="submit" class="rounded-md border border-red-200 px-3 py-1 text-xs font-medium text-red-700 hover:bg-red-50">"Delete"</button>
+                </ActionForm>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn VariableEditor(
+    project: Memo<String>,
+    save: ServerAction<SaveVariable>,
+    targets: Resource<Result<Vec<ReferenceTarget>, crate::error::AppError>>,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new("plain".to_owned());
+    let value = RwSignal::new(String::new());
+    let target_id = RwSignal::new(String::new());
+    let client = Memo::new(move |_| {
+        VariableForm { name: name.get(), kind: kind.get(), value: value.get(), target_id: target_id.get() }.validate().err()
+    });
+    let error_for = move |field: &'static str| {
+        move || {
+            let typed = !name.get().is_empty();
+            typed
+                .then(|| client.get().and_then(|e| e.get(field).map(str::to_owned)))
+                .flatten()
+                .or_else(|| save.value().get().and_then(Result::err).and_then(|e| e.field(field)))
+        }
+    };
+    let needs_target = move || !matches!(kind.get().as_str(), "plain" | "worker_node_id" | "volume");
+    let input = "block w-full rounded-md border border-slate-300 px-3 py-2 text-sm";
+    view! {
+        <section class="mt-8 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 class="text-base font-semibold">"Add or replace a variable"</h2>
+            <ActionForm action=save attr:class="mt-4 grid gap-4 sm:grid-cols-2">
+                <input type="hidden" name="id" value=project />
+                <input type="hidden" name="original" value="" />
+                <div class="space-y-1">
+                    <label for="var-name" class="block text-sm font-medium">"Name"</label>
+                    <input id="var-name" name="name" class=input prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) placeholder="DATABASE_URL" />
+                    {move || error_for("name")().map(|m| view! { <p class="text-sm text-red-600" data-error="name">{m}</p> })}
+                </div>
+                <div class="space-y-1">
+                    <label for="var-kind" class="block text-sm font-medium">"Type"</label>
+                    <select id="var-kind" name="kind" class=format!("{input} bg-white") on:change=move |ev| { kind.set(event_target_value(&ev)); target_id.set(String::new()); }>
+                        {std::iter::once("plain").chain(REFERENCE_KINDS).map(|k| view! { <option value=k selected=move || kind.get() == k>{kind_label(k)}</option> }).collect_view()}
+                    </select>
+                </div>
+                <Show when=move || kind.get() == "plain">
+                    <div class="space-y-1 sm:col-span-2">
+                        <label for="var-value" class="block text-sm font-medium">"Value"</label>
+                        <textarea id="var-value" name="value" rows="2" class=format!("{input} font-mono") prop:value=value on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+                        <p class="text-xs text-slate-500">"Stored encrypted; written to .env exactly as typed (quotes, $, # and newlines included)."</p>
+                        {move || error_for("value")().map(|m| view! { <p class="text-sm text-red-600" data-error="value">{m}</p> })}
+                    </div>
+                </Show>
+                <Show when=needs_target>
+                    <div class="space-y-1 sm:col-span-2">
+                        <label for="var-target" class="block text-sm font-medium">"Points at"</label>
+                        <select id="var-target" name="target_id" class=format!("{input} bg-white") on:change=move |ev| target_id.set(event_target_value(&ev))>
+                            <option value="">"Choose…"</option>
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    let all = targets.await.unwrap_or_default();
+                                    let k = kind.get();
+                                    all.into_iter().filter(|t| accepts(&k, t)).map(|t| view! { <option value=t.id.to_string()>{t.label}</option> }).collect_view()
+                                })}
+                            </Transition>
+                        </select>
+                        <p class="text-xs text-slate-500">"Domains and resources are managed on the Domains tab."</p>
+                        {move || error_for("target_id")().map(|m| view! { <p class="text-sm text-red-600" data-error="target_id">{m}</p> })}
+                    </div>
+                </Show>
+                <div class="sm:col-span-2 flex justify-end">
+                    <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">"Save variable"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

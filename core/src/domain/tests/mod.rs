@@ -1,0 +1,3 @@
+mod forms;
+mod names;
+mod topology;

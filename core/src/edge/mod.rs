@@ -1,0 +1,14 @@
+//! The edge: the nginx configuration that publishes a project (design §6).
+//!
+//! [`render_nginx`] writes one project's file from its [`Topology`](crate::domain::Topology)
+//! and what the deploy resolved (ports, directories, certificates). The browser renders
+//! its preview with the same function. Installing the file, `nginx -t` and ACME are the
+//! server's; this module only writes text.
+
+pub(crate) mod lexer;
+mod nginx;
+
+pub use nginx::{render_nginx, CertificatePaths, ListenPorts, NginxError, NginxInput, DEFAULT_UPSTREAM_HOST};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,22 @@
+//! Environment variables as the Environment tab edits them, and their resolution
+//! into a deploy job's variables (design §2, §3).
+//!
+//! A variable is a plain (secret) value or a typed [`Reference`] to the project's
+//! worker, volume, a domain or a resource, by id. [`resolve`] turns the saved list into
+//! [`JobVariable`](crate::protocol::JobVariable)s: what only the server knows (hostnames,
+//! URLs, paths, redirect targets) is filled in now; what only the worker knows (ports,
+//! directories, the volume, its id) travels as a request the worker completes. A broken
+//! reference is an error naming its variable; it never becomes a value.
+
+mod leases;
+mod preview;
+mod resolve;
+mod value;
+
+pub use leases::{LeaseError, PortLeases};
+pub use preview::{preview_dotenv, PreviewError, SECRET_MASK};
+pub use resolve::{check_reference, parse_resource_key, resolve, resource_key, PortRequest, Resolution, ResolveError};
+pub use value::{check_plain_value, Reference, Variable, VariableForm, VariableValue, MAX_PLAIN_LEN, REFERENCE_KINDS};
+
+#[cfg(test)]
+mod tests;

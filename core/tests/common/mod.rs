@@ -1,0 +1,145 @@
+//! A throwaway nginx prefix for checking rendered configurations with the real nginx.
+
+#![allow(dead_code)] // Each test file uses a part.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use nsm_core::domain::{
+    ApiTimeout, BodySize, CorsOrigin, CustomBody, DomainEntry, Hostname, RedirectTarget, ResourceConfig, ResourceEntry,
+    ResourceKind, ResourcePath, Topology,
+};
+use nsm_core::edge::{CertificatePaths, NginxInput};
+use nsm_core::ProjectId;
+
+/// The nginx binary, or `None` (with a note) when this machine has none.
+pub fn nginx() -> Option<PathBuf> {
+    let found =
+        ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].iter().map(PathBuf::from).find(|p| p.exists());
+    if found.is_none() {
+        eprintln!("nginx is not installed: skipping the nginx checks");
+    }
+    found
+}
+
+pub struct Prefix {
+    pub dir: tempfile::TempDir,
+    pub nginx: PathBuf,
+}
+
+impl Prefix {
+    /// A prefix with a self-signed certificate (`cert.pem`, `key.pem`) made by openssl.
+    pub fn new(nginx: PathBuf) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["conf", "tmp", "logs", "acme", "www"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let status = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+            .args(["-days", "2", "-subj", "/CN=nsm-test", "-keyout"])
+            .arg(dir.path().join("key.pem"))
+            .arg("-out")
+            .arg(dir.path().join("cert.pem"))
+            .output()
+            .expect("openssl must be installed to make a test certificate");
+        assert!(status.status.success(), "openssl: {}", String::from_utf8_lossy(&status.stderr));
+        Self { dir, nginx }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn certificate(&self) -> CertificatePaths {
+        CertificatePaths {
+            certificate: self.path().join("cert.pem").display().to_string(),
+            key: self.path().join("key.pem").display().to_string(),
+        }
+    }
+
+    /// Writes the main configuration including the given project files.
+    pub fn write(&self, projects: &[(&str, &str)]) -> PathBuf {
+        let p = self.path().display().to_string();
+        let mut includes = String::new();
+        for (name, text) in projects {
+            let file = self.path().join("conf").join(format!("{name}.conf"));
+            std::fs::write(&file, text).unwrap();
+            includes.push_str(&format!("    include {};\n", file.display()));
+        }
+        // What NSM's managed nginx would set around the project files: its own temp
+        // paths, and room for the longest hostnames in server_name.
+        let main = format!(
+            "user root;\nworker_processes 1;\npid {p}/nginx.pid;\nerror_log {p}/logs/error.log;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n    access_log off;\n    map_hash_bucket_size 128;\n\
+             \x20   client_body_temp_path {p}/tmp/body;\n    proxy_temp_path {p}/tmp/proxy;\n\
+             \x20   fastcgi_temp_path {p}/tmp/fastcgi;\n    uwsgi_temp_path {p}/tmp/uwsgi;\n    scgi_temp_path {p}/tmp/scgi;\n\
+             {includes}}}\n"
+        );
+        let conf = self.path().join("nginx.conf");
+        std::fs::write(&conf, main).unwrap();
+        conf
+    }
+
+    /// `nginx -t` on the main configuration.
+    pub fn test(&self, conf: &Path) -> Output {
+        Command::new(&self.nginx).arg("-t").arg("-p").arg(self.path()).arg("-c").arg(conf).output().unwrap()
+    }
+
+    /// Asserts that nginx accepts `text` as a project file.
+    pub fn assert_valid(&self, name: &str, text: &str) {
+        let conf = self.write(&[(name, text)]);
+        let out = self.test(&conf);
+        assert!(out.status.success(), "nginx -t refused {name}:\n{}\n{text}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+pub fn hostname(s: &str) -> Hostname {
+    Hostname::parse(s).unwrap()
+}
+
+pub fn resource(id: i64, domain_id: i64, path: &str, kind: ResourceKind) -> ResourceEntry {
+    ResourceEntry { id, domain_id, config: ResourceConfig { path: ResourcePath::parse(path).unwrap(), kind } }
+}
+
+pub fn static_page(spa: bool, cors: &[&str]) -> ResourceKind {
+    ResourceKind::Static { spa, cors_origins: cors.iter().map(|o| CorsOrigin::parse(o).unwrap()).collect() }
+}
+
+pub fn api(websocket: bool, timeout: u32, max_body: &str) -> ResourceKind {
+    ResourceKind::Api {
+        websocket,
+        timeout_secs: ApiTimeout::new(timeout).unwrap(),
+        max_body: BodySize::parse(max_body).unwrap(),
+    }
+}
+
+pub fn redirect(target: &str) -> ResourceKind {
+    ResourceKind::Redirect { target: RedirectTarget::parse(target).unwrap() }
+}
+
+pub fn custom(body: &str) -> ResourceKind {
+    ResourceKind::Custom { body: CustomBody::parse(body).unwrap() }
+}
+
+/// An input for `topology` using the prefix's certificate for every hostname and a
+/// directory `www/r<id>` for every Static Page.
+pub fn site(prefix: &Prefix, project: &str, domains: &[(i64, &str)], resources: Vec<ResourceEntry>) -> NginxInput {
+    let topology = Topology {
+        domains: domains.iter().map(|(id, h)| DomainEntry { id: *id, hostname: hostname(h) }).collect(),
+        resources,
+    };
+    let acme = prefix.path().join("acme").display().to_string();
+    let mut input = NginxInput::new(ProjectId::parse(project).unwrap(), topology, acme);
+    for domain in &input.topology.domains {
+        input.certificates.insert(domain.hostname.clone(), prefix.certificate());
+    }
+    for r in &input.topology.resources {
+        if let ResourceKind::Static { .. } = r.config.kind {
+            let dir = prefix.path().join("www").join(format!("r{}", r.id));
+            std::fs::create_dir_all(&dir).unwrap();
+            input.directories.insert(r.id, dir.display().to_string());
+        }
+    }
+    input
+}

@@ -1,0 +1,73 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { hydrated, signIn } from './helpers';
+
+// A repository made here with git, its image built locally by the worker.
+function fixtureRepo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-e2e-repo-'));
+  const compose = [
+    'services:',
+    '  web:',
+    '    image: nsm-local/busybox:latest',
+    '    init: true',
+    '    command: ["sh", "-c", "echo \\"greeting: $$GREETING\\"; exec sleep 3600"]',
+    '    environment:',
+    '      GREETING: "${GREETING}"',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'compose.yaml'), compose);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: dir });
+  git('init', '-q', '--initial-branch', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'app');
+  return dir;
+}
+
+test('add a variable, deploy, watch the live log reach success, see the service running', async ({ page }) => {
+  test.setTimeout(180_000);
+  const repo = fixtureRepo();
+  const id = `e2e-app-${Date.now() % 100000}`;
+  await signIn(page);
+
+  await page.goto('/projects/new');
+  await hydrated(page);
+  await page.getByLabel('Project id').fill(id);
+  await page.getByLabel('…or a full git URL').fill(repo);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
+
+  // Environment: add a variable; its value stays masked until revealed.
+  await page.getByRole('tab', { name: 'Environment' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}/environment$`));
+  await hydrated(page);
+  await page.getByLabel('Name').fill('GREETING');
+  await page.getByLabel('Value', { exact: true }).fill('hello from playwright');
+  await page.getByRole('button', { name: 'Save variable' }).click();
+  const row = page.locator('[data-variable="GREETING"]');
+  await expect(row).toBeVisible();
+  await expect(row.getByTestId('variable-value')).toHaveText('••••••••');
+  await row.getByRole('button', { name: 'Reveal' }).click();
+  await expect(row.getByTestId('variable-value')).toHaveText('hello from playwright');
+
+  // Deploy: the page follows the new deployment and its log streams in.
+  await page.getByRole('button', { name: 'Deploy' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
+  const log = page.getByTestId('deployment-log');
+  await expect(log).toContainText('queued', { timeout: 30_000 });
+  await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 150_000 });
+  await expect(log).toContainText('succeeded');
+  await expect(page.getByTestId('deployment-env')).toContainText('GREETING=');
+  await expect(page.getByTestId('deployment-env')).not.toContainText('playwright');
+
+  // Services: the web service is running.
+  await page.getByRole('tab', { name: 'Services' }).click();
+  await expect(page.locator('[data-service="web"] [data-testid="service-actual"]')).toHaveText('running');
+
+  // Leave nothing running.
+  await page.getByRole('button', { name: 'Teardown' }).click();
+  await expect(page.getByRole('button', { name: 'Teardown' })).toBeEnabled({ timeout: 60_000 });
+});

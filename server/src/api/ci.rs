@@ -1,0 +1,195 @@
+//! The CI/CD API: `POST /api/v1/projects/{id}/deploy` (bearer deploy key) and
+//! `POST /api/v1/projects/{id}/hooks/github` (signed push events).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nsm_core::ProjectId;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::keys;
+use super::status::{deployment_json, status_code_for};
+use crate::control_plane::Plane;
+use crate::db::{self, projects::ProjectRow};
+use crate::deploy::Trigger;
+
+/// Beyond the project's timeout, how long `?wait=true` holds on.
+const WAIT_MARGIN: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeployQuery {
+    #[serde(default)]
+    wait: bool,
+}
+
+fn answer(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+fn unauthorized() -> Response {
+    answer(StatusCode::UNAUTHORIZED, json!({ "error": "unauthorized" }))
+}
+
+async fn activity(plane: &Plane, project: &str, source: &str, outcome: &str, detail: &str, deployment: Option<i64>) {
+    if let Err(error) = db::ci::record_activity(&plane.db, project, source, outcome, detail, deployment).await {
+        tracing::error!(%error, project, "cannot record webhook activity");
+    }
+}
+
+async fn load(plane: &Plane, id: &str) -> Option<ProjectRow> {
+    let id = ProjectId::parse(id).ok()?;
+    match db::projects::get(&plane.db, &id).await {
+        Ok(row) => row,
+        Err(error) => {
+            tracing::error!(%error, "project lookup failed");
+            None
+        }
+    }
+}
+
+/// Checks the project's switch and rate limit, then queues (or joins) a deployment.
+async fn admit(plane: &Arc<Plane>, project: &ProjectRow, source: &str, who: &str) -> Result<i64, Response> {
+    let id = project.config.id.as_str();
+    if !project.config.allow_ci_cd {
+        activity(plane, id, source, "refused", "CI/CD is disabled for this project", None).await;
+        return Err(answer(StatusCode::FORBIDDEN, json!({ "error": "ci_cd_disabled" })));
+    }
+    if let Err(wait) = plane.ci_limiter.check(id) {
+        activity(plane, id, source, "refused", "rate limited", None).await;
+        let secs = wait.as_secs().max(1);
+        let mut response = answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": "rate_limited", "retry_after": secs }));
+        if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
+        return Err(response);
+    }
+    match plane.deployer.request(&project.config.id, Trigger::Webhook, Some(who)).await {
+        Ok(requested) => {
+            let detail = if requested.coalesced {
+                format!("joined queued deployment #{}", requested.deployment)
+            } else {
+                format!("queued deployment #{}", requested.deployment)
+            };
+            activity(plane, id, source, "accepted", &detail, Some(requested.deployment)).await;
+            Ok(requested.deployment)
+        }
+        Err(error) => {
+            tracing::error!(%error, project = id, "webhook deployment request failed");
+            activity(plane, id, source, "refused", "server error", None).await;
+            Err(answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal" })))
+        }
+    }
+}
+
+fn accepted(deployment: i64) -> Value {
+    json!({ "deployment_id": deployment.to_string(), "status_url": format!("/api/v1/deployments/{deployment}") })
+}
+
+/// With `?wait=true`, holds until the deployment ends: `200` when it succeeded, the
+/// same JSON with a non-2xx status otherwise, so `curl --fail` fails the CI job.
+async fn settle(plane: &Arc<Plane>, project: &ProjectRow, deployment: i64, wait: bool) -> Response {
+    if !wait {
+        return answer(StatusCode::ACCEPTED, accepted(deployment));
+    }
+    let bound = Duration::from_secs(u64::from(project.config.timeout.secs())) + WAIT_MARGIN;
+    match plane.deployer.wait_for_end(deployment, bound).await {
+        Ok(Some(row)) => {
+            let status = status_code_for(&row.state);
+            answer(status, deployment_json(&row))
+        }
+        Ok(None) => answer(StatusCode::GATEWAY_TIMEOUT, json!({ "error": "still_running", "deployment_id": deployment.to_string() })),
+        Err(error) => {
+            tracing::error!(%error, deployment, "waiting for a deployment failed");
+            answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal" }))
+        }
+    }
+}
+
+pub async fn deploy(
+    State(plane): State<Arc<Plane>>,
+    Path(id): Path<String>,
+    Query(query): Query<DeployQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(project) = load(&plane, &id).await else {
+        return unauthorized();
+    };
+    let stored = db::ci::deploy_key_hash(&plane.db, &id).await.ok().flatten();
+    let valid = match (keys::bearer(&headers), stored.as_deref()) {
+        (Some(presented), Some(stored)) => keys::key_matches(presented, stored),
+        _ => false,
+    };
+    if !valid {
+        activity(&plane, &id, "deploy key", "refused", "missing or wrong deploy key", None).await;
+        return unauthorized();
+    }
+    match admit(&plane, &project, "deploy key", "deploy key").await {
+        Ok(deployment) => settle(&plane, &project, deployment, query.wait).await,
+        Err(response) => response,
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+pub async fn github(State(plane): State<Arc<Plane>>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(project) = load(&plane, &id).await else {
+        return unauthorized();
+    };
+    let secret = match db::ci::webhook_secret(&plane.db, &id).await {
+        Ok(Some(sealed)) => plane.secrets.open_sealed(&sealed).ok(),
+        _ => None,
+    };
+    let signed = secret
+        .as_deref()
+        .is_some_and(|s| keys::github_signature_valid(s.as_bytes(), &body, header(&headers, "x-hub-signature-256")));
+    if !signed {
+        activity(&plane, &id, "github", "refused", "missing or bad signature", None).await;
+        return unauthorized();
+    }
+    let delivery = header(&headers, "x-github-delivery").map(str::to_owned);
+    if let Some(delivery) = &delivery {
+        if let Ok(Some((status, body))) = db::ci::delivery(&plane.db, &id, delivery).await {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            return answer(status, body);
+        }
+    }
+    let (status, body) = match header(&headers, "x-github-event") {
+        Some("ping") => (StatusCode::OK, json!({ "ok": true })),
+        Some("push") => match push_branch(&body) {
+            Some(branch) if branch == project.config.branch.as_str() => {
+                match admit(&plane, &project, "github", "github push").await {
+                    Ok(deployment) => (StatusCode::ACCEPTED, accepted(deployment)),
+                    Err(response) => return response,
+                }
+            }
+            Some(branch) => {
+                activity(&plane, &id, "github", "skipped", &format!("push to {branch}, not {}", project.config.branch), None)
+                    .await;
+                (StatusCode::OK, json!({ "skipped": "branch" }))
+            }
+            None => (StatusCode::BAD_REQUEST, json!({ "error": "not_a_branch_push" })),
+        },
+        other => (StatusCode::OK, json!({ "skipped": "event", "event": other.unwrap_or_default() })),
+    };
+    if let Some(delivery) = &delivery {
+        if let Err(error) = db::ci::remember_delivery(&plane.db, &id, delivery, status.as_u16(), &body.to_string()).await {
+            tracing::error!(%error, "cannot remember a webhook delivery");
+        }
+    }
+    answer(status, body)
+}
+
+/// The branch a push event is for (`refs/heads/<branch>`); tags and others are None.
+fn push_branch(body: &[u8]) -> Option<String> {
+    let event: Value = serde_json::from_slice(body).ok()?;
+    event.get("ref")?.as_str()?.strip_prefix("refs/heads/").map(str::to_owned)
+}

@@ -1,0 +1,94 @@
+//! Server-sent events for a deployment: its log lines (each once, in order) and state
+//! changes, live while it runs; stored lines then `end` once it is over.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use app::model::CurrentUser;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::control_plane::Plane;
+use crate::db::deployments as store;
+use crate::deploy::LiveEvent;
+
+#[derive(Debug, Deserialize)]
+pub struct Since {
+    /// Only lines with a sequence number at or above this.
+    #[serde(default)]
+    from: i64,
+}
+
+fn line_event(seq: i64, line: &nsm_core::protocol::LogLine) -> Event {
+    let data = serde_json::json!({
+        "seq": seq,
+        "at": line.at,
+        "stream": store::stream_name(line.stream),
+        "text": line.text,
+    });
+    Event::default().event("line").id(seq.to_string()).data(data.to_string())
+}
+
+pub async fn deployment_events(
+    State(plane): State<Arc<Plane>>,
+    user: Option<Extension<CurrentUser>>,
+    Path(id): Path<i64>,
+    Query(since): Query<Since>,
+) -> Response {
+    if user.is_none() {
+        return (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": "unauthorized" }))).into_response();
+    }
+    match events(plane, id, since.from).await {
+        Ok(Some(stream)) => Sse::new(stream).keep_alive(KeepAlive::default()).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "not_found" }))).into_response(),
+        Err(error) => {
+            tracing::error!(%error, id, "cannot stream deployment events");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn events(
+    plane: Arc<Plane>,
+    id: i64,
+    from: i64,
+) -> Result<Option<impl Stream<Item = Result<Event, Infallible>>>, sqlx::Error> {
+    // Subscribe before reading what is stored, so no line falls between the two.
+    let live = plane.deployer.subscribe(id);
+    let Some(row) = store::get(&plane.db, id).await? else {
+        return Ok(None);
+    };
+    let stored = store::log_since(&plane.db, id, from).await?;
+    let mut next = stored.last().map_or(from, |(seq, _)| seq + 1);
+    let backlog: Vec<Event> = std::iter::once(Event::default().event("state").data(row.state.clone()))
+        .chain(stored.iter().map(|(seq, line)| line_event(*seq, line)))
+        .collect();
+    let backlog = stream::iter(backlog.into_iter().map(Ok));
+
+    let live = match live {
+        Some(rx) => BroadcastStream::new(rx)
+            .filter_map(move |event| {
+                let out = match event {
+                    Ok(LiveEvent::Line { seq, line }) if seq >= next => {
+                        next = seq + 1;
+                        Some(line_event(seq, &line))
+                    }
+                    Ok(LiveEvent::Line { .. }) => None,
+                    Ok(LiveEvent::State(state)) => Some(Event::default().event("state").data(state.as_str())),
+                    // A slow reader missed lines: tell it to reload from the store.
+                    Err(_) => Some(Event::default().event("lagged").data(next.to_string())),
+                };
+                futures::future::ready(out.map(Ok))
+            })
+            .boxed(),
+        None => stream::empty().boxed(),
+    };
+    let end = stream::once(async { Ok(Event::default().event("end").data("")) });
+    Ok(Some(backlog.chain(live).chain(end)))
+}

@@ -1,0 +1,27 @@
+//! `/api/v1`: the worker link, live deployment events, and the CI/CD API.
+//! These routes authenticate themselves (session, bearer key or worker token).
+
+mod ci;
+mod events;
+mod keys;
+pub mod rate;
+mod status;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::control_plane::Plane;
+use crate::hub::ws;
+
+pub fn router(plane: Arc<Plane>) -> Router {
+    Router::new()
+        .route(nsm_core::protocol::CONNECT_PATH, get(ws::connect))
+        .route("/api/v1/deployments/{id}/events", get(events::deployment_events))
+        .route("/api/v1/deployments/{id}", get(status::deployment))
+        .route("/api/v1/deployments/{id}/log", get(status::log))
+        .route("/api/v1/projects/{id}/deploy", post(ci::deploy))
+        .route("/api/v1/projects/{id}/hooks/github", post(ci::github))
+        .with_state(plane)
+}

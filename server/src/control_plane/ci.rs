@@ -1,0 +1,61 @@
+//! The CI/CD panel: switch, deploy key and webhook secret rotation, activity.
+
+use app::error::{AppError, AppResult};
+use app::model::{ActivityView, CiView, CurrentUser};
+use nsm_core::ProjectId;
+
+use super::Plane;
+use crate::auth::token;
+use crate::db;
+use crate::error::{internal, ServerError};
+
+impl Plane {
+    async fn project_row(&self, id: &ProjectId) -> AppResult<db::projects::ProjectRow> {
+        db::projects::get(&self.db, id)
+            .await
+            .map_err(|e| internal(ServerError::Config(e.to_string())))?
+            .ok_or_else(|| AppError::NotFound(format!("Project {id}")))
+    }
+
+    pub(super) async fn ci_view(&self, id: &ProjectId) -> AppResult<CiView> {
+        let project = self.project_row(id).await?;
+        let key = db::ci::deploy_key_hash(&self.db, id.as_str()).await.map_err(internal)?;
+        let secret = db::ci::webhook_secret(&self.db, id.as_str()).await.map_err(internal)?;
+        let activity = db::ci::activity(&self.db, id.as_str(), 50)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|a| ActivityView { at: a.at, source: a.source, outcome: a.outcome, detail: a.detail, deployment: a.deployment_id })
+            .collect();
+        Ok(CiView {
+            allow_ci_cd: project.config.allow_ci_cd,
+            has_deploy_key: key.is_some(),
+            has_webhook_secret: secret.is_some(),
+            activity,
+        })
+    }
+
+    pub(super) async fn switch_ci(&self, by: &CurrentUser, id: &ProjectId, enabled: bool) -> AppResult<()> {
+        let mut config = self.project_row(id).await?.config;
+        config.allow_ci_cd = enabled;
+        db::projects::update(&self.db, id, &config).await.map_err(|e| internal(ServerError::Config(e.to_string())))?;
+        self.audit(by, "project.ci_cd", id.as_str(), Some(if enabled { "enabled" } else { "disabled" })).await
+    }
+
+    pub(super) async fn new_deploy_key(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
+        self.project_row(id).await?;
+        let key = format!("nsm_{}", token::generate());
+        db::ci::set_deploy_key_hash(&self.db, id.as_str(), &token::digest(&key)).await.map_err(internal)?;
+        self.audit(by, "project.rotate_deploy_key", id.as_str(), None).await?;
+        Ok(key)
+    }
+
+    pub(super) async fn new_webhook_secret(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
+        self.project_row(id).await?;
+        let secret = token::generate();
+        let sealed = self.secrets.seal(&secret).map_err(|e| internal(ServerError::Config(e.to_string())))?;
+        db::ci::set_webhook_secret(&self.db, id.as_str(), &sealed).await.map_err(internal)?;
+        self.audit(by, "project.rotate_webhook_secret", id.as_str(), None).await?;
+        Ok(secret)
+    }
+}

@@ -1,0 +1,162 @@
+//! Sync, deploy, cancel, teardown, history and services, for the UI.
+
+use app::error::{AppError, AppResult};
+use app::model::{CurrentUser, DeploymentDetail, DeploymentSummary, LogLineView, ProjectStatus, ServiceView, SyncView};
+use nsm_core::service::ServiceState;
+use nsm_core::ProjectId;
+
+use super::Plane;
+use crate::db::deployments::{self as store, DeploymentRow};
+use crate::db::{self};
+use crate::deploy::{sync, DeployError, Trigger};
+use crate::error::internal;
+
+/// Deploy errors in the user's words; internals go to the log.
+pub fn deploy_error(error: DeployError) -> AppError {
+    match error {
+        DeployError::NoProject(id) => AppError::NotFound(format!("Project {id}")),
+        DeployError::NoDeployment(id) => AppError::NotFound(format!("Deployment #{id}")),
+        DeployError::Worker(e) => AppError::Conflict(e.to_string()),
+        DeployError::Sync(message) => AppError::Conflict(format!("Sync failed: {message}")),
+        DeployError::Database(e) => internal(e),
+    }
+}
+
+pub fn summary(row: &DeploymentRow) -> DeploymentSummary {
+    let parse = |t: &Option<String>| t.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let duration_secs = match (parse(&row.started_at), parse(&row.finished_at)) {
+        (Some(start), Some(end)) => Some((end - start).num_seconds()),
+        _ => None,
+    };
+    DeploymentSummary {
+        id: row.id,
+        state: row.state.clone(),
+        trigger: row.trigger.clone(),
+        triggered_by: row.triggered_by.clone(),
+        commit: row.commit_sha.clone(),
+        reason: row.reason.clone(),
+        created_at: row.created_at.clone(),
+        started_at: row.started_at.clone(),
+        finished_at: row.finished_at.clone(),
+        duration_secs,
+    }
+}
+
+impl Plane {
+    pub(super) async fn require_project(&self, id: &ProjectId) -> AppResult<()> {
+        match db::projects::get(&self.db, id).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(AppError::NotFound(format!("Project {id}"))),
+            Err(e) => Err(internal(crate::error::ServerError::Config(e.to_string()))),
+        }
+    }
+
+    pub(super) async fn status_of(&self, id: &ProjectId) -> AppResult<ProjectStatus> {
+        self.require_project(id).await?;
+        let state = db::projects::sync_state(&self.db, id.as_str()).await.map_err(internal)?;
+        let recent = store::list_for_project(&self.db, id.as_str(), 5).await.map_err(internal)?;
+        let running = recent.iter().find(|d| !summary(d).is_terminal()).map(summary);
+        Ok(ProjectStatus {
+            synced_commit: state.synced_commit,
+            synced_at: state.synced_at,
+            compose_file: state.compose_file,
+            running,
+            last: recent.first().map(summary),
+        })
+    }
+
+    pub(super) async fn sync(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<SyncView> {
+        self.require_project(id).await?;
+        let found = sync::sync(&self.deployer, id).await.map_err(deploy_error)?;
+        self.audit(by, "project.sync", id.as_str(), Some(&format!("commit {}", found.commit))).await?;
+        Ok(SyncView {
+            commit: found.commit,
+            compose_file: found.compose_file,
+            services: found.services,
+            variables: found.variables,
+            changes: found.changes,
+            unused: found.unused,
+        })
+    }
+
+    pub(super) async fn deploy(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<i64> {
+        let requested = self.deployer.request(id, Trigger::Manual, Some(&by.username)).await.map_err(deploy_error)?;
+        self.audit(by, "project.deploy", id.as_str(), Some(&format!("deployment #{}", requested.deployment))).await?;
+        Ok(requested.deployment)
+    }
+
+    pub(super) async fn teardown(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
+        self.require_project(id).await?;
+        sync::teardown(&self.deployer, id).await.map_err(deploy_error)?;
+        self.audit(by, "project.teardown", id.as_str(), None).await
+    }
+
+    pub(super) async fn cancel(&self, by: &CurrentUser, deployment: i64) -> AppResult<()> {
+        self.deployer.cancel(deployment, &by.username).await.map_err(deploy_error)?;
+        self.audit(by, "deployment.cancel", &deployment.to_string(), None).await
+    }
+
+    pub(super) async fn history(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>> {
+        self.require_project(id).await?;
+        let rows = store::list_for_project(&self.db, id.as_str(), 50).await.map_err(internal)?;
+        Ok(rows.iter().map(summary).collect())
+    }
+
+    pub(super) async fn deployment_detail(&self, deployment: i64) -> AppResult<DeploymentDetail> {
+        let row = store::get(&self.db, deployment)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::NotFound(format!("Deployment #{deployment}")))?;
+        let log = store::log_since(&self.db, deployment, 0)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(seq, line)| LogLineView {
+                seq,
+                at: line.at,
+                stream: store::stream_name(line.stream).to_owned(),
+                text: line.text,
+            })
+            .collect();
+        let services = row.services.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        Ok(DeploymentDetail {
+            summary: summary(&row),
+            project: row.project_id.clone(),
+            env_masked: row.env_masked.clone(),
+            compose_override: row.compose_override.clone(),
+            services,
+            log,
+        })
+    }
+
+    pub(super) async fn list_services(&self, id: &ProjectId) -> AppResult<Vec<ServiceView>> {
+        self.require_project(id).await?;
+        let rows = db::services::list(&self.db, id.as_str()).await.map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|s| ServiceView {
+                name: s.name,
+                expected: s.expected,
+                collect_logs: s.collect_logs,
+                actual: s.actual,
+                actual_at: s.actual_at,
+                missing: s.missing,
+            })
+            .collect())
+    }
+
+    pub(super) async fn save_service(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        service: &str,
+        expected: ServiceState,
+        collect_logs: bool,
+    ) -> AppResult<()> {
+        if !db::services::update(&self.db, id.as_str(), service, expected, collect_logs).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("Service {service} of project {id}")));
+        }
+        let detail = format!("expected {expected}, collect logs {collect_logs}");
+        self.audit(by, "service.update", &format!("{id}/{service}"), Some(&detail)).await
+    }
+}

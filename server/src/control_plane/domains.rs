@@ -1,0 +1,262 @@
+//! The Domains tab: domains (a hostname belongs to one project), their ordered
+//! resources, certificate status. Custom resources are admin-only, checked here.
+//! Removing a domain stops serving it at once; other changes apply at the next
+//! deployment, which checks and publishes the whole file.
+
+use app::error::{AppError, AppResult};
+use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ResourceView};
+use nsm_core::domain::{Hostname, ResourceConfig, ResourceForm, ResourceKind, ResourceType, Topology};
+use nsm_core::{FieldError, FieldErrors, ProjectId};
+
+use super::Plane;
+use crate::db;
+use crate::db::edge::{CertificateRow, EdgeStoreError};
+use crate::edge::tls::RENEW_BEFORE;
+use crate::error::{internal, ServerError};
+use crate::settings::EdgeMode;
+
+fn field(name: &str, message: impl Into<String>) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(name, FieldError::new(message.into()));
+    errors.into()
+}
+
+fn store_error(error: EdgeStoreError) -> AppError {
+    match error {
+        EdgeStoreError::HostnameTaken(Some(owner)) => {
+            field("hostname", format!("This hostname already belongs to project {owner}"))
+        }
+        EdgeStoreError::HostnameTaken(None) => field("hostname", "This project already has this hostname"),
+        EdgeStoreError::PathTaken => field("path", "Another resource of this domain already uses this path"),
+        EdgeStoreError::NotFound => AppError::NotFound("The domain or resource".into()),
+        other => internal(ServerError::Config(other.to_string())),
+    }
+}
+
+fn summary(kind: &ResourceKind) -> String {
+    match kind {
+        ResourceKind::Static { spa, cors_origins } => {
+            let mut parts = vec![if *spa { "SPA fallback to index.html".to_owned() } else { "files".to_owned() }];
+            if !cors_origins.is_empty() {
+                let list: Vec<&str> = cors_origins.iter().map(|o| o.as_str()).collect();
+                parts.push(format!("CORS {}", list.join(" ")));
+            }
+            parts.join(", ")
+        }
+        ResourceKind::Api { websocket, timeout_secs, max_body } => {
+            let ws = if *websocket { ", WebSocket" } else { "" };
+            format!("timeout {} s, max body {max_body}{ws}", timeout_secs.secs())
+        }
+        ResourceKind::Redirect { target } => format!("302 to {target}"),
+        ResourceKind::Custom { body } => {
+            let lines = body.as_str().lines().count();
+            format!("{lines} line{} of nginx configuration", if lines == 1 { "" } else { "s" })
+        }
+    }
+}
+
+fn certificate_view(row: Option<CertificateRow>) -> CertificateView {
+    let Some(row) = row else {
+        return CertificateView { status: "none".into(), ..CertificateView::default() };
+    };
+    let expiry = row.not_after.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.to_utc());
+    let status = match expiry {
+        _ if row.self_signed => "self_signed",
+        Some(at) if at < chrono::Utc::now() => "expired",
+        Some(at) if at - chrono::Utc::now() < RENEW_BEFORE => "expiring",
+        Some(_) => "valid",
+        None => "none",
+    };
+    CertificateView {
+        status: status.into(),
+        issuer: row.issuer,
+        not_after: row.not_after,
+        last_error: row.last_error,
+        last_attempt: row.last_attempt,
+    }
+}
+
+impl Plane {
+    async fn edge_topology(&self, id: &ProjectId) -> AppResult<Topology> {
+        db::domains::topology(&self.db, id.as_str()).await.map_err(|e| internal(ServerError::Config(e.to_string())))
+    }
+
+    async fn is_admin(&self, by: &CurrentUser) -> AppResult<bool> {
+        db::edge::is_admin(&self.db, by.id).await.map_err(internal)
+    }
+
+    /// Custom resources hold raw nginx configuration: admins only, to create,
+    /// change, move or delete one, or to turn another resource into one.
+    async fn require_admin_for(&self, by: &CurrentUser, custom: bool) -> AppResult<()> {
+        if custom && !self.is_admin(by).await? {
+            return Err(AppError::Forbidden);
+        }
+        Ok(())
+    }
+
+    async fn is_custom(&self, id: &ProjectId, resource: i64) -> AppResult<bool> {
+        let topology = self.edge_topology(id).await?;
+        let entry = topology.resource(resource).ok_or_else(|| AppError::NotFound(format!("Resource {resource}")))?;
+        Ok(entry.config.kind.resource_type() == ResourceType::Custom)
+    }
+
+    pub(super) async fn list_domains(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DomainsView> {
+        let project = db::projects::get(&self.db, id)
+            .await
+            .map_err(|e| internal(ServerError::Config(e.to_string())))?
+            .ok_or_else(|| AppError::NotFound(format!("Project {id}")))?;
+        let topology = self.edge_topology(id).await?;
+        let mut certificates = db::edge::certificates_of(&self.db, id.as_str()).await.map_err(internal)?;
+        let domains = topology
+            .domains
+            .iter()
+            .map(|d| {
+                let resources = topology
+                    .resources_on(d.id)
+                    .map(|r| ResourceView {
+                        id: r.id,
+                        path: r.path().to_string(),
+                        kind: r.config.kind.resource_type().as_str().to_owned(),
+                        summary: summary(&r.config.kind),
+                        form: ResourceForm::from_config(&r.config),
+                    })
+                    .collect();
+                let position = certificates.iter().position(|c| c.hostname == d.hostname.as_str());
+                let certificate = certificate_view(position.map(|p| certificates.swap_remove(p)));
+                DomainView { id: d.id, hostname: d.hostname.to_string(), resources, certificate }
+            })
+            .collect();
+        let edge = match self.edge.mode() {
+            EdgeMode::Managed => "managed",
+            EdgeMode::System => "system",
+            EdgeMode::Off => "off",
+        };
+        let preview = self.edge.preview_input(id, project.config.worker.as_str()).await.ok();
+        Ok(DomainsView {
+            domains,
+            can_custom: self.is_admin(by).await?,
+            edge: edge.into(),
+            published: self.edge.is_published(id),
+            https_port: self.edge.listen().https,
+            preview,
+        })
+    }
+
+    pub(super) async fn create_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()> {
+        self.require_project(id).await?;
+        db::edge::add_domain(&self.db, id.as_str(), &hostname).await.map_err(store_error)?;
+        self.audit(by, "domain.add", &format!("{id}/{hostname}"), None).await
+    }
+
+    pub(super) async fn drop_domain(&self, by: &CurrentUser, id: &ProjectId, domain: i64) -> AppResult<()> {
+        let topology = self.edge_topology(id).await?;
+        let custom = topology.resources_on(domain).any(|r| r.config.kind.resource_type() == ResourceType::Custom);
+        self.require_admin_for(by, custom).await?;
+        let hostname = db::edge::delete_domain(&self.db, id.as_str(), domain).await.map_err(store_error)?;
+        // Stop serving it now, not at the next deployment.
+        if let Err(error) = self.edge.refresh(id).await {
+            tracing::error!(%error, project = %id, "cannot re-publish after removing a domain");
+            return Err(AppError::Conflict(format!(
+                "{hostname} was removed, but nginx did not take the new configuration: {error}"
+            )));
+        }
+        self.edge.forget(&hostname).await;
+        self.audit(by, "domain.remove", &format!("{id}/{hostname}"), None).await
+    }
+
+    pub(super) async fn store_resource(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        domain: i64,
+        resource: Option<i64>,
+        config: ResourceConfig,
+    ) -> AppResult<()> {
+        let was_custom = match resource {
+            Some(resource) => self.is_custom(id, resource).await?,
+            None => false,
+        };
+        self.require_admin_for(by, config.requires_admin() || was_custom).await?;
+        let topology = self.edge_topology(id).await?;
+        if topology.domain(domain).is_none() {
+            return Err(AppError::NotFound(format!("Domain {domain} of project {id}")));
+        }
+        if let Some(resource) = resource {
+            // A resource stays on its domain; moving it is removing and adding.
+            if topology.resource(resource).map(|r| r.domain_id) != Some(domain) {
+                return Err(AppError::NotFound(format!("Resource {resource} on domain {domain}")));
+            }
+        }
+        topology.check_path_free(domain, &config.path, resource).map_err(|e| field("path", e.0))?;
+        let kind = config.kind.resource_type().as_str();
+        let target = format!("{id}{}", config.path);
+        match resource {
+            Some(resource) => db::edge::update_resource(&self.db, resource, &config).await.map_err(store_error)?,
+            None => {
+                db::edge::insert_resource(&self.db, domain, &config).await.map_err(store_error)?;
+            }
+        }
+        let action = if resource.is_some() { "resource.update" } else { "resource.add" };
+        self.audit(by, action, &target, Some(kind)).await
+    }
+
+    pub(super) async fn drop_resource(&self, by: &CurrentUser, id: &ProjectId, resource: i64) -> AppResult<()> {
+        self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
+        if !db::edge::delete_resource(&self.db, resource).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("Resource {resource}")));
+        }
+        self.audit(by, "resource.remove", &format!("{id}/{resource}"), None).await
+    }
+
+    pub(super) async fn shift_resource(&self, by: &CurrentUser, id: &ProjectId, resource: i64, up: bool) -> AppResult<()> {
+        self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
+        if db::edge::resource_domain(&self.db, id.as_str(), resource).await.map_err(internal)?.is_none() {
+            return Err(AppError::NotFound(format!("Resource {resource}")));
+        }
+        db::edge::move_resource(&self.db, resource, up).await.map_err(internal)?;
+        Ok(())
+    }
+
+    pub(super) async fn certificate_now(&self, by: &CurrentUser, id: &ProjectId, domain: i64) -> AppResult<String> {
+        let topology = self.edge_topology(id).await?;
+        let entry = topology.domain(domain).ok_or_else(|| AppError::NotFound(format!("Domain {domain}")))?;
+        if !self.edge.acme_enabled() {
+            return Err(AppError::Conflict("Certificates are not requested: the edge or ACME is off".into()));
+        }
+        if let Some(why) = crate::edge::tls::acme_refusal(&entry.hostname) {
+            return Err(AppError::Conflict(format!("{}: {why}", entry.hostname)));
+        }
+        if !self.edge.is_published(id) {
+            return Err(AppError::Conflict("Deploy the project first: nginx must serve the domain to validate it".into()));
+        }
+        self.audit(by, "certificate.request", &format!("{id}/{}", entry.hostname), None).await?;
+        self.edge.obtain(&entry.hostname).await.map_err(AppError::Conflict)
+    }
+
+    /// Before a project is deleted: stop serving it and forget its certificates.
+    pub(super) async fn forget_edge(&self, id: &ProjectId) -> AppResult<()> {
+        let hostnames = db::edge::hostnames(&self.db, id.as_str()).await.map_err(internal)?;
+        self.edge.unpublish(id).await.map_err(|e| AppError::Conflict(format!("nginx: {e}")))?;
+        for hostname in &hostnames {
+            self.edge.forget(hostname).await;
+        }
+        Ok(())
+    }
+
+    /// After a teardown: the project is no longer served.
+    pub(super) async fn unpublish_edge(&self, id: &ProjectId) -> AppResult<()> {
+        self.edge.unpublish(id).await.map_err(|e| AppError::Conflict(format!("nginx: {e}")))
+    }
+
+    /// After a rename: the file is named after the project, and so are its paths.
+    pub(super) async fn rename_edge(&self, old: &ProjectId, new: &ProjectId) {
+        if old == new || !self.edge.is_published(old) {
+            return;
+        }
+        if let Err(error) = self.edge.unpublish(old).await {
+            tracing::error!(%error, project = %old, "cannot unpublish a renamed project");
+            return;
+        }
+        tracing::info!(%old, %new, "renamed project unpublished; its next deployment publishes it again");
+    }
+}

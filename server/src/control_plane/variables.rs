@@ -1,0 +1,159 @@
+//! The Environment tab: variables (plain values sealed at rest) and references.
+
+use app::error::{AppError, AppResult};
+use app::model::{CurrentUser, ReferenceTarget, VariableView};
+use nsm_core::domain::Topology;
+use nsm_core::variables::{check_reference, Variable, VariableValue};
+use nsm_core::{FieldError, FieldErrors, ProjectId};
+
+use super::Plane;
+use crate::db;
+use crate::deploy::spec;
+use crate::error::{internal, ServerError};
+
+fn field(name: &str, message: String) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(name, FieldError::new(message));
+    errors.into()
+}
+
+fn resource_label(topology: &Topology, resource: i64) -> Option<String> {
+    let entry = topology.resource(resource)?;
+    let domain = topology.domain(entry.domain_id)?;
+    Some(format!("{}{} ({})", domain.hostname, entry.path(), entry.config.kind.resource_type()))
+}
+
+impl Plane {
+    async fn topology(&self, id: &ProjectId) -> AppResult<Topology> {
+        db::domains::topology(&self.db, id.as_str()).await.map_err(|e| internal(ServerError::Config(e.to_string())))
+    }
+
+    pub(super) async fn list_variables(&self, id: &ProjectId) -> AppResult<Vec<VariableView>> {
+        self.require_project(id).await?;
+        let topology = self.topology(id).await?;
+        let unused: std::collections::HashSet<String> = db::variables::list(&self.db, id.as_str())
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|r| r.unused)
+            .map(|r| r.name)
+            .collect();
+        let variables = spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
+        Ok(variables
+            .into_iter()
+            .map(|v| {
+                let name = v.name.to_string();
+                let unused = unused.contains(&name);
+                match &v.value {
+                    VariableValue::Plain(value) => VariableView {
+                        name,
+                        kind: "plain".into(),
+                        target: None,
+                        target_id: None,
+                        error: None,
+                        unused,
+                        empty: value.is_empty(),
+                    },
+                    VariableValue::Reference(reference) => {
+                        let target = reference.target_id().and_then(|t| match reference {
+                            nsm_core::variables::Reference::Domain { .. } => {
+                                topology.domain(t).map(|d| d.hostname.to_string())
+                            }
+                            _ => resource_label(&topology, t),
+                        });
+                        VariableView {
+                            name,
+                            kind: reference.kind().into(),
+                            target,
+                            target_id: reference.target_id(),
+                            error: check_reference(&v.name, reference, &topology).err().map(|e| e.to_string()),
+                            unused,
+                            empty: false,
+                        }
+                    }
+                }
+            })
+            .collect())
+    }
+
+    pub(super) async fn list_reference_targets(&self, id: &ProjectId) -> AppResult<Vec<ReferenceTarget>> {
+        self.require_project(id).await?;
+        let topology = self.topology(id).await?;
+        let domains = topology.domains.iter().map(|d| ReferenceTarget {
+            kind: "domain".into(),
+            id: d.id,
+            label: d.hostname.to_string(),
+        });
+        let resources = topology.resources.iter().filter_map(|r| {
+            Some(ReferenceTarget {
+                kind: r.config.kind.resource_type().as_str().into(),
+                id: r.id,
+                label: resource_label(&topology, r.id)?,
+            })
+        });
+        Ok(domains.chain(resources).collect())
+    }
+
+    pub(super) async fn reveal(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String> {
+        let variables = spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
+        let value = variables.into_iter().find(|v| v.name.as_str() == name).map(|v| v.value);
+        match value {
+            Some(VariableValue::Plain(value)) => {
+                self.audit(by, "variable.reveal", &format!("{id}/{name}"), None).await?;
+                Ok(value)
+            }
+            Some(VariableValue::Reference(_)) => Err(AppError::Conflict(format!("{name} is a reference, not a value"))),
+            None => Err(AppError::NotFound(format!("Variable {name}"))),
+        }
+    }
+
+    pub(super) async fn store_variable(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        original: Option<&str>,
+        variable: Variable,
+    ) -> AppResult<()> {
+        self.require_project(id).await?;
+        let existing = db::variables::names(&self.db, id.as_str()).await.map_err(internal)?;
+        let name = variable.name.as_str();
+        // Without an original name this is "add or replace"; a rename must not
+        // overwrite another variable.
+        let renamed = original.is_some_and(|o| o != name);
+        if renamed && existing.iter().any(|e| e == name) {
+            return Err(field("name", format!("{name} already exists")));
+        }
+        if let Some(original) = original {
+            if !existing.iter().any(|e| e == original) {
+                return Err(AppError::NotFound(format!("Variable {original}")));
+            }
+        }
+        let (kind, sealed, reference) = match &variable.value {
+            VariableValue::Plain(value) => {
+                let sealed = self.secrets.seal(value).map_err(|e| internal(ServerError::Config(e.to_string())))?;
+                ("plain", Some(sealed), None)
+            }
+            VariableValue::Reference(reference) => {
+                let topology = self.topology(id).await?;
+                check_reference(&variable.name, reference, &topology).map_err(|e| field("target_id", e.to_string()))?;
+                let json = serde_json::to_string(reference).map_err(|e| internal(ServerError::Config(e.to_string())))?;
+                ("reference", None, Some(json))
+            }
+        };
+        if let (Some(original), true) = (original, renamed) {
+            db::variables::delete(&self.db, id.as_str(), original).await.map_err(internal)?;
+        }
+        db::variables::upsert(&self.db, id.as_str(), name, kind, sealed.as_deref(), reference.as_deref())
+            .await
+            .map_err(internal)?;
+        // Values never reach the audit log; names and kinds do.
+        self.audit(by, "variable.save", &format!("{id}/{name}"), Some(kind)).await
+    }
+
+    pub(super) async fn remove_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<()> {
+        if !db::variables::delete(&self.db, id.as_str(), name).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("Variable {name}")));
+        }
+        self.audit(by, "variable.delete", &format!("{id}/{name}"), None).await
+    }
+}

@@ -1,0 +1,102 @@
+//! CI/CD credentials, GitHub delivery de-duplication, and the project's activity feed.
+
+use sqlx::Row;
+
+use super::{now, Db};
+
+pub async fn deploy_key_hash(db: &Db, project: &str) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT deploy_key_hash FROM projects WHERE id = ?")
+        .bind(project)
+        .fetch_optional(db)
+        .await?
+        .flatten())
+}
+
+pub async fn set_deploy_key_hash(db: &Db, project: &str, hash: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE projects SET deploy_key_hash = ? WHERE id = ?").bind(hash).bind(project).execute(db).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn webhook_secret(db: &Db, project: &str) -> sqlx::Result<Option<Vec<u8>>> {
+    Ok(sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT webhook_secret_enc FROM projects WHERE id = ?")
+        .bind(project)
+        .fetch_optional(db)
+        .await?
+        .flatten())
+}
+
+pub async fn set_webhook_secret(db: &Db, project: &str, sealed: &[u8]) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE projects SET webhook_secret_enc = ? WHERE id = ?").bind(sealed).bind(project).execute(db).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The stored answer to a delivery, if it was seen before.
+pub async fn delivery(db: &Db, project: &str, delivery: &str) -> sqlx::Result<Option<(u16, String)>> {
+    let row = sqlx::query("SELECT status, body FROM webhook_deliveries WHERE project_id = ? AND delivery_id = ?")
+        .bind(project)
+        .bind(delivery)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.and_then(|r| u16::try_from(r.get::<i64, _>(0)).ok().map(|s| (s, r.get(1)))))
+}
+
+/// Remembers an answer; false when another request stored one first.
+pub async fn remember_delivery(db: &Db, project: &str, delivery: &str, status: u16, body: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO webhook_deliveries (project_id, delivery_id, status, body, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(project)
+    .bind(delivery)
+    .bind(i64::from(status))
+    .bind(body)
+    .bind(now())
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    pub at: String,
+    pub source: String,
+    pub outcome: String,
+    pub detail: String,
+    pub deployment_id: Option<i64>,
+}
+
+pub async fn record_activity(
+    db: &Db,
+    project: &str,
+    source: &str,
+    outcome: &str,
+    detail: &str,
+    deployment: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO project_activity (project_id, at, source, outcome, detail, deployment_id) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project)
+    .bind(now())
+    .bind(source)
+    .bind(outcome)
+    .bind(detail)
+    .bind(deployment)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn activity(db: &Db, project: &str, limit: i64) -> sqlx::Result<Vec<ActivityRow>> {
+    let rows = sqlx::query(
+        "SELECT at, source, outcome, detail, deployment_id FROM project_activity WHERE project_id = ? ORDER BY id DESC LIMIT ?",
+    )
+    .bind(project)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ActivityRow { at: r.get(0), source: r.get(1), outcome: r.get(2), detail: r.get(3), deployment_id: r.get(4) })
+        .collect())
+}

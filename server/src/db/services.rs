@@ -1,0 +1,81 @@
+//! A project's compose services: expected state, log collection, last actual state.
+
+use nsm_core::service::ServiceState;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{now, Db};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRow {
+    pub name: String,
+    pub expected: ServiceState,
+    pub collect_logs: bool,
+    pub actual: Option<ServiceState>,
+    pub actual_at: Option<String>,
+    pub missing: bool,
+}
+
+pub async fn list(db: &Db, project: &str) -> sqlx::Result<Vec<ServiceRow>> {
+    let rows = sqlx::query(
+        "SELECT name, expected, collect_logs, actual, actual_at, missing FROM project_services WHERE project_id = ? ORDER BY name",
+    )
+    .bind(project)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let expected: String = r.get(1);
+            let actual: Option<String> = r.get(3);
+            ServiceRow {
+                name: r.get(0),
+                expected: ServiceState::parse(&expected).unwrap_or_default(),
+                collect_logs: r.get::<i64, _>(2) != 0,
+                actual: actual.as_deref().and_then(ServiceState::parse),
+                actual_at: r.get(4),
+                missing: r.get::<i64, _>(5) != 0,
+            }
+        })
+        .collect())
+}
+
+/// Makes the stored set match a sync: new names are added (expected Unknown), names
+/// still present are un-marked, vanished ones are marked missing (settings kept).
+pub async fn reconcile(db: &Db, project: &str, found: &[String]) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE project_services SET missing = 1 WHERE project_id = ?").bind(project).execute(&mut *tx).await?;
+    for name in found {
+        sqlx::query(
+            "INSERT INTO project_services (project_id, name) VALUES (?, ?)
+             ON CONFLICT(project_id, name) DO UPDATE SET missing = 0",
+        )
+        .bind(project)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+pub async fn update(db: &Db, project: &str, name: &str, expected: ServiceState, collect_logs: bool) -> sqlx::Result<bool> {
+    let result = sqlx::query("UPDATE project_services SET expected = ?, collect_logs = ? WHERE project_id = ? AND name = ?")
+        .bind(expected.as_str())
+        .bind(collect_logs)
+        .bind(project)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn set_actual(db: &Db, project: &str, name: &str, actual: ServiceState) -> sqlx::Result<()> {
+    sqlx::query("UPDATE project_services SET actual = ?, actual_at = ? WHERE project_id = ? AND name = ?")
+        .bind(actual.as_str())
+        .bind(now())
+        .bind(project)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Where the edge keeps its files, and the nginx main configuration it writes around
+//! the per-project files.
+//!
+//! Under `<data dir>/edge/`:
+//! * `nginx/` — the managed nginx's prefix: `nginx.conf`, `control.conf`, `sites/`
+//!   (one `nsm-<project>.conf` per project), `logs/`, `tmp/`, `default.pem`;
+//! * `certs/<hostname>.pem` — each hostname's certificate chain and key in one file,
+//!   so a renewal swaps both with a single rename;
+//! * `challenges/.well-known/acme-challenge/` — HTTP-01 answers;
+//! * `acme-accounts/` — ACME account credentials, one file per directory URL;
+//! * `check/` — scratch configurations for checks that must not touch the live one.
+//!
+//! In system mode the project files and the control file go to the host's include
+//! directory instead of `nginx/sites/`.
+
+use std::path::{Path, PathBuf};
+
+use nsm_core::domain::Hostname;
+use nsm_core::ProjectId;
+
+/// The prefix of every project file, so NSM recognises its own files in a shared
+/// include directory.
+const SITE_PREFIX: &str = "nsm-";
+/// The control server's file in an include directory (`_` never starts a project id).
+const SYSTEM_CONTROL_FILE: &str = "_nsm-control.conf";
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: PathBuf,
+    pub prefix: PathBuf,
+    pub sites: PathBuf,
+    pub certs: PathBuf,
+    pub webroot: PathBuf,
+    pub accounts: PathBuf,
+    pub check: PathBuf,
+    /// The include directory of system mode; `None` when managed.
+    system_dir: Option<PathBuf>,
+}
+
+impl Layout {
+    /// `data_dir` must be absolute (nginx needs absolute paths).
+    pub fn new(data_dir: &Path, system_dir: Option<PathBuf>) -> Self {
+        let root = data_dir.join("edge");
+        let prefix = root.join("nginx");
+        let sites = system_dir.clone().unwrap_or_else(|| prefix.join("sites"));
+        Self {
+            certs: root.join("certs"),
+            webroot: root.join("challenges"),
+            accounts: root.join("acme-accounts"),
+            check: root.join("check"),
+            sites,
+            prefix,
+            root,
+            system_dir,
+        }
+    }
+
+    pub fn directories(&self) -> Vec<&Path> {
+        let mut dirs = vec![&self.root, &self.certs, &self.webroot, &self.accounts, &self.check, &self.sites];
+        if self.system_dir.is_none() {
+            dirs.push(&self.prefix);
+        }
+        dirs.into_iter().map(PathBuf::as_path).collect()
+    }
+
+    pub fn main_conf(&self) -> PathBuf {
+        self.prefix.join("nginx.conf")
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.prefix.join("nginx.pid")
+    }
+
+    pub fn error_log(&self) -> PathBuf {
+        self.prefix.join("logs").join("error.log")
+    }
+
+    pub fn control_file(&self) -> PathBuf {
+        match &self.system_dir {
+            Some(dir) => dir.join(SYSTEM_CONTROL_FILE),
+            None => self.prefix.join("control.conf"),
+        }
+    }
+
+    pub fn default_certificate(&self) -> PathBuf {
+        self.prefix.join("default.pem")
+    }
+
+    pub fn challenges(&self) -> PathBuf {
+        self.webroot.join(".well-known").join("acme-challenge")
+    }
+
+    pub fn site_file(&self, project: &ProjectId) -> PathBuf {
+        self.sites.join(format!("{SITE_PREFIX}{project}.conf"))
+    }
+
+    /// The project a file in the sites directory belongs to, if it is one of NSM's.
+    pub fn project_of(file_name: &str) -> Option<ProjectId> {
+        let id = file_name.strip_prefix(SITE_PREFIX)?.strip_suffix(".conf")?;
+        ProjectId::parse(id).ok()
+    }
+
+    /// Every project file currently installed, sorted.
+    pub fn installed(&self) -> std::io::Result<Vec<(ProjectId, PathBuf)>> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&self.sites)? {
+            let entry = entry?;
+            if let Some(project) = entry.file_name().to_str().and_then(Self::project_of) {
+                found.push((project, entry.path()));
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    pub fn certificate(&self, hostname: &Hostname) -> PathBuf {
+        self.certs.join(format!("{}.pem", hostname.file_stem()))
+    }
+
+    pub fn account(&self, directory_url: &str) -> PathBuf {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(directory_url.as_bytes());
+        self.accounts.join(format!("{}.json", &hex::encode(digest)[..16]))
+    }
+}
+
+/// What the main configuration needs besides paths.
+#[derive(Debug, Clone)]
+pub struct MainConf<'a> {
+    pub layout: &'a Layout,
+    pub http_port: u16,
+    pub https_port: u16,
+    pub user: Option<&'a str>,
+    /// `None`: everything in the sites directory (`*.conf`); `Some`: exactly these
+    /// files (checks that swap one project's file for a candidate).
+    pub sites: Option<&'a [PathBuf]>,
+    /// Where the scratch copy keeps its pid, logs and temp files (checks); the live
+    /// prefix when `None`.
+    pub scratch: Option<&'a Path>,
+}
+
+impl MainConf<'_> {
+    /// The managed nginx's `nginx.conf`, also the frame of every check.
+    pub fn render(&self) -> String {
+        let l = self.layout;
+        let base = self.scratch.unwrap_or(&l.prefix).display().to_string();
+        let user = self.user.map(|u| format!("user {u};\n")).unwrap_or_default();
+        let sites = match self.sites {
+            None => format!("    include {}/*.conf;\n", l.sites.display()),
+            Some(files) => files.iter().map(|f| format!("    include {};\n", f.display())).collect(),
+        };
+        let control = if self.scratch.is_some() { String::new() } else { format!("    include {};\n", l.control_file().display()) };
+        let default_cert = l.default_certificate().display().to_string();
+        let (http, https) = (self.http_port, self.https_port);
+        format!(
+            "# Generated by NSM at start-up: the managed edge's main configuration. Do not edit.\n\
+             {user}worker_processes auto;\n\
+             pid {base}/nginx.pid;\n\
+             error_log {base}/logs/error.log warn;\n\
+             \n\
+             events {{\n    worker_connections 4096;\n}}\n\
+             \n\
+             http {{\n\
+             {MIME_TYPES}\
+             \x20   default_type application/octet-stream;\n\
+             \x20   sendfile on;\n\
+             \x20   tcp_nopush on;\n\
+             \x20   server_tokens off;\n\
+             \x20   access_log {base}/logs/access.log;\n\
+             \x20   client_body_temp_path {base}/tmp/body;\n\
+             \x20   proxy_temp_path {base}/tmp/proxy;\n\
+             \x20   fastcgi_temp_path {base}/tmp/fastcgi;\n\
+             \x20   uwsgi_temp_path {base}/tmp/uwsgi;\n\
+             \x20   scgi_temp_path {base}/tmp/scgi;\n\
+             \x20   # Room for the longest hostnames, and for thousands of them.\n\
+             \x20   server_names_hash_bucket_size 256;\n\
+             \x20   server_names_hash_max_size 65536;\n\
+             \x20   map_hash_bucket_size 256;\n\
+             \x20   ssl_protocols TLSv1.2 TLSv1.3;\n\
+             \x20   ssl_session_cache shared:nsm_ssl:10m;\n\
+             \n\
+             \x20   # Names no project owns: refused, rather than served by some project.\n\
+             \x20   server {{\n\
+             \x20       listen {http} default_server;\n\
+             \x20       return 404;\n\
+             \x20   }}\n\
+             \x20   server {{\n\
+             \x20       listen {https} ssl default_server;\n\
+             \x20       ssl_certificate {default_cert};\n\
+             \x20       ssl_certificate_key {default_cert};\n\
+             \x20       return 404;\n\
+             \x20   }}\n\
+             \n\
+             {control}{sites}}}\n"
+        )
+    }
+}
+
+/// The control server: answers the configuration generation on loopback, so an
+/// install can tell when nginx's workers serve the new configuration.
+pub fn control_conf(port: u16, generation: u64) -> String {
+    format!(
+        "# Generated by NSM: lets it verify that a reload took effect. Do not edit.\n\
+         server {{\n    listen 127.0.0.1:{port};\n    access_log off;\n\
+         \x20   location = /nsm-generation {{\n        default_type text/plain;\n        return 200 \"{generation}\";\n    }}\n\
+         \x20   location / {{\n        return 404;\n    }}\n}}\n"
+    )
+}
+
+/// What the managed nginx serves files as; Debian's list, trimmed to what web
+/// projects ship.
+const MIME_TYPES: &str = "    types {
+        text/html html htm;
+        text/css css;
+        text/plain txt;
+        text/xml xml;
+        text/csv csv;
+        text/markdown md;
+        application/javascript js mjs;
+        application/json json map;
+        application/manifest+json webmanifest;
+        application/wasm wasm;
+        application/pdf pdf;
+        application/zip zip;
+        application/gzip gz;
+        application/octet-stream bin;
+        image/svg+xml svg svgz;
+        image/png png;
+        image/jpeg jpg jpeg;
+        image/gif gif;
+        image/webp webp;
+        image/avif avif;
+        image/x-icon ico;
+        font/woff woff;
+        font/woff2 woff2;
+        font/ttf ttf;
+        font/otf otf;
+        audio/mpeg mp3;
+        audio/ogg ogg;
+        video/mp4 mp4;
+        video/webm webm;
+    }
+";

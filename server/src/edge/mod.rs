@@ -1,0 +1,267 @@
+//! The edge (design §6): nginx publishing every project's domains, with TLS.
+//!
+//! * `managed` mode runs and supervises NSM's own nginx master (prefix under the data
+//!   directory); `system` mode writes into a host nginx's include directory and
+//!   reloads it; `off` publishes nothing.
+//! * One file per project; every change is a transaction ([`install`]): written,
+//!   `nginx -t`-checked as a whole, reloaded, verified, or rolled back with nginx's
+//!   reason. A project file that stops loading (say, after an nginx upgrade) is set
+//!   aside before nginx (re)starts, so it never takes the others down.
+//! * TLS: a self-signed placeholder per hostname so nginx always loads, then ACME
+//!   HTTP-01 ([`acme`]); renewal 30 days before expiry by a background task.
+
+mod acme;
+pub mod certs;
+mod hooks;
+mod install;
+pub mod layout;
+mod managed;
+mod nginx;
+mod publish;
+pub mod tls;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use nsm_core::edge::ListenPorts;
+use tokio::sync::{watch, Mutex};
+use tokio::task::JoinHandle;
+
+pub use install::Change;
+use layout::{control_conf, Layout};
+
+use crate::db::Db;
+use crate::settings::{EdgeMode, Settings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeError {
+    #[error("the edge cannot use {0}: nginx needs absolute paths of letters, digits and -._/~ only")]
+    UnsafePath(String),
+    #[error("nginx cannot be run ({0}); install nginx or start with --edge off")]
+    NoNginx(String),
+    #[error("the edge's files: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Certificate(#[from] certs::CertError),
+    #[error("{0}")]
+    Nginx(String),
+}
+
+pub struct Edge {
+    mode: EdgeMode,
+    db: Db,
+    layout: Layout,
+    /// Absolute: the embedded worker's files live under it.
+    data_dir: PathBuf,
+    nginx: nginx::NginxBin,
+    main_conf_path: PathBuf,
+    listen: ListenPorts,
+    nginx_user: Option<String>,
+    /// System mode: the host's main configuration, if not nginx's default.
+    host_conf: Option<PathBuf>,
+    control_port: u16,
+    generation: AtomicU64,
+    /// One configuration change at a time: `nginx -t` judges the whole set of files.
+    config_lock: Mutex<()>,
+    /// One ACME order at a time, so a deploy and the renewal task never race.
+    cert_lock: Mutex<()>,
+    supervisor: Mutex<Option<managed::Supervisor>>,
+    acme: Option<acme::AcmeClient>,
+    acme_check: Duration,
+    renewal: Mutex<Option<(watch::Sender<bool>, JoinHandle<()>)>>,
+}
+
+impl Edge {
+    /// The edge as configured; nothing runs until [`Edge::start`].
+    pub fn new(settings: &Settings, db: Db) -> Arc<Self> {
+        let edge = &settings.edge;
+        let data_dir = std::path::absolute(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
+        let system_dir = match edge.mode {
+            EdgeMode::System => edge.nginx_conf_dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+            _ => None,
+        };
+        let layout = Layout::new(&data_dir, system_dir);
+        let (http, https) = edge.ports();
+        let acme = (!edge.no_acme).then(|| {
+            acme::AcmeClient::new(
+                edge.acme_directory.clone(),
+                edge.acme_email.clone(),
+                edge.acme_root_ca.clone(),
+                layout.account(&edge.acme_directory),
+                layout.challenges(),
+            )
+        });
+        let seed = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(1);
+        Arc::new(Self {
+            mode: edge.mode,
+            db,
+            main_conf_path: layout.main_conf(),
+            layout,
+            data_dir,
+            nginx: nginx::NginxBin::new(edge.nginx_bin.clone()),
+            listen: ListenPorts { http, https },
+            nginx_user: edge.nginx_user.clone(),
+            host_conf: edge.nginx_main_conf.clone(),
+            // Fixed for the life of the process (0 if none is free: start says so).
+            control_port: if edge.mode == EdgeMode::Off { 0 } else { free_port().unwrap_or(0) },
+            generation: AtomicU64::new(seed),
+            config_lock: Mutex::new(()),
+            cert_lock: Mutex::new(()),
+            supervisor: Mutex::new(None),
+            acme,
+            acme_check: Duration::from_secs(edge.acme_check_secs.max(1)),
+            renewal: Mutex::new(None),
+        })
+    }
+
+    pub fn mode(&self) -> EdgeMode {
+        self.mode
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.mode != EdgeMode::Off
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub fn listen(&self) -> ListenPorts {
+        self.listen
+    }
+
+    /// The managed master's pid (tests kill it to see it come back).
+    pub async fn nginx_pid(&self) -> Option<i32> {
+        self.supervisor.lock().await.as_ref().and_then(managed::Supervisor::pid)
+    }
+
+    fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Prepares the files, starts (managed) or reloads (system) nginx with every
+    /// published project re-rendered, and starts the renewal task.
+    pub async fn start(self: &Arc<Self>) -> Result<(), EdgeError> {
+        if !self.is_on() {
+            return Ok(());
+        }
+        if self.control_port == 0 {
+            return Err(EdgeError::Nginx("no free loopback port for the control server".into()));
+        }
+        let version = self.nginx.version().await.map_err(EdgeError::NoNginx)?;
+        for dir in self.layout.directories() {
+            check_path(dir)?;
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        tokio::fs::create_dir_all(self.layout.challenges()).await?;
+        self.layout.clear_checks();
+        if self.mode == EdgeMode::Managed {
+            for sub in ["logs", "tmp"] {
+                tokio::fs::create_dir_all(self.layout.prefix.join(sub)).await?;
+            }
+            let main = self.main_conf(None, None);
+            install::write_file(&self.main_conf_path, &main).await.map_err(EdgeError::Nginx)?;
+        }
+        certs::ensure_placeholder(&self.layout.default_certificate(), DEFAULT_NAME)?;
+        let generation = self.next_generation();
+        install::write_file(&self.layout.control_file(), &control_conf(self.control_port, generation))
+            .await
+            .map_err(EdgeError::Nginx)?;
+        tracing::info!(mode = ?self.mode, %version, http = self.listen.http, https = self.listen.https, "edge starting");
+
+        match self.mode {
+            EdgeMode::Managed => {
+                let weak = Arc::downgrade(self);
+                let before_start: managed::BeforeStart = Arc::new(move || {
+                    let weak: Weak<Edge> = weak.clone();
+                    Box::pin(async move {
+                        if let Some(edge) = weak.upgrade() {
+                            edge.set_aside_broken().await;
+                        }
+                    })
+                });
+                let supervisor = managed::Supervisor::start(
+                    self.nginx.bin.clone(),
+                    self.layout.prefix.clone(),
+                    self.main_conf_path.clone(),
+                    before_start,
+                );
+                *self.supervisor.lock().await = Some(supervisor);
+                if let Err(error) = self.verify(generation).await {
+                    tracing::error!(%error, "the managed nginx is not serving yet");
+                }
+            }
+            _ => self.set_aside_broken().await,
+        }
+        if let Err(error) = self.refresh_all().await {
+            tracing::error!(%error, "cannot re-render the published projects");
+        }
+        self.start_renewal().await;
+        Ok(())
+    }
+
+    /// Stops the renewal task and the managed nginx.
+    pub async fn stop(&self) {
+        if let Some((stop, task)) = self.renewal.lock().await.take() {
+            let _ = stop.send(true);
+            let _ = task.await;
+        }
+        if let Some(supervisor) = self.supervisor.lock().await.take() {
+            supervisor.stop().await;
+        }
+    }
+
+    /// Before nginx (re)starts: project files that no longer load on their own are
+    /// renamed `*.conf.disabled`, so one broken project never keeps the rest down.
+    async fn set_aside_broken(&self) {
+        let _one = self.config_lock.lock().await;
+        if self.nginx.test(self.live_target()).await.is_ok() {
+            return;
+        }
+        let files: Vec<PathBuf> = self.layout.installed().unwrap_or_default().into_iter().map(|(_, f)| f).collect();
+        for (file, why) in self.broken_files(&files).await {
+            let aside = file.with_extension("conf.disabled");
+            match std::fs::rename(&file, &aside) {
+                Ok(()) => tracing::error!(file = %file.display(), reason = %why, "project configuration set aside"),
+                Err(e) => tracing::error!(file = %file.display(), error = %e, "cannot set a broken configuration aside"),
+            }
+        }
+        if let Err(error) = self.nginx.test(self.live_target()).await {
+            tracing::error!(%error, "nginx still refuses its configuration");
+        }
+    }
+}
+
+/// The name on the certificate for requests no project claims.
+const DEFAULT_NAME: &str = "nsm-default.invalid";
+
+/// Paths go into nginx directives unquoted: refuse anything that could not.
+fn check_path(path: &Path) -> Result<(), EdgeError> {
+    let text = path.display().to_string();
+    let safe = text.starts_with('/')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'));
+    if safe {
+        Ok(())
+    } else {
+        Err(EdgeError::UnsafePath(text))
+    }
+}
+
+fn free_port() -> Result<u16, EdgeError> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        assert!(check_path(Path::new("/var/lib/nsm/edge")).is_ok());
+        for bad in ["relative/dir", "/with space", "/semi;colon", "/brace{", "/dollar$x", "/quote\""] {
+            assert!(check_path(Path::new(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Running the nginx binary: `nginx -t` on a configuration, and `-s reload` for a
+//! host's nginx. Arguments only, never a shell.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+/// `nginx -t` on a large configuration loads every certificate: seconds, not minutes.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone)]
+pub struct NginxBin {
+    pub bin: PathBuf,
+}
+
+/// Which configuration a command applies to.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A prefix and main file of NSM's own (managed mode and every check).
+    Own { prefix: &'a Path, conf: &'a Path },
+    /// The host's nginx (system mode), with its compiled-in main file or this one.
+    Host { conf: Option<&'a Path> },
+}
+
+impl NginxBin {
+    pub fn new(bin: PathBuf) -> Self {
+        Self { bin }
+    }
+
+    fn command(&self, target: Target<'_>) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        match target {
+            Target::Own { prefix, conf } => {
+                // `-e stderr`: messages before the configuration is read go to us, not
+                // to a default log file this user may not be able to open.
+                cmd.arg("-e").arg("stderr").arg("-p").arg(prefix).arg("-c").arg(conf);
+            }
+            Target::Host { conf: Some(conf) } => {
+                cmd.arg("-c").arg(conf);
+            }
+            Target::Host { conf: None } => {}
+        }
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        cmd
+    }
+
+    /// The version line, or why nginx cannot be run.
+    pub async fn version(&self) -> Result<String, String> {
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg("-v").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        let out = run(cmd).await?;
+        Ok(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+    }
+
+    /// `nginx -t`: `Err` carries nginx's own explanation.
+    pub async fn test(&self, target: Target<'_>) -> Result<(), String> {
+        let mut cmd = self.command(target);
+        cmd.arg("-t").arg("-q");
+        let out = run(cmd).await?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(explain(&String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    /// `nginx -s reload` (system mode; the managed master is signalled directly).
+    pub async fn reload(&self, target: Target<'_>) -> Result<(), String> {
+        let mut cmd = self.command(target);
+        cmd.arg("-s").arg("reload");
+        let out = run(cmd).await?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(explain(&String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+}
+
+async fn run(mut cmd: Command) -> Result<std::process::Output, String> {
+    let child = cmd.spawn().map_err(|e| format!("cannot run nginx: {e}"))?;
+    match tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output()).await {
+        Ok(Ok(out)) => Ok(out),
+        Ok(Err(e)) => Err(format!("nginx failed: {e}")),
+        Err(_) => Err(format!("nginx did not answer within {} s", COMMAND_TIMEOUT.as_secs())),
+    }
+}
+
+/// nginx's messages without the noise: the `[emerg]`-style lines, `nginx: ` dropped.
+pub fn explain(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(|l| l.trim().trim_start_matches("nginx: "))
+        .filter(|l| !l.is_empty() && !l.starts_with("configuration file") && !l.contains("[warn]"))
+        .collect();
+    if lines.is_empty() {
+        "nginx refused the configuration without saying why".to_owned()
+    } else {
+        lines.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    #[test]
+    fn explain_keeps_the_reason() {
+        let stderr = "nginx: [emerg] unknown directive \"nope\" in /x/sites/nsm-a.conf:12\n\
+                      nginx: configuration file /x/nginx.conf test failed\n";
+        assert_eq!(explain(stderr), "[emerg] unknown directive \"nope\" in /x/sites/nsm-a.conf:12");
+        assert!(explain("").contains("without saying why"));
+    }
+}

@@ -1,0 +1,140 @@
+//! The worker end of the hub: `GET /api/v1/workers/connect` upgraded to a WebSocket.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use futures::{SinkExt, StreamExt};
+use nsm_core::protocol::{ServerMessage, WorkerMessage, DEAD_AFTER_SECS, HEARTBEAT_SECS, PROTOCOL_VERSION};
+use subtle::ConstantTimeEq;
+use tokio::sync::mpsc;
+
+use crate::auth::token;
+use crate::control_plane::Plane;
+use crate::db;
+
+const HELLO_WITHIN: Duration = Duration::from_secs(10);
+
+pub async fn connect(
+    State(plane): State<Arc<Plane>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade.on_upgrade(move |socket| serve_link(socket, plane, peer))
+}
+
+fn encode(message: &ServerMessage) -> Option<Message> {
+    match serde_json::to_string(message) {
+        Ok(text) => Some(Message::Text(text.into())),
+        Err(error) => {
+            tracing::error!(%error, "cannot encode a message for a worker");
+            None
+        }
+    }
+}
+
+async fn refuse(socket: &mut WebSocket, reason: &str) {
+    if let Some(message) = encode(&ServerMessage::Refused { reason: reason.to_owned() }) {
+        let _ = socket.send(message).await;
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Checks a Hello; the same answer for an unknown worker and a wrong token.
+async fn authenticate(plane: &Plane, worker_id: &str, presented: &str) -> Result<bool, sqlx::Error> {
+    let stored = db::workers::token_hash(&plane.db, worker_id).await?;
+    let presented = token::digest(presented);
+    Ok(match stored {
+        Some(stored) => bool::from(stored.as_bytes().ct_eq(presented.as_bytes())),
+        None => false,
+    })
+}
+
+async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) {
+    let hello = match tokio::time::timeout(HELLO_WITHIN, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<WorkerMessage>(&text).ok(),
+        _ => None,
+    };
+    let Some(WorkerMessage::Hello { protocol, worker_id, token, version, compose }) = hello else {
+        tracing::warn!(%peer, "worker link closed: no valid hello");
+        refuse(&mut socket, "expected a hello message").await;
+        return;
+    };
+    let worker = worker_id.to_string();
+    if protocol != PROTOCOL_VERSION {
+        tracing::warn!(%peer, worker, protocol, "refused worker: protocol version mismatch");
+        refuse(&mut socket, &format!("protocol {protocol} not supported; this server speaks {PROTOCOL_VERSION}")).await;
+        return;
+    }
+    match authenticate(&plane, &worker, &token).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(%peer, worker, "refused worker: unknown worker or wrong token");
+            refuse(&mut socket, "unknown worker or wrong token").await;
+            return;
+        }
+        Err(error) => {
+            tracing::error!(%error, "worker authentication failed");
+            refuse(&mut socket, "server error").await;
+            return;
+        }
+    }
+
+    let (outbox, mut outgoing) = mpsc::unbounded_channel::<ServerMessage>();
+    let session = plane.hub.attach(&worker, outbox.clone(), compose, version.clone());
+    if let Err(error) = db::workers::seen(&plane.db, &worker, &version).await {
+        tracing::error!(%error, worker, "cannot record worker presence");
+    }
+    tracing::info!(%peer, worker, version, ?compose, "worker connected");
+    let _ = outbox.send(ServerMessage::Welcome { protocol: PROTOCOL_VERSION });
+    // The hub holds the only sender now: removing the link ends the writer and closes.
+    drop(outbox);
+
+    let (mut sink, mut stream) = socket.split();
+    let writer = tokio::spawn(async move {
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
+        loop {
+            let message = tokio::select! {
+                next = outgoing.recv() => match next {
+                    Some(message) => message,
+                    None => break,
+                },
+                _ = heartbeat.tick() => ServerMessage::Heartbeat,
+            };
+            let Some(frame) = encode(&message) else { continue };
+            if sink.send(frame).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.send(Message::Close(None)).await;
+    });
+
+    let reason = loop {
+        if plane.hub.session_of(&worker) != Some(session) {
+            break "replaced or disconnected by the server".to_owned();
+        }
+        match tokio::time::timeout(Duration::from_secs(DEAD_AFTER_SECS), stream.next()).await {
+            Err(_) => break format!("no heartbeat for {DEAD_AFTER_SECS} s"),
+            Ok(None) | Ok(Some(Ok(Message::Close(_)))) => break "connection closed".to_owned(),
+            Ok(Some(Err(error))) => break format!("connection error: {error}"),
+            Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<WorkerMessage>(&text) {
+                Ok(WorkerMessage::Heartbeat) => {
+                    if let Err(error) = db::workers::seen(&plane.db, &worker, &version).await {
+                        tracing::warn!(%error, worker, "cannot record heartbeat");
+                    }
+                }
+                Ok(message) => plane.deployer.on_worker_message(&worker, message).await,
+                Err(error) => tracing::warn!(%error, worker, "ignored an unreadable message from a worker"),
+            },
+            Ok(Some(Ok(_))) => {}
+        }
+    };
+    writer.abort();
+    if plane.hub.detach(&worker, session, &reason) {
+        tracing::warn!(worker, reason, "worker disconnected");
+        plane.deployer.on_worker_lost(&worker, &reason).await;
+    }
+}

@@ -1,0 +1,223 @@
+//! Starts the real control plane on port 0 with a temporary data directory, and talks
+//! to it over HTTP like a browser would (cookies included).
+
+
+
+use std::path::PathBuf;
+
+use nsm_server::{RunningServer, Settings};
+use reqwest::{redirect, Client, Response, StatusCode};
+use serde_json::Value;
+
+pub const ADMIN: &str = "admin";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub server: Option<RunningServer>,
+    pub base: String,
+    pub client: Client,
+    pub data_dir: PathBuf,
+    pub _temp: Option<tempfile::TempDir>,
+}
+
+pub fn client() -> Client {
+    Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().expect("http client")
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().to_path_buf();
+        let mut server = Self::start_in(data_dir).await;
+        server._temp = Some(temp);
+        server
+    }
+
+    pub async fn start_in(data_dir: PathBuf) -> Self {
+        Self::start_with(Settings::for_data_dir(data_dir)).await
+    }
+
+    /// With settings of the test's choosing (a temporary data directory is the
+    /// caller's business).
+    pub async fn start_with(settings: Settings) -> Self {
+        let data_dir = settings.data_dir.clone();
+        let server = nsm_server::start(settings).await.expect("server starts");
+        let base = format!("http://{}", server.addr);
+        Self { server: Some(server), base, client: client(), data_dir, _temp: None }
+    }
+
+    /// Stops the server and starts a new one on the same data directory.
+    pub async fn restart(mut self) -> Self {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+        let temp = self._temp.take();
+        let client = self.client.clone();
+        let mut next = Self::start_in(self.data_dir.clone()).await;
+        next._temp = temp;
+        next.client = client;
+        next
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function the way the hydrated app does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/api/fn/{endpoint}")))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Calls a server function and returns its status and JSON body.
+    pub async fn call_json(&self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = self.call(endpoint, form).await;
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, json)
+    }
+
+    pub async fn setup_admin(&self) {
+        let (status, body) =
+            self.call_json("setup_admin", &[("username", ADMIN), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        assert!(status.is_success(), "setup failed: {status} {body}");
+    }
+
+    pub async fn sign_in(&self) {
+        let (status, body) = self.call_json("sign_in", &[("username", ADMIN), ("password", PASSWORD)]).await;
+        assert!(status.is_success(), "sign-in failed: {status} {body}");
+    }
+
+    pub async fn create_project(&self, id: &str) -> (StatusCode, Value) {
+        self.call_json("create_project", &[("id", id), ("repo_owner", "acme"), ("repo_name", "shop")]).await
+    }
+}
+
+/// The `kind` of an AppError body, e.g. "invalid" or "not_found".
+pub fn error_kind(body: &Value) -> &str {
+    body.get("kind").and_then(Value::as_str).unwrap_or("<no kind>")
+}
+
+/// A field's message inside an `invalid` AppError body.
+pub fn field_error<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
+    body.get("detail").and_then(|d| d.get(field)).and_then(Value::as_str)
+}
+
+impl TestServer {
+    /// A project cloned from `url` on the local worker, with a unique id (Docker
+    /// objects are shared by every test on this machine).
+    pub async fn create_project_from(&self, prefix: &str, url: &str) -> String {
+        let id = unique_id(prefix);
+        let (status, body) = self.call_json("create_project", &[("id", &id), ("repo_url", url), ("timeout_secs", "120")]).await;
+        assert!(status.is_success(), "{status} {body}");
+        id
+    }
+
+    pub async fn set_plain(&self, project: &str, name: &str, value: &str) {
+        let (status, body) = self
+            .call_json("save_variable", &[("id", project), ("original", ""), ("name", name), ("kind", "plain"), ("value", value)])
+            .await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+
+    pub async fn deploy(&self, project: &str) -> i64 {
+        let (status, body) = self.call_json("deploy_project", &[("id", project)]).await;
+        assert!(status.is_success(), "{status} {body}");
+        body.as_i64().expect("deployment id")
+    }
+
+    pub async fn deployment(&self, id: i64) -> Value {
+        let (status, body) = self.call_json("get_deployment", &[("deployment", &id.to_string())]).await;
+        assert!(status.is_success(), "{status} {body}");
+        body
+    }
+
+    /// Polls until the deployment ends; returns its detail.
+    pub async fn wait_end(&self, id: i64, within: std::time::Duration) -> Value {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let detail = self.deployment(id).await;
+            let state = detail["summary"]["state"].as_str().unwrap_or_default().to_owned();
+            if ["succeeded", "failed", "timed_out", "cancelled"].contains(&state.as_str()) {
+                return detail;
+            }
+            assert!(std::time::Instant::now() < deadline, "deployment {id} still {state}: {detail}");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+
+    pub async fn wait_state(&self, id: i64, states: &[&str], within: std::time::Duration) -> String {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let detail = self.deployment(id).await;
+            let state = detail["summary"]["state"].as_str().unwrap_or_default().to_owned();
+            if states.contains(&state.as_str()) {
+                return state;
+            }
+            assert!(std::time::Instant::now() < deadline, "deployment {id} never reached {states:?}: {detail}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn worker_online(&self, worker: &str, within: std::time::Duration) -> Value {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let (_, list) = self.call_json("list_workers", &[]).await;
+            if let Some(w) = list.as_array().and_then(|l| l.iter().find(|w| w["id"] == worker && w["online"] == true)) {
+                return w.clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "worker {worker} not online: {list}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn worker_offline(&self, worker: &str, within: std::time::Duration) {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let (_, list) = self.call_json("list_workers", &[]).await;
+            if list.as_array().is_some_and(|l| l.iter().any(|w| w["id"] == worker && w["online"] == false)) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "worker {worker} still online: {list}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}
+
+pub fn unique_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{}-{n}", std::process::id() % 100_000)
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Removes a test project's containers even when the test failed half-way.
+pub struct ComposeCleanup(pub String);
+
+impl Drop for ComposeCleanup {
+    fn drop(&mut self) {
+        let project = format!("nsm-{}", self.0);
+        let ids = std::process::Command::new("docker")
+            .args(["ps", "-aq", "--filter", &format!("label=com.docker.compose.project={project}")])
+            .output();
+        if let Ok(out) = ids {
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect();
+            if !ids.is_empty() {
+                let _ = std::process::Command::new("docker").arg("rm").arg("-f").args(&ids).output();
+            }
+        }
+        let _ = std::process::Command::new("docker")
+            .args(["network", "prune", "-f", "--filter", &format!("label=com.docker.compose.project={project}")])
+            .output();
+    }
+}

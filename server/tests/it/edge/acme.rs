@@ -1,0 +1,99 @@
+//! ACME HTTP-01 against pebble through our nginx: a real certificate issued, checked
+//! by a TLS client against pebble's root; renewed by the background task when near
+//! expiry (pebble issues for 10 days, inside the 30-day renewal window); a failed
+//! attempt shown with its reason.
+
+use std::time::{Duration, Instant};
+
+use nsm_core::ProjectId;
+
+use super::super::common::TestServer;
+use super::support::{edge_settings, nginx_or_skip, pebble_or_skip, served_leaf, start_with_edge, Pebble};
+use super::{add_resource, domain_id, domains_view};
+
+const HOST: &str = "secure.nsm.test";
+
+async fn certificate_of(s: &TestServer, project: &str, hostname: &str) -> serde_json::Value {
+    let view = domains_view(s, project).await;
+    let domain = view["domains"].as_array().and_then(|d| d.iter().find(|d| d["hostname"] == hostname).cloned());
+    domain.map(|d| d["certificate"].clone()).unwrap_or_default()
+}
+
+/// Waits for the leaf served for `HOST` to verify against `root` and differ from
+/// `other`; returns it.
+async fn leaf_verifying(https: u16, root: &[u8], other: Option<&[u8]>, within: Duration) -> Vec<u8> {
+    let deadline = Instant::now() + within;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        match served_leaf(HOST, https, Some(root)).await {
+            Ok(leaf) if Some(leaf.as_slice()) != other => return leaf,
+            Ok(_) => last = "still the previous certificate".into(),
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("no pebble-issued certificate for {HOST} verified in time: {last}");
+}
+
+#[tokio::test]
+async fn pebble_issues_a_certificate_over_http01_and_the_task_renews_it() {
+    let Some(nginx) = nginx_or_skip() else { return };
+    let Some(bins) = pebble_or_skip() else { return };
+    let mut edge = edge_settings(&nginx);
+    let https = edge.https_port.unwrap_or_default();
+    let pebble = Pebble::start(&bins, edge.http_port.unwrap_or_default(), 10 * 24 * 3600);
+    edge.no_acme = false;
+    edge.acme_directory = pebble.directory.clone();
+    edge.acme_root_ca = Some(pebble.listener_ca.clone());
+    edge.acme_email = Some("ops@nsm.test".into());
+    edge.acme_check_secs = 1;
+    let temp = tempfile::tempdir().expect("temp");
+    let s = start_with_edge(temp.path().to_path_buf(), edge).await;
+    s.setup_admin().await;
+    let (status, body) = s.create_project("vault").await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = s.call_json("add_domain", &[("id", "vault"), ("hostname", HOST)]).await;
+    assert!(status.is_success(), "{body}");
+    add_resource(&s, "vault", HOST, "/", &[("kind", "custom"), ("body", "return 200 \"secure\";")]).await;
+    let edge_now = s.server.as_ref().expect("running").plane.edge.clone();
+    assert_eq!(certificate_of(&s, "vault", HOST).await["status"], "none");
+    edge_now.publish(&ProjectId::parse("vault").expect("id"), "local").await.expect("publishes");
+    assert_eq!(certificate_of(&s, "vault", HOST).await["status"], "self_signed");
+
+    // The renewal task finds the placeholder and obtains a real certificate: the
+    // chain nginx serves verifies against pebble's root for this name.
+    let root = pebble.issuing_root().await;
+    let first = leaf_verifying(https, &root, None, Duration::from_secs(90)).await;
+    let status = certificate_of(&s, "vault", HOST).await;
+    assert!(status["issuer"].as_str().is_some_and(|i| i.to_lowercase().contains("pebble")), "{status}");
+    assert!(status["not_after"].as_str().is_some(), "{status}");
+    assert!(status["last_error"].is_null(), "{status}");
+    // Ten days left is inside the 30-day window: reported as due, and renewed.
+    assert_eq!(status["status"], "expiring", "{status}");
+    let renewed = leaf_verifying(https, &root, Some(&first), Duration::from_secs(90)).await;
+    assert_ne!(first, renewed);
+
+    // Asking from the Domains tab works too, and says who issued it.
+    let domain = domain_id(&s, "vault", HOST).await.to_string();
+    let (status, body) = s.call_json("request_certificate", &[("id", "vault"), ("domain", &domain)]).await;
+    assert!(status.is_success(), "{body}");
+    assert!(body.as_str().is_some_and(|b| b.starts_with("issued by") && b.to_lowercase().contains("pebble")), "{body}");
+
+    // A name nginx does not serve yet cannot be validated: the reason is kept.
+    let (status, body) = s.call_json("add_domain", &[("id", "vault"), ("hostname", "later.nsm.test")]).await;
+    assert!(status.is_success(), "{body}");
+    let later = domain_id(&s, "vault", "later.nsm.test").await.to_string();
+    let (status, body) = s.call_json("request_certificate", &[("id", "vault"), ("domain", &later)]).await;
+    assert!(!status.is_success(), "{body}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = certificate_of(&s, "vault", "later.nsm.test").await;
+        if status["last_error"].as_str().is_some_and(|e| !e.is_empty()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no error recorded: {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(edge_now);
+    s.server.expect("running").shutdown().await.expect("clean shutdown");
+}

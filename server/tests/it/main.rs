@@ -1,0 +1,11 @@
+//! Integration tests: the real server on port 0, a temporary data directory, real
+//! SQLite, the real embedded worker, real git and Docker; one binary, so it links once.
+
+mod auth;
+mod ci;
+mod common;
+mod deploy;
+mod edge;
+mod process;
+mod projects;
+mod workers;

@@ -1,0 +1,46 @@
+//! Helpers for NSM's tests against real components: a local Docker image built from
+//! Debian's static busybox, git repositories made with the system `git` (isolated from
+//! the host's configuration), a smart-HTTP git server, and a small compose app.
+
+mod app;
+mod docker;
+mod http;
+mod repo;
+
+pub use app::{fixture_app_files, FixtureApp, FIXTURE_SERVICES, FIXTURE_VARIABLES};
+pub use docker::{docker_available, ensure_busybox_image, BUSYBOX_IMAGE};
+pub use http::GitHttpServer;
+pub use repo::FixtureRepo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TestkitError {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{command}` failed ({status}): {stderr}")]
+    Command { command: String, status: String, stderr: String },
+}
+
+pub type Result<T, E = TestkitError> = std::result::Result<T, E>;
+
+pub(crate) fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> TestkitError {
+    let what = what.into();
+    move |source| TestkitError::Io { what, source }
+}
+
+/// Runs a prepared command, failing with its stderr when it does not succeed.
+pub(crate) fn run(command: &mut std::process::Command) -> Result<std::process::Output> {
+    let shown = format!("{command:?}");
+    let output = command.output().map_err(io_error(format!("running {shown}")))?;
+    if !output.status.success() {
+        return Err(TestkitError::Command {
+            command: shown,
+            status: output.status.to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        });
+    }
+    Ok(output)
+}

@@ -1,0 +1,66 @@
+//! Putting the prepared checkout in place of the previous one, with its `.env`, the
+//! compose override and the project's directories.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use nsm_core::compose::OVERRIDE_FILE_NAME;
+use nsm_core::protocol::{DeploySpec, JobValue};
+use tokio::io::AsyncWriteExt;
+
+use super::layout::Layout;
+use super::prepare::Prepared;
+
+/// Installs the checkout as `current` and returns its path.
+pub(crate) async fn install(layout: &Layout, spec: &DeploySpec, prepared: &Prepared) -> Result<PathBuf, String> {
+    let current = layout.current();
+    if tokio::fs::try_exists(&current).await.unwrap_or(false) {
+        let retired = layout.retired(spec.deployment);
+        tokio::fs::rename(&current, &retired).await.map_err(|e| io_error(&current, &e))?;
+        if let Err(error) = tokio::fs::remove_dir_all(&retired).await {
+            tracing::warn!(%error, path = %retired.display(), "could not delete the previous checkout");
+        }
+    }
+    tokio::fs::rename(&prepared.checkout, &current).await.map_err(|e| io_error(&current, &e))?;
+    // `.env` holds secrets: readable by the worker's user only.
+    write_private(&current.join(".env"), &prepared.dotenv).await?;
+    write_private(&current.join(OVERRIDE_FILE_NAME), &prepared.override_yaml).await?;
+
+    let volume = layout.volume();
+    tokio::fs::create_dir_all(&volume).await.map_err(|e| io_error(&volume, &e))?;
+    let fresh: BTreeSet<&str> = spec.directories.iter().map(String::as_str).collect();
+    for resource in &fresh {
+        let dir = layout.directory(resource)?;
+        if tokio::fs::try_exists(&dir).await.unwrap_or(false) {
+            tokio::fs::remove_dir_all(&dir).await.map_err(|e| io_error(&dir, &e))?;
+        }
+        tokio::fs::create_dir_all(&dir).await.map_err(|e| io_error(&dir, &e))?;
+    }
+    // Directories only referenced by variables must exist too, but are not emptied.
+    for variable in &spec.variables {
+        if let JobValue::Directory { resource } = &variable.value {
+            if !fresh.contains(resource.as_str()) {
+                let dir = layout.directory(resource)?;
+                tokio::fs::create_dir_all(&dir).await.map_err(|e| io_error(&dir, &e))?;
+            }
+        }
+    }
+    Ok(current)
+}
+
+async fn write_private(path: &Path, content: &str) -> Result<(), String> {
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .await
+        .map_err(|e| io_error(path, &e))?;
+    file.write_all(content.as_bytes()).await.map_err(|e| io_error(path, &e))?;
+    file.flush().await.map_err(|e| io_error(path, &e))
+}
+
+fn io_error(path: &Path, error: &std::io::Error) -> String {
+    format!("{}: {error}", path.display())
+}

@@ -1,0 +1,107 @@
+//! Where a project's files live on the worker:
+//!
+//! ```text
+//! <data dir>/projects/<project>/
+//!     current/              the deployed checkout, with NSM's .env and compose override
+//!     staging-<deployment>/ a checkout being prepared (never used by running containers)
+//!     volume/               persistent across deployments (`Volume` variables)
+//!     www/<resource>/       recreated empty on every deployment (`Directory` variables)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use nsm_core::ProjectId;
+
+pub(crate) struct Layout {
+    root: PathBuf,
+}
+
+impl Layout {
+    pub fn new(data_dir: &Path, project: &ProjectId) -> Self {
+        Self { root: data_dir.join("projects").join(project.as_str()) }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn current(&self) -> PathBuf {
+        self.root.join("current")
+    }
+
+    pub fn staging(&self, deployment: i64) -> PathBuf {
+        self.root.join(format!("staging-{deployment}"))
+    }
+
+    /// Where the previous checkout goes while it is being deleted.
+    pub fn retired(&self, deployment: i64) -> PathBuf {
+        self.root.join(format!("retired-{deployment}"))
+    }
+
+    pub fn volume(&self) -> PathBuf {
+        self.root.join("volume")
+    }
+
+    /// A static resource's directory; the name must be one plain path component.
+    pub fn directory(&self, resource: &str) -> Result<PathBuf, String> {
+        check_resource_name(resource)?;
+        Ok(self.root.join("www").join(resource))
+    }
+
+    /// Leftovers of interrupted jobs (staging and retired checkouts).
+    pub async fn leftovers(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let Ok(mut entries) = tokio::fs::read_dir(&self.root).await else {
+            return found;
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("staging-") || name.starts_with("retired-") {
+                found.push(entry.path());
+            }
+        }
+        found
+    }
+}
+
+/// Resource names become directory names: one component, no traversal, no oddities.
+fn check_resource_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= 128
+        && name != "."
+        && name != ".."
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("`{name}` cannot name a resource directory (use letters, digits, `-`, `_`, `.`)"))
+    }
+}
+
+/// A path as `.env` text.
+pub(crate) fn path_text(path: &Path) -> Result<String, String> {
+    path.to_str().map(str::to_owned).ok_or_else(|| format!("the path {} is not valid UTF-8", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_documented_layout() {
+        let layout = Layout::new(Path::new("/d"), &ProjectId::parse("shop").unwrap());
+        assert_eq!(layout.current(), Path::new("/d/projects/shop/current"));
+        assert_eq!(layout.volume(), Path::new("/d/projects/shop/volume"));
+        assert_eq!(layout.directory("docs").unwrap(), Path::new("/d/projects/shop/www/docs"));
+        assert_eq!(layout.staging(7), Path::new("/d/projects/shop/staging-7"));
+    }
+
+    #[test]
+    fn resource_directories_cannot_escape() {
+        let layout = Layout::new(Path::new("/d"), &ProjectId::parse("shop").unwrap());
+        for bad in ["", ".", "..", "a/b", "../x", "a b", "/abs"] {
+            assert!(layout.directory(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Docker Engine access behind [`ContainerEngine`], so the pipeline's logic does not
+//! depend on how the engine is reached. [`BollardEngine`] is the real implementation.
+
+mod bollard_engine;
+mod events;
+mod scope;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+use nsm_core::protocol::LogStream;
+use nsm_core::service::ServiceState;
+
+pub use bollard_engine::BollardEngine;
+pub(crate) use events::{service_snapshot, watch_services};
+pub(crate) use scope::{compose_project_name, remove_project_resources, remove_replaced_images};
+
+/// Compose's label naming a container's (or network's) compose project.
+pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
+/// Compose's label naming a container's service.
+pub const COMPOSE_SERVICE_LABEL: &str = "com.docker.compose.service";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("Docker Engine is not reachable: {0}")]
+    Unreachable(String),
+    #[error("Docker Engine answered {status}: {message}")]
+    Api { status: u16, message: String },
+    #[error("Docker Engine: {0}")]
+    Other(String),
+}
+
+impl EngineError {
+    /// The object does not exist (any more).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Api { status: 404, .. })
+    }
+
+    /// The engine refused because the object is in use.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Api { status: 409, .. })
+    }
+}
+
+/// Selects objects by a label: `key` alone, or `key=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelFilter {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+impl LabelFilter {
+    pub fn is(key: &str, value: &str) -> Self {
+        Self { key: key.to_owned(), value: Some(value.to_owned()) }
+    }
+
+    pub fn has(key: &str) -> Self {
+        Self { key: key.to_owned(), value: None }
+    }
+
+    /// The engine API's `label` filter syntax.
+    pub fn to_filter(&self) -> String {
+        match &self.value {
+            Some(value) => format!("{}={value}", self.key),
+            None => self.key.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// Without Docker's leading `/`.
+    pub name: String,
+    pub labels: HashMap<String, String>,
+    pub state: ServiceState,
+    pub image_id: Option<String>,
+    /// Host ports this container publishes.
+    pub public_ports: Vec<u16>,
+}
+
+impl ContainerInfo {
+    /// The compose service the container belongs to, if any.
+    pub fn service(&self) -> Option<&str> {
+        self.labels.get(COMPOSE_SERVICE_LABEL).map(String::as_str)
+    }
+}
+
+/// What an inspect tells about a container's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContainerStatus {
+    pub state: ServiceState,
+    /// Meaningful once the container has exited.
+    pub exit_code: Option<i64>,
+    /// Whether Docker will start it again by itself (a restart policy other than `no`).
+    pub restarts: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkInfo {
+    pub id: String,
+    pub name: String,
+}
+
+/// One container event, with the container's labels (Docker sends them along).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerEvent {
+    pub id: String,
+    pub action: String,
+    pub labels: HashMap<String, String>,
+}
+
+/// The Docker Engine operations the worker needs. Every listing is label-scoped:
+/// nothing here enumerates or removes objects host-wide.
+#[async_trait]
+pub trait ContainerEngine: Send + Sync + 'static {
+    /// Containers (running or not) carrying the label.
+    async fn list_containers(&self, filter: &LabelFilter) -> Result<Vec<ContainerInfo>, EngineError>;
+    /// `None` when the container does not exist.
+    async fn container_status(&self, id: &str) -> Result<Option<ContainerStatus>, EngineError>;
+    /// Force-removes a container (stopping it first). Missing containers are not an error.
+    async fn remove_container(&self, id: &str) -> Result<(), EngineError>;
+    async fn list_networks(&self, filter: &LabelFilter) -> Result<Vec<NetworkInfo>, EngineError>;
+    /// Missing networks are not an error.
+    async fn remove_network(&self, id: &str) -> Result<(), EngineError>;
+    /// The image's tags; `None` when it does not exist.
+    async fn image_tags(&self, id: &str) -> Result<Option<Vec<String>>, EngineError>;
+    /// Removes an image by id, without force: in-use images are refused (a conflict).
+    async fn remove_image(&self, id: &str) -> Result<(), EngineError>;
+    /// Removes dangling images carrying the label; returns how many went.
+    async fn prune_dangling_images(&self, filter: &LabelFilter) -> Result<usize, EngineError>;
+    /// The last `lines` lines of a container's output.
+    async fn log_tail(&self, id: &str, lines: usize) -> Result<Vec<(LogStream, String)>, EngineError>;
+    /// Container events for containers carrying the label, from now on. The stream ends
+    /// when the engine connection does.
+    fn container_events(&self, filter: &LabelFilter) -> BoxStream<'static, Result<ContainerEvent, EngineError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_filters_use_the_engine_syntax() {
+        assert_eq!(LabelFilter::is("a.b", "c").to_filter(), "a.b=c");
+        assert_eq!(LabelFilter::has("a.b").to_filter(), "a.b");
+    }
+
+    #[test]
+    fn status_codes_classify_errors() {
+        assert!(EngineError::Api { status: 404, message: String::new() }.is_not_found());
+        assert!(EngineError::Api { status: 409, message: String::new() }.is_conflict());
+        assert!(!EngineError::Other(String::new()).is_not_found());
+    }
+}
