@@ -8,6 +8,7 @@ const dataDir = path.join(__dirname, '.data');
 
 export default defineConfig({
   testDir: './tests',
+  outputDir: path.join(__dirname, 'test-results'),
   fullyParallel: false,
   workers: 1,
   retries: 0,

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! NSM's user interface: server-rendered with Leptos, hydrated into a single-page app.
 
 pub mod api;

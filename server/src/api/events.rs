@@ -89,6 +89,7 @@ async fn events(
             .boxed(),
         None => stream::empty().boxed(),
     };
-    let end = stream::once(async { Ok(Event::default().event("end").data("")) });
+    // Browsers drop events whose data is empty, so `end` carries a word.
+    let end = stream::once(async { Ok(Event::default().event("end").data("end")) });
     Ok(Some(backlog.chain(live).chain(end)))
 }

@@ -189,7 +189,10 @@ impl Scratch {
         use std::sync::atomic::{AtomicU64, Ordering};
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = check_root.join(format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
-        tokio::fs::create_dir_all(dir.join("logs")).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // nginx -t opens the logs and creates the temp directories (not their parents).
+        for sub in ["logs", "tmp"] {
+            tokio::fs::create_dir_all(dir.join(sub)).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
         Ok(Self { dir })
     }
 

@@ -74,6 +74,7 @@ async fn supervise(
     pid: Arc<AtomicI32>,
 ) {
     stop_stale_master(&prefix).await;
+    let _guard = GroupGuard(pid.clone());
     let mut backoff = MIN_BACKOFF;
     loop {
         before_start().await;
@@ -147,6 +148,19 @@ async fn stop_child(child: &mut Child, master: i32) {
         }
     }
     clear_group(master);
+}
+
+/// Stops nginx if the supervisor goes away without being stopped (the runtime shut
+/// down, a test panicked): the edge's nginx must not outlive the process owning it.
+struct GroupGuard(Arc<AtomicI32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let master = self.0.swap(0, Ordering::SeqCst);
+        if master > 0 {
+            let _ = killpg(Pid::from_raw(master), Signal::SIGTERM);
+        }
+    }
 }
 
 /// Kills what is left of a master's process group (orphaned workers).

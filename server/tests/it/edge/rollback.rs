@@ -154,7 +154,7 @@ async fn removing_a_domain_or_deleting_the_project_stops_serving_it() {
     assert!(!certificate.exists(), "its certificate is forgotten");
     eventually(https, "two.nsm.test", "200 two").await;
 
-    let (status, body) = s.call_json("delete_project", &[("id", "twins")]).await;
+    let (status, body) = s.call_json("delete_project", &[("id", "twins"), ("confirm", "twins")]).await;
     assert!(status.is_success(), "{body}");
     assert!(answer(https, "two.nsm.test").await.starts_with("404"));
     assert!(!edge_now.layout().site_file(&id).exists());
