@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-# scripts/setup.sh records which toolchain has the wasm32 target ("" = rustup's default).
+# scripts/setup.sh records which toolchain has the wasm32 target ("" = rustup's
+# default). Every target that compiles runs in a sub-make started after set-up, so it
+# reads the file set-up has just written.
 TOOLCHAIN_FILE := target/.setup/toolchain
 RUSTUP_TOOLCHAIN ?= $(shell cat $(TOOLCHAIN_FILE) 2>/dev/null)
 ifneq ($(strip $(RUSTUP_TOOLCHAIN)),)
@@ -14,46 +16,59 @@ ifeq ($(CI),true)
 export CARGO_INCREMENTAL := 0
 endif
 E2E_PORT ?= 3107
+SUB := $(MAKE) --no-print-directory
 
-.PHONY: setup build build-debug site run test test-e2e e2e lint fmt clean
+.PHONY: setup site build run test test-e2e lint fmt clean _site _build _services _test _e2e _lint
 
 setup:
 	@bash scripts/setup.sh
 
 site: setup
-	@bash scripts/build-site.sh
+	@$(SUB) _site
 
-build: setup site
-	cargo build --release -p nsm-server -p nsm-worker
+build: setup
+	@$(SUB) _build
 
-build-debug: setup site
-	cargo build -p nsm-server -p nsm-worker
-
-run: build
+# Starts Docker (for the embedded worker) and serves on http://127.0.0.1:3000.
+run: setup
+	@$(SUB) _build _services
 	target/release/nsm-server
 
-# Rust tests first (unit, property, integration against real SQLite, git, Docker),
-# then Playwright drives Debian's Chromium against the debug server they built.
-test: setup site
-	bash scripts/services.sh
-	cargo test --workspace --no-fail-fast
-	$(MAKE) e2e
+# Unit, property and integration tests (real SQLite, git, Docker, nginx, pebble), then
+# Playwright in Debian's Chromium against the debug server `cargo test` built.
+test: setup
+	@$(SUB) _test
 
-test-e2e: setup site
+test-e2e: setup
+	@$(SUB) _site _services
 	cargo test --workspace --no-run
-	$(MAKE) e2e
+	@$(SUB) _e2e
 
-# `cargo test` builds target/debug/nsm-server with the same features, so nothing
-# is compiled twice.
-e2e:
-	NSM_E2E_PORT=$(E2E_PORT) npx playwright test --config end2end/playwright.config.ts
-
-lint:
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+lint: setup
+	@$(SUB) _lint
 
 fmt:
 	cargo fmt --all
 
 clean:
 	cargo clean
+
+_site:
+	bash scripts/build-site.sh
+
+_build: _site
+	cargo build --release -p nsm-server -p nsm-worker
+
+_services:
+	bash scripts/services.sh
+
+_test: _site _services
+	cargo test --workspace --no-fail-fast
+	@$(SUB) _e2e
+
+_e2e:
+	NSM_E2E_PORT=$(E2E_PORT) npx playwright test --config end2end/playwright.config.ts
+
+_lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -11,3 +11,8 @@ if command -v dockerd >/dev/null && ! docker info >/dev/null 2>&1; then
     done
     docker info >/dev/null 2>&1 || { echo "[services] dockerd did not start; see /var/log/nsm-dockerd.log" >&2; exit 1; }
 fi
+
+# The local base image the examples and tests build FROM (no registry is reachable).
+if docker info >/dev/null 2>&1; then
+    bash "$(dirname "$0")/busybox-image.sh"
+fi
