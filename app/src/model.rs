@@ -102,13 +102,16 @@ pub struct ServiceView {
     pub missing: bool,
 }
 
+/// What a sync with the repository found, and what changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncView {
     pub commit: String,
     pub compose_file: Option<String>,
     pub services: Vec<String>,
     pub variables: Vec<String>,
+    /// Readable differences from the configuration saved before this sync.
     pub changes: Vec<String>,
+    /// Configured variables the repository no longer uses.
     pub unused: Vec<String>,
 }
 

@@ -4,9 +4,7 @@ use crate::error::AppError;
 use crate::model::CiView;
 
 #[cfg(feature = "ssr")]
-fn project_id(id: &str) -> Result<nsm_core::ProjectId, AppError> {
-    nsm_core::ProjectId::parse(id).map_err(|_| AppError::NotFound(format!("Project {id:?}")))
-}
+use super::project_id;
 
 #[server(prefix = "/api/fn", endpoint = "get_ci")]
 pub async fn get_ci(id: String) -> Result<CiView, AppError> {

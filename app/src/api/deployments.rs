@@ -4,9 +4,7 @@ use crate::error::AppError;
 use crate::model::{DeploymentDetail, DeploymentSummary, ProjectStatus, ServiceView, SyncView};
 
 #[cfg(feature = "ssr")]
-fn project_id(id: &str) -> Result<nsm_core::ProjectId, AppError> {
-    nsm_core::ProjectId::parse(id).map_err(|_| AppError::NotFound(format!("Project {id:?}")))
-}
+use super::project_id;
 
 #[server(prefix = "/api/fn", endpoint = "project_status")]
 pub async fn get_project_status(id: String) -> Result<ProjectStatus, AppError> {

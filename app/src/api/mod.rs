@@ -12,3 +12,9 @@ pub mod workers;
 
 /// Where every server function is mounted; the server's session guard keys on it.
 pub const PREFIX: &str = "/api/fn";
+
+/// A project id from a request: one that cannot exist is simply not found.
+#[cfg(feature = "ssr")]
+pub(crate) fn project_id(id: &str) -> Result<nsm_core::ProjectId, crate::error::AppError> {
+    nsm_core::ProjectId::parse(id).map_err(|_| crate::error::AppError::NotFound(format!("Project {id:?}")))
+}

@@ -55,6 +55,4 @@ pub async fn delete_project(id: String, confirm: String) -> Result<(), AppError>
 }
 
 #[cfg(feature = "ssr")]
-fn parse_id(id: &str) -> Result<nsm_core::ProjectId, AppError> {
-    nsm_core::ProjectId::parse(id).map_err(|_| AppError::NotFound(format!("Project {id:?}")))
-}
+use super::project_id as parse_id;

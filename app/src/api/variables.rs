@@ -5,9 +5,7 @@ use crate::error::AppError;
 use crate::model::{ReferenceTarget, VariableView};
 
 #[cfg(feature = "ssr")]
-fn project_id(id: &str) -> Result<nsm_core::ProjectId, AppError> {
-    nsm_core::ProjectId::parse(id).map_err(|_| AppError::NotFound(format!("Project {id:?}")))
-}
+use super::project_id;
 
 #[server(prefix = "/api/fn", endpoint = "list_variables")]
 pub async fn list_variables(id: String) -> Result<Vec<VariableView>, AppError> {

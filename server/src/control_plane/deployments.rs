@@ -69,14 +69,7 @@ impl Plane {
         self.require_project(id).await?;
         let found = sync::sync(&self.deployer, id).await.map_err(deploy_error)?;
         self.audit(by, "project.sync", id.as_str(), Some(&format!("commit {}", found.commit))).await?;
-        Ok(SyncView {
-            commit: found.commit,
-            compose_file: found.compose_file,
-            services: found.services,
-            variables: found.variables,
-            changes: found.changes,
-            unused: found.unused,
-        })
+        Ok(found)
     }
 
     pub(super) async fn deploy(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<i64> {

@@ -10,25 +10,14 @@ use nsm_core::compose::{Discovery, ServiceName};
 use nsm_core::env::EnvName;
 use nsm_core::protocol::{RepoSource, ServerMessage, WorkerMessage};
 use nsm_core::ProjectId;
-use serde::{Deserialize, Serialize};
 
 use super::{DeployError, Deployer};
 use crate::db;
 
 const SYNC_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// What a sync found and what changed, for the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncSummary {
-    pub commit: String,
-    pub compose_file: Option<String>,
-    pub services: Vec<String>,
-    pub variables: Vec<String>,
-    /// Readable differences from the configuration saved before this sync.
-    pub changes: Vec<String>,
-    /// Configured variables the repository no longer uses.
-    pub unused: Vec<String>,
-}
+/// What a sync found and what changed: the UI's view of it.
+pub use app::model::SyncView as SyncSummary;
 
 /// The saved configuration deployments are compared with.
 pub async fn saved_shape(db: &db::Db, project: &str) -> Result<SavedShape, DeployError> {

@@ -71,6 +71,8 @@ impl Edge {
                 self.nginx.reload(self.live_target()).await.map_err(|e| format!("nginx -s reload failed: {e}"))?
             }
             _ => {
+                // A master still starting could die of SIGHUP: let it answer first.
+                self.wait_until_answering(Duration::from_secs(5)).await;
                 let reloaded = self.supervisor.lock().await.as_ref().is_some_and(|s| s.reload());
                 if !reloaded {
                     // The supervisor starts nginx on these files when it comes back.
@@ -80,6 +82,13 @@ impl Edge {
             }
         }
         self.verify(generation).await
+    }
+
+    async fn wait_until_answering(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while served_generation(self.control_port).await.is_err() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until nginx's workers answer with `generation`.

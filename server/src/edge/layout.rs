@@ -3,7 +3,8 @@
 //!
 //! Under `<data dir>/edge/`:
 //! * `nginx/` — the managed nginx's prefix: `nginx.conf`, `control.conf`, `sites/`
-//!   (one `nsm-<project>.conf` per project), `logs/`, `tmp/`, `default.pem`;
+//!   (one `nsm-<project>.conf` per project), `logs/`, `tmp/`;
+//! * `default.pem` — the certificate for names no project claims;
 //! * `certs/<hostname>.pem` — each hostname's certificate chain and key in one file,
 //!   so a renewal swaps both with a single rename;
 //! * `challenges/.well-known/acme-challenge/` — HTTP-01 answers;
@@ -82,8 +83,9 @@ impl Layout {
         }
     }
 
+    /// For names no project claims (the managed defaults, and every check).
     pub fn default_certificate(&self) -> PathBuf {
-        self.prefix.join("default.pem")
+        self.root.join("default.pem")
     }
 
     pub fn challenges(&self) -> PathBuf {

@@ -189,9 +189,15 @@ impl Edge {
                     before_start,
                 );
                 *self.supervisor.lock().await = Some(supervisor);
-                if let Err(error) = self.verify(generation).await {
-                    tracing::error!(%error, "the managed nginx is not serving yet");
-                }
+                // Said, not waited for: a port in use must not hold up the server.
+                let weak = Arc::downgrade(self);
+                tokio::spawn(async move {
+                    let Some(edge) = weak.upgrade() else { return };
+                    match edge.verify(generation).await {
+                        Ok(()) => tracing::info!("managed nginx serving"),
+                        Err(error) => tracing::error!(%error, "the managed nginx is not serving"),
+                    }
+                });
             }
             _ => self.set_aside_broken().await,
         }

@@ -29,21 +29,12 @@ async fn post_deploy(s: &TestServer, project: &str, key: Option<&str>, query: &s
     (status, body)
 }
 
-fn slow_repo(secs: u32) -> nsm_testkit::FixtureRepo {
-    let repo = nsm_testkit::FixtureRepo::new().expect("repo");
-    let compose = format!(
-        "services:\n  slow:\n    image: {}\n    init: true\n    command: [\"sleep\", \"{secs}\"]\n",
-        nsm_testkit::BUSYBOX_IMAGE
-    );
-    repo.commit(&[("compose.yaml", compose.as_str())], "slow").expect("commit");
-    repo
-}
 
 #[tokio::test]
 async fn deploy_key_answers_in_the_documented_order() {
     let s = TestServer::start().await;
     s.setup_admin().await;
-    let repo = slow_repo(1);
+    let repo = super::common::slow_repo(1);
     let id = s.create_project_from("it-ci", &repo.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());
     let unauthorized = json!({ "error": "unauthorized" });
@@ -94,7 +85,7 @@ async fn a_flood_gets_429_with_retry_after() {
     settings.ci_rate_limit = 3;
     let s = TestServer::start_with(settings).await;
     s.setup_admin().await;
-    let repo = slow_repo(1);
+    let repo = super::common::slow_repo(1);
     let id = s.create_project_from("it-rate", &repo.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());
     let key = enable_ci(&s, &id).await;
@@ -122,11 +113,10 @@ async fn fifty_concurrent_calls_coalesce() {
     let s = TestServer::start().await;
     s.setup_admin().await;
     s.worker_online("local", Duration::from_secs(20)).await;
-    let repo = slow_repo(4);
+    let repo = super::common::slow_repo(4);
     let id = s.create_project_from("it-flood", &repo.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());
-    s.call_json("sync_project", &[("id", &id)]).await;
-    s.call_json("update_service", &[("id", &id), ("service", "slow"), ("expected", "exited")]).await;
+    s.expect_slow_exited(&id).await;
     let key = enable_ci(&s, &id).await;
     // Something runs already, so every call below queues or joins the queue.
     let running = s.deploy(&id).await;
@@ -183,7 +173,7 @@ fn push_payload(branch: &str) -> Vec<u8> {
 async fn github_push_hooks() {
     let s = TestServer::start().await;
     s.setup_admin().await;
-    let repo = slow_repo(1);
+    let repo = super::common::slow_repo(1);
     let id = s.create_project_from("it-gh", &repo.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());
     s.call_json("set_ci_enabled", &[("id", &id), ("enabled", "on")]).await;
@@ -239,11 +229,10 @@ async fn wait_true_reports_success_and_failure_and_the_log_follows_to_the_end() 
     s.setup_admin().await;
     s.worker_online("local", Duration::from_secs(20)).await;
 
-    let good = slow_repo(2);
+    let good = super::common::slow_repo(2);
     let id = s.create_project_from("it-wait", &good.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());
-    s.call_json("sync_project", &[("id", &id)]).await;
-    s.call_json("update_service", &[("id", &id), ("service", "slow"), ("expected", "exited")]).await;
+    s.expect_slow_exited(&id).await;
     let key = enable_ci(&s, &id).await;
     let (status, body) = post_deploy(&s, &id, Some(&key), "?wait=true").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -267,7 +256,7 @@ async fn wait_true_reports_success_and_failure_and_the_log_follows_to_the_end() 
     assert!(log.contains(&format!("deployment #{deployment} succeeded")), "{log}");
 
     // A failing deployment: same JSON, non-2xx, so `curl --fail` fails.
-    let bad = slow_repo(2);
+    let bad = super::common::slow_repo(2);
     let failing = s.create_project_from("it-wait-bad", &bad.file_url()).await;
     let _cleanup2 = ComposeCleanup(failing.clone());
     s.call_json("sync_project", &[("id", &failing)]).await;

@@ -221,3 +221,25 @@ impl Drop for ComposeCleanup {
             .output();
     }
 }
+
+/// A repository whose one service sleeps `secs` seconds: settled against `exited`, a
+/// deployment of it stays in progress long enough to be disturbed.
+pub fn slow_repo(secs: u32) -> nsm_testkit::FixtureRepo {
+    let repo = nsm_testkit::FixtureRepo::new().expect("repo");
+    let compose = format!(
+        "services:\n  slow:\n    image: {}\n    init: true\n    command: [\"sleep\", \"{secs}\"]\n",
+        nsm_testkit::BUSYBOX_IMAGE
+    );
+    repo.commit(&[("compose.yaml", compose.as_str())], "slow").expect("commit");
+    repo
+}
+
+impl TestServer {
+    /// Syncs the project and expects its service `slow` to end `exited`.
+    pub async fn expect_slow_exited(&self, id: &str) {
+        let (status, _) = self.call_json("sync_project", &[("id", id)]).await;
+        assert!(status.is_success());
+        let (status, body) = self.call_json("update_service", &[("id", id), ("service", "slow"), ("expected", "exited")]).await;
+        assert!(status.is_success(), "{body}");
+    }
+}

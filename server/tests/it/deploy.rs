@@ -154,24 +154,7 @@ async fn a_new_service_stops_at_major_change_detection_and_production_keeps_runn
     assert!(get_text(&format!("http://127.0.0.1:{web}/")).await.is_some_and(|p| p.contains("stable")), "production untouched");
 }
 
-/// A compose file whose one service takes a while to reach its expected state, so a
-/// deployment stays in progress long enough to be disturbed.
-fn slow_repo(secs: u32) -> FixtureRepo {
-    let repo = FixtureRepo::new().expect("repo");
-    let compose = format!(
-        "services:\n  slow:\n    image: {}\n    init: true\n    command: [\"sleep\", \"{secs}\"]\n",
-        nsm_testkit::BUSYBOX_IMAGE
-    );
-    repo.commit(&[("compose.yaml", compose.as_str())], "slow").expect("commit");
-    repo
-}
 
-async fn expect_exited(s: &TestServer, id: &str) {
-    let (status, _) = s.call_json("sync_project", &[("id", id)]).await;
-    assert!(status.is_success());
-    let (status, body) = s.call_json("update_service", &[("id", id), ("service", "slow"), ("expected", "exited")]).await;
-    assert!(status.is_success(), "{body}");
-}
 
 #[tokio::test]
 async fn concurrent_requests_run_one_after_the_other() {
@@ -181,10 +164,10 @@ async fn concurrent_requests_run_one_after_the_other() {
     let s = TestServer::start().await;
     s.setup_admin().await;
     s.worker_online("local", Duration::from_secs(20)).await;
-    let repo = slow_repo(3);
+    let repo = super::common::slow_repo(3);
     let id = s.create_project_from("it-queue", &repo.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());
-    expect_exited(&s, &id).await;
+    s.expect_slow_exited(&id).await;
 
     let first = s.deploy(&id).await;
     let second = s.deploy(&id).await;
@@ -219,14 +202,14 @@ async fn a_worker_that_disconnects_mid_deploy_fails_the_deployment() {
     let worker = tokio::spawn(nsm_worker::run(config, std::future::pending()));
     s.worker_online("doomed", Duration::from_secs(20)).await;
 
-    let repo = slow_repo(60);
+    let repo = super::common::slow_repo(60);
     let id = super::common::unique_id("it-doomed");
     let (status, body) = s
         .call_json("create_project", &[("id", &id), ("repo_url", &repo.file_url()), ("worker", "doomed"), ("timeout_secs", "300")])
         .await;
     assert!(status.is_success(), "{body}");
     let _cleanup = ComposeCleanup(id.clone());
-    expect_exited(&s, &id).await;
+    s.expect_slow_exited(&id).await;
     let deployment = s.deploy(&id).await;
     s.wait_state(deployment, &["settling"], DEPLOY).await;
 

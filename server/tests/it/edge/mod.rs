@@ -8,6 +8,7 @@ mod domains;
 mod rollback;
 mod serving;
 mod support;
+mod system;
 
 use serde_json::Value;
 
