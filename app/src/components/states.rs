@@ -25,14 +25,14 @@ pub fn ErrorBanner(error: AppError) -> impl IntoView {
 }
 
 #[component]
-pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>, children: Children) -> impl IntoView {
+pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     view! {
         <header class="mb-6 flex flex-wrap items-end justify-between gap-4">
             <div>
                 <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
                 {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-500">{s}</p> })}
             </div>
-            <div class="flex items-center gap-2">{children()}</div>
+            <div class="flex items-center gap-2">{children.map(|c| c())}</div>
         </header>
     }
 }

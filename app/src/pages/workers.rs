@@ -23,9 +23,7 @@ pub fn WorkersPage() -> impl IntoView {
     });
     view! {
         <Title text="Workers" />
-        <PageHeader title="Workers".into() subtitle="Nodes that run your projects' containers".into()>
-            {()}
-        </PageHeader>
+        <PageHeader title="Workers".into() subtitle="Nodes that run your projects' containers".into() />
         {move || issued.get().map(|t| view! { <TokenNotice token=t /> })}
         {move || remove.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
         {move || rotate.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}

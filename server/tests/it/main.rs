@@ -1,3 +1,6 @@
+// Test helpers fail the test by panicking, on purpose.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! Integration tests: the real server on port 0, a temporary data directory, real
 //! SQLite, the real embedded worker, real git and Docker; one binary, so it links once.
 

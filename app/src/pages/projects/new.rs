@@ -18,9 +18,7 @@ pub fn NewProjectPage() -> impl IntoView {
     };
     view! {
         <Title text="New project" />
-        <PageHeader title="New project".into() subtitle="Point NSM at a repository with a compose file at its root".into()>
-            {()}
-        </PageHeader>
+        <PageHeader title="New project".into() subtitle="Point NSM at a repository with a compose file at its root".into() />
         <ActionForm action=action attr:class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
             <ProjectFields initial=initial server_error=server_error />
             <div class="mt-6 flex justify-end gap-3 border-t border-slate-100 pt-5">
