@@ -32,7 +32,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf "${dataDir}" && exec "${root}/target/debug/nsm-server" --data-dir "${dataDir}" --listen 127.0.0.1:${port} --site-root "${root}/target/site"`,
+    command: `rm -rf "${dataDir}" && exec "${root}/target/debug/nsm-server" --data-dir "${dataDir}" --listen 127.0.0.1:${port} --site-root "${root}/target/site" --edge off`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

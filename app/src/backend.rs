@@ -75,7 +75,8 @@ pub trait ControlPlane: Send + Sync + 'static {
 
     // The Domains tab (the edge).
     async fn domains(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<crate::model::DomainsView>;
-    async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: nsm_core::domain::Hostname) -> AppResult<()>;
+    async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: nsm_core::domain::Hostname)
+        -> AppResult<()>;
     /// Removes a domain and stops serving it at once.
     async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: i64) -> AppResult<()>;
     /// Adds (`resource` is `None`) or replaces a resource on one of the project's domains.

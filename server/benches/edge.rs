@@ -40,7 +40,11 @@ fn topology(p: usize) -> Topology {
             ("/", ResourceKind::Static { spa: d == 0, cors_origins: Vec::new() }),
             (
                 "/api",
-                ResourceKind::Api { websocket: d == 1, timeout_secs: ApiTimeout::default(), max_body: BodySize::default() },
+                ResourceKind::Api {
+                    websocket: d == 1,
+                    timeout_secs: ApiTimeout::default(),
+                    max_body: BodySize::default(),
+                },
             ),
             ("/old", ResourceKind::Redirect { target: RedirectTarget::parse("https://example.com/new").unwrap() }),
         ];
@@ -55,7 +59,8 @@ fn topology(p: usize) -> Topology {
 
 #[tokio::main]
 async fn main() {
-    let Some(nginx) = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].iter().map(std::path::PathBuf::from).find(|p| p.exists())
+    let Some(nginx) =
+        ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].iter().map(std::path::PathBuf::from).find(|p| p.exists())
     else {
         report("nginx is not installed: nothing to measure");
         return;
@@ -85,7 +90,9 @@ async fn main() {
             let path = layout.certificate(&domain.hostname);
             certs::ensure_placeholder(&path, domain.hostname.as_str()).unwrap();
             let path = path.display().to_string();
-            input.certificates.insert(domain.hostname.clone(), CertificatePaths { certificate: path.clone(), key: path });
+            input
+                .certificates
+                .insert(domain.hostname.clone(), CertificatePaths { certificate: path.clone(), key: path });
         }
         for resource in &input.topology.resources {
             match resource.config.kind {
@@ -120,6 +127,12 @@ async fn main() {
     one.listen = edge.listen();
     edge.install(&[(one.project.clone(), Some(render_nginx(&one).unwrap() + "\n# changed\n"))]).await.unwrap();
     report(&format!("one project re-published among {projects}: {:.2?}", started.elapsed()));
+    let started = Instant::now();
+    edge.check_live().await.unwrap();
+    report(&format!("of which nginx -t of the whole configuration alone: {:.2?}", started.elapsed()));
 
     edge.stop().await;
+    if std::env::var_os("NSM_BENCH_KEEP").is_some() {
+        report(&format!("kept {}", temp.keep().display()));
+    }
 }

@@ -59,7 +59,8 @@ fn certificate_view(row: Option<CertificateRow>) -> CertificateView {
     let Some(row) = row else {
         return CertificateView { status: "none".into(), ..CertificateView::default() };
     };
-    let expiry = row.not_after.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.to_utc());
+    let expiry =
+        row.not_after.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.to_utc());
     let status = match expiry {
         _ if row.self_signed => "self_signed",
         Some(at) if at < chrono::Utc::now() => "expired",
@@ -208,7 +209,13 @@ impl Plane {
         self.audit(by, "resource.remove", &format!("{id}/{resource}"), None).await
     }
 
-    pub(super) async fn shift_resource(&self, by: &CurrentUser, id: &ProjectId, resource: i64, up: bool) -> AppResult<()> {
+    pub(super) async fn shift_resource(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        resource: i64,
+        up: bool,
+    ) -> AppResult<()> {
         self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
         if db::edge::resource_domain(&self.db, id.as_str(), resource).await.map_err(internal)?.is_none() {
             return Err(AppError::NotFound(format!("Resource {resource}")));
@@ -227,7 +234,9 @@ impl Plane {
             return Err(AppError::Conflict(format!("{}: {why}", entry.hostname)));
         }
         if !self.edge.is_published(id) {
-            return Err(AppError::Conflict("Deploy the project first: nginx must serve the domain to validate it".into()));
+            return Err(AppError::Conflict(
+                "Deploy the project first: nginx must serve the domain to validate it".into(),
+            ));
         }
         self.audit(by, "certificate.request", &format!("{id}/{}", entry.hostname), None).await?;
         self.edge.obtain(&entry.hostname).await.map_err(AppError::Conflict)

@@ -315,7 +315,12 @@ impl ControlPlane for Plane {
         self.list_domains(by, id).await
     }
 
-    async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: nsm_core::domain::Hostname) -> AppResult<()> {
+    async fn add_domain(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        hostname: nsm_core::domain::Hostname,
+    ) -> AppResult<()> {
         self.create_domain(by, id, hostname).await
     }
 

@@ -161,7 +161,8 @@ pub async fn move_resource(db: &Db, resource: i64, up: bool) -> sqlx::Result<boo
 
 /// Whether a user may write Custom resources (raw nginx configuration).
 pub async fn is_admin(db: &Db, user: i64) -> sqlx::Result<bool> {
-    let admin: Option<i64> = sqlx::query_scalar("SELECT is_admin FROM users WHERE id = ?").bind(user).fetch_optional(db).await?;
+    let admin: Option<i64> =
+        sqlx::query_scalar("SELECT is_admin FROM users WHERE id = ?").bind(user).fetch_optional(db).await?;
     Ok(admin.is_some_and(|a| a != 0))
 }
 

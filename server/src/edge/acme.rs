@@ -89,7 +89,9 @@ impl AcmeClient {
         };
         let ready = match ready {
             Ok(OrderStatus::Ready) => Ok(()),
-            Ok(status) => Err(AcmeError::Invalid(failure_details(&mut order).await.unwrap_or(format!("order is {status:?}")))),
+            Ok(status) => {
+                Err(AcmeError::Invalid(failure_details(&mut order).await.unwrap_or(format!("order is {status:?}"))))
+            }
             Err(e) => Err(match failure_details(&mut order).await {
                 Some(details) => AcmeError::Invalid(format!("{e}: {details}")),
                 None => e,

@@ -12,7 +12,13 @@ use crate::deploy::Deployer;
 
 impl Edge {
     /// `Err` is the reason the deployment fails; production is untouched.
-    pub async fn prepare_deployment(&self, deployer: &Deployer, id: i64, project: &str, worker: &str) -> Result<(), String> {
+    pub async fn prepare_deployment(
+        &self,
+        deployer: &Deployer,
+        id: i64,
+        project: &str,
+        worker: &str,
+    ) -> Result<(), String> {
         if !self.is_on() {
             return Ok(());
         }
@@ -32,7 +38,13 @@ impl Edge {
     /// `Err` is the reason the deployment fails: the previous configuration was
     /// restored and keeps serving. Certificates that cannot be had yet are logged and
     /// retried later; they never fail a deployment.
-    pub async fn publish_deployment(&self, deployer: &Deployer, id: i64, project: &str, worker: &str) -> Result<(), String> {
+    pub async fn publish_deployment(
+        &self,
+        deployer: &Deployer,
+        id: i64,
+        project: &str,
+        worker: &str,
+    ) -> Result<(), String> {
         if !self.is_on() {
             return Ok(());
         }

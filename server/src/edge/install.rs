@@ -61,6 +61,11 @@ impl Edge {
         Ok(())
     }
 
+    /// `nginx -t` on the live configuration as it is on disk.
+    pub async fn check_live(&self) -> Result<(), String> {
+        self.nginx.test(self.live_target()).await
+    }
+
     /// Tests, reloads and verifies the live configuration as it is on disk.
     pub(super) async fn apply(&self) -> Result<(), String> {
         let generation = self.next_generation();
@@ -112,7 +117,8 @@ impl Edge {
             return String::new();
         }
         let text = tokio::fs::read_to_string(self.layout.error_log()).await.unwrap_or_default();
-        let lines: Vec<&str> = text.lines().rev().filter(|l| l.contains("[emerg]") || l.contains("[alert]")).take(3).collect();
+        let lines: Vec<&str> =
+            text.lines().rev().filter(|l| l.contains("[emerg]") || l.contains("[alert]")).take(3).collect();
         if lines.is_empty() {
             String::new()
         } else {
@@ -200,7 +206,9 @@ impl Scratch {
         let dir = check_root.join(format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
         // nginx -t opens the logs and creates the temp directories (not their parents).
         for sub in ["logs", "tmp"] {
-            tokio::fs::create_dir_all(dir.join(sub)).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            tokio::fs::create_dir_all(dir.join(sub))
+                .await
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         Ok(Self { dir })
     }

@@ -151,7 +151,11 @@ impl MainConf<'_> {
             None => format!("    include {}/*.conf;\n", l.sites.display()),
             Some(files) => files.iter().map(|f| format!("    include {};\n", f.display())).collect(),
         };
-        let control = if self.scratch.is_some() { String::new() } else { format!("    include {};\n", l.control_file().display()) };
+        let control = if self.scratch.is_some() {
+            String::new()
+        } else {
+            format!("    include {};\n", l.control_file().display())
+        };
         let default_cert = l.default_certificate().display().to_string();
         let (http, https) = (self.http_port, self.https_port);
         format!(

@@ -79,7 +79,9 @@ impl Edge {
         let edge = &settings.edge;
         let data_dir = std::path::absolute(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
         let system_dir = match edge.mode {
-            EdgeMode::System => edge.nginx_conf_dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+            EdgeMode::System => {
+                edge.nginx_conf_dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()))
+            }
             _ => None,
         };
         let layout = Layout::new(&data_dir, system_dir);
@@ -231,7 +233,9 @@ impl Edge {
             let aside = file.with_extension("conf.disabled");
             match std::fs::rename(&file, &aside) {
                 Ok(()) => tracing::error!(file = %file.display(), reason = %why, "project configuration set aside"),
-                Err(e) => tracing::error!(file = %file.display(), error = %e, "cannot set a broken configuration aside"),
+                Err(e) => {
+                    tracing::error!(file = %file.display(), error = %e, "cannot set a broken configuration aside")
+                }
             }
         }
         if let Err(error) = self.nginx.test(self.live_target()).await {

@@ -68,7 +68,9 @@ impl Edge {
                 }
             }
             let path = path.display().to_string();
-            input.certificates.insert(domain.hostname.clone(), CertificatePaths { certificate: path.clone(), key: path });
+            input
+                .certificates
+                .insert(domain.hostname.clone(), CertificatePaths { certificate: path.clone(), key: path });
         }
         Ok(input)
     }
@@ -140,7 +142,9 @@ impl Edge {
                         changes.push(change);
                     }
                 }
-                Err(error) => tracing::warn!(%project, %error, "keeping the published file of a project that does not render"),
+                Err(error) => {
+                    tracing::warn!(%project, %error, "keeping the published file of a project that does not render")
+                }
             }
         }
         if changes.is_empty() {

@@ -50,7 +50,8 @@ impl Edge {
         if let Ok(info) = certs::read_info(&self.layout.certificate(hostname)) {
             let not_after = db::timestamp(info.not_after);
             if let Err(error) =
-                db::edge::record_certificate(&self.db, hostname.as_str(), info.self_signed, &info.issuer, &not_after).await
+                db::edge::record_certificate(&self.db, hostname.as_str(), info.self_signed, &info.issuer, &not_after)
+                    .await
             {
                 tracing::warn!(%error, %hostname, "cannot record a certificate");
             }
@@ -71,7 +72,9 @@ impl Edge {
             }),
             Err(e) => Err(e),
         };
-        if let Err(error) = db::edge::record_attempt(&self.db, hostname.as_str(), outcome.as_ref().err().map(String::as_str)).await {
+        if let Err(error) =
+            db::edge::record_attempt(&self.db, hostname.as_str(), outcome.as_ref().err().map(String::as_str)).await
+        {
             tracing::warn!(%error, %hostname, "cannot record a certificate attempt");
         }
         match &outcome {
@@ -125,7 +128,8 @@ impl Edge {
             return false;
         };
         let last = row.last_attempt.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-        row.last_error.is_some() && last.is_some_and(|t| chrono::Utc::now() - t.with_timezone(&chrono::Utc) < RETRY_AFTER)
+        row.last_error.is_some()
+            && last.is_some_and(|t| chrono::Utc::now() - t.with_timezone(&chrono::Utc) < RETRY_AFTER)
     }
 
     pub(super) async fn start_renewal(self: &std::sync::Arc<Self>) {

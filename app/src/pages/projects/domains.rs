@@ -92,8 +92,13 @@ pub fn DomainsTab() -> impl IntoView {
 fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
     let note = match (view.edge.as_str(), view.published) {
         ("off", _) => "The edge is off on this server (--edge off): domains are kept but not served.".to_owned(),
-        (_, true) => "Published. Resource changes apply at the next deployment; removing a domain applies at once.".to_owned(),
-        (_, false) => "Not published yet: the next successful deployment checks the configuration with nginx -t and publishes it.".to_owned(),
+        (_, true) => {
+            "Published. Resource changes apply at the next deployment; removing a domain applies at once.".to_owned()
+        }
+        (_, false) => {
+            "Not published yet: the next successful deployment checks the configuration with nginx -t and publishes it."
+                .to_owned()
+        }
     };
     let preview = view.preview.clone();
     let (can_custom, https_port, published) = (view.can_custom, view.https_port, view.published);
@@ -125,7 +130,13 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
 }
 
 #[component]
-fn DomainCard(domain: DomainView, actions: Actions, can_custom: bool, https_port: u16, published: bool) -> impl IntoView {
+fn DomainCard(
+    domain: DomainView,
+    actions: Actions,
+    can_custom: bool,
+    https_port: u16,
+    published: bool,
+) -> impl IntoView {
     let domain_id = domain.id;
     let hostname = domain.hostname.clone();
     let port = if https_port == 443 { String::new() } else { format!(":{https_port}") };
@@ -171,20 +182,29 @@ fn DomainCard(domain: DomainView, actions: Actions, can_custom: bool, https_port
 }
 
 #[component]
-fn ResourceRow(resource: ResourceView, domain: i64, actions: Actions, can_custom: bool, first: bool, last: bool) -> impl IntoView {
+fn ResourceRow(
+    resource: ResourceView,
+    domain: i64,
+    actions: Actions,
+    can_custom: bool,
+    first: bool,
+    last: bool,
+) -> impl IntoView {
     let id = resource.id;
     let label = ResourceType::from_form(&resource.kind).map(ResourceType::label).unwrap_or("Unknown");
     let editable = can_custom || resource.kind != "custom";
     let editing = move || actions.editing.get() == Some((domain, Some(id)));
     let form = StoredValue::new(resource.form.clone());
-    let shift = move |direction: &'static str, disabled: bool| view! {
-        <ActionForm action=actions.shift>
-            <input type="hidden" name="id" value=actions.project />
-            <input type="hidden" name="resource" value=id.to_string() />
-            <input type="hidden" name="direction" value=direction />
-            <button type="submit" class=BUTTON disabled=disabled || !editable title=format!("Move {direction}")
-                data-testid=format!("move-{direction}")>{if direction == "up" { "↑" } else { "↓" }}</button>
-        </ActionForm>
+    let shift = move |direction: &'static str, disabled: bool| {
+        view! {
+            <ActionForm action=actions.shift>
+                <input type="hidden" name="id" value=actions.project />
+                <input type="hidden" name="resource" value=id.to_string() />
+                <input type="hidden" name="direction" value=direction />
+                <button type="submit" class=BUTTON disabled=disabled || !editable title=format!("Move {direction}")
+                    data-testid=format!("move-{direction}")>{if direction == "up" { "↑" } else { "↓" }}</button>
+            </ActionForm>
+        }
     };
     view! {
         <li class="px-4 py-3" data-testid="resource" data-path=resource.path.clone() data-kind=resource.kind.clone()>
@@ -245,12 +265,10 @@ fn AddDomainForm(project: Memo<String>, add: ServerAction<AddDomain>) -> impl In
     let hostname = RwSignal::new(String::new());
     let client = Memo::new(move |_| DomainForm { hostname: hostname.get() }.validate().err());
     let submitted = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        match add.value().get() {
-            Some(Ok(())) => hostname.set(String::new()),
-            Some(Err(_)) => submitted.set(hostname.get_untracked()),
-            None => {}
-        }
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(())) => hostname.set(String::new()),
+        Some(Err(_)) => submitted.set(hostname.get_untracked()),
+        None => {}
     });
     let error = move || {
         let current = hostname.get();
@@ -259,7 +277,9 @@ fn AddDomainForm(project: Memo<String>, add: ServerAction<AddDomain>) -> impl In
                 return Some(message);
             }
         }
-        (submitted.get() == current).then(|| add.value().get().and_then(Result::err).and_then(|e| e.field("hostname"))).flatten()
+        (submitted.get() == current)
+            .then(|| add.value().get().and_then(Result::err).and_then(|e| e.field("hostname")))
+            .flatten()
     };
     let input = "block w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-sm";
     view! {

@@ -68,8 +68,10 @@ pub fn ResourceEditor(
         let message = error(field);
         move || message().map(|m| view! { <p class="text-sm text-red-600" data-error=field>{m}</p> })
     };
-    let types: Vec<ResourceType> =
-        ResourceType::ALL.into_iter().filter(|t| *t != ResourceType::Custom || can_custom || kind.get_untracked() == "custom").collect();
+    let types: Vec<ResourceType> = ResourceType::ALL
+        .into_iter()
+        .filter(|t| *t != ResourceType::Custom || can_custom || kind.get_untracked() == "custom")
+        .collect();
     let is = move |t: ResourceType| move || kind.get() == t.as_str();
     let cancel = on_cancel.clone();
     view! {

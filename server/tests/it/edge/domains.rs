@@ -65,7 +65,9 @@ async fn hostile_values_are_refused_before_rendering() {
     let (status, body) = s.call_json("add_domain", &[("id", "gamma"), ("hostname", "app.example.org")]).await;
     assert!(status.is_success(), "{body}");
 
-    let bad: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    // (path, form fields, the field that must carry the error)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let bad: Vec<Case> = vec![
         ("/a;b", vec![("kind", "static")], "path"),
         ("/a{b}", vec![("kind", "static")], "path"),
         ("/a\"b", vec![("kind", "static")], "path"),
@@ -112,7 +114,8 @@ async fn resources_are_saved_edited_ordered_and_removed() {
     let cors = [("kind", "static"), ("spa", "on"), ("cors_origins", "https://a.example\n*")];
     let (_, body) = try_add_resource(&s, "delta", host, "/", &cors).await;
     assert!(field_error(&body, "cors_origins").is_some(), "{body}");
-    add_resource(&s, "delta", host, "/", &[("kind", "static"), ("spa", "on"), ("cors_origins", "https://a.example")]).await;
+    add_resource(&s, "delta", host, "/", &[("kind", "static"), ("spa", "on"), ("cors_origins", "https://a.example")])
+        .await;
     add_resource(&s, "delta", host, "/api", &[("kind", "api"), ("websocket", "on"), ("timeout_secs", "90")]).await;
     add_resource(&s, "delta", host, "/old", &[("kind", "redirect"), ("target", "https://new.example/")]).await;
     add_resource(&s, "delta", host, "/raw", &[("kind", "custom"), ("body", "return 204;")]).await;
@@ -133,7 +136,8 @@ async fn resources_are_saved_edited_ordered_and_removed() {
 
     // Reorder: /raw up one place.
     let raw = resource_id(&s, "delta", host, "/raw").await.to_string();
-    let (status, body) = s.call_json("move_resource", &[("id", "delta"), ("resource", &raw), ("direction", "up")]).await;
+    let (status, body) =
+        s.call_json("move_resource", &[("id", "delta"), ("resource", &raw), ("direction", "up")]).await;
     assert!(status.is_success(), "{body}");
     let view = domains_view(&s, "delta").await;
     let paths: Vec<&str> =
@@ -143,7 +147,13 @@ async fn resources_are_saved_edited_ordered_and_removed() {
     // Edit: the redirect becomes a static page at a new path.
     let old = resource_id(&s, "delta", host, "/old").await.to_string();
     let domain = domain_id(&s, "delta", host).await.to_string();
-    let form = [("id", "delta"), ("domain", domain.as_str()), ("resource", old.as_str()), ("path", "/files"), ("kind", "static")];
+    let form = [
+        ("id", "delta"),
+        ("domain", domain.as_str()),
+        ("resource", old.as_str()),
+        ("path", "/files"),
+        ("kind", "static"),
+    ];
     let (status, body) = s.call_json("save_resource", &form).await;
     assert!(status.is_success(), "{body}");
     let view = domains_view(&s, "delta").await;
