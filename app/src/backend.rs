@@ -11,8 +11,8 @@ use nsm_core::{ProjectConfig, ProjectId, WorkerId};
 
 use crate::error::{AppError, AppResult};
 use crate::model::{
-    ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, IssuedToken, NewSession, ProjectDetail, ProjectStatus,
-    ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView, WorkerSummary,
+    ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, IssuedToken, NewSession, ProjectDetail,
+    ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView, WorkerSummary,
 };
 
 pub const SESSION_COOKIE: &str = "nsm_session";

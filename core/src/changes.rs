@@ -37,18 +37,13 @@ impl fmt::Display for MajorChange {
             Self::ComposeFileAdded(file) => {
                 write!(f, "a compose file (`{file}`) was added to the repository")
             }
-            Self::ComposeFileRemoved => {
-                f.write_str("the compose file was removed from the repository")
-            }
+            Self::ComposeFileRemoved => f.write_str("the compose file was removed from the repository"),
             Self::ServiceAdded(name) => write!(f, "service `{name}` was added to the compose file"),
             Self::ServiceRemoved(name) => {
                 write!(f, "service `{name}` was removed from the compose file")
             }
             Self::VariableAdded(name) => {
-                write!(
-                    f,
-                    "variable `{name}` is used by the repository but is not configured"
-                )
+                write!(f, "variable `{name}` is used by the repository but is not configured")
             }
         }
     }
@@ -77,23 +72,14 @@ pub fn major_changes(saved: &SavedShape, found: &Discovery) -> Vec<MajorChange> 
             .filter(|name| !saved.services.contains(**name))
             .map(|name| MajorChange::ServiceAdded((*name).clone())),
     );
-    changes.extend(
-        found
-            .variables
-            .difference(&saved.variables)
-            .map(|name| MajorChange::VariableAdded(name.clone())),
-    );
+    changes.extend(found.variables.difference(&saved.variables).map(|name| MajorChange::VariableAdded(name.clone())));
     changes
 }
 
 /// Configured variables the repository no longer mentions: kept with their values and
 /// shown as unused, never a reason to stop a deployment.
 pub fn unused_variables(saved: &SavedShape, found: &Discovery) -> BTreeSet<EnvName> {
-    saved
-        .variables
-        .difference(&found.variables)
-        .cloned()
-        .collect()
+    saved.variables.difference(&found.variables).cloned().collect()
 }
 
 #[cfg(test)]

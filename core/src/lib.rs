@@ -14,6 +14,8 @@ pub mod validation;
 pub mod variables;
 pub mod worker;
 
-pub use project::{Branch, DeployTimeout, GitUrl, ProjectConfig, ProjectForm, ProjectId, RepoName, RepoOwner, Repository};
+pub use project::{
+    Branch, DeployTimeout, GitUrl, ProjectConfig, ProjectForm, ProjectId, RepoName, RepoOwner, Repository,
+};
 pub use validation::{FieldError, FieldErrors};
 pub use worker::WorkerId;

@@ -82,9 +82,7 @@ pub(crate) fn check_slug(value: &str, what: &str) -> Result<(), FieldError> {
         return Err(FieldError::new(format!("{what} must start with a lowercase letter or a digit")));
     }
     if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(FieldError::new(format!(
-            "{what} may contain only lowercase letters, digits and hyphens"
-        )));
+        return Err(FieldError::new(format!("{what} may contain only lowercase letters, digits and hyphens")));
     }
     Ok(())
 }

@@ -45,9 +45,8 @@ async fn main() {
     let server = nsm_server::start(settings).await.unwrap();
     let base = format!("http://{}", server.addr);
     let admin = Client::builder().cookie_store(true).build().unwrap();
-    let call = |endpoint: &str, form: Vec<(&str, &str)>| {
-        admin.post(format!("{base}/api/fn/{endpoint}")).form(&form).send()
-    };
+    let call =
+        |endpoint: &str, form: Vec<(&str, &str)>| admin.post(format!("{base}/api/fn/{endpoint}")).form(&form).send();
     let password = "bench password 123";
     call("setup_admin", vec![("username", "bench"), ("password", password), ("confirm", password)]).await.unwrap();
     let repo_url = repo.file_url();

@@ -47,11 +47,8 @@ fn compose_cli() -> Vec<&'static str> {
 fn floor_round(repo: &FixtureRepo, work: &Path, round: usize, env: &str) -> Duration {
     let dir = work.join(format!("floor-{round}"));
     let started = Instant::now();
-    let status = Command::new("git")
-        .args(["clone", "--quiet", "--depth", "1", &repo.file_url()])
-        .arg(&dir)
-        .status()
-        .unwrap();
+    let status =
+        Command::new("git").args(["clone", "--quiet", "--depth", "1", &repo.file_url()]).arg(&dir).status().unwrap();
     assert!(status.success());
     std::fs::write(dir.join(".env"), env).unwrap();
     let cli = compose_cli();
@@ -119,8 +116,13 @@ async fn main() {
     call(&client, &base, "create_project", &[("id", project), ("repo_url", &repo.file_url())]).await;
     let (web, api) = (free_port().to_string(), free_port().to_string());
     for (name, value) in [("WEB_PORT", web.as_str()), ("API_PORT", api.as_str()), ("GREETING", "hello")] {
-        call(&client, &base, "save_variable", &[("id", project), ("original", ""), ("name", name), ("kind", "plain"), ("value", value)])
-            .await;
+        call(
+            &client,
+            &base,
+            "save_variable",
+            &[("id", project), ("original", ""), ("name", name), ("kind", "plain"), ("value", value)],
+        )
+        .await;
     }
     // Wait for the embedded worker, then warm both paths (image cache, first sync).
     for _ in 0..100 {
@@ -141,7 +143,11 @@ async fn main() {
         nsm.push(nsm_round(&client, &base, project).await);
         floor.push(floor_round(&repo, work.path(), round, &floor_env));
         floor_down(work.path(), round);
-        println!("round {round}: nsm {:>6.0} ms, floor {:>6.0} ms", nsm[round - 1].as_secs_f64() * 1e3, floor[round - 1].as_secs_f64() * 1e3);
+        println!(
+            "round {round}: nsm {:>6.0} ms, floor {:>6.0} ms",
+            nsm[round - 1].as_secs_f64() * 1e3,
+            floor[round - 1].as_secs_f64() * 1e3
+        );
     }
     call(&client, &base, "teardown_project", &[("id", project)]).await;
     server.shutdown().await.unwrap();

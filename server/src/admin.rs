@@ -8,7 +8,11 @@ use crate::error::ServerError;
 use crate::settings::Settings;
 
 /// Creates an administrator and returns the password (generated unless given).
-pub async fn create_admin(settings: &Settings, username: &str, password_from_stdin: bool) -> Result<Option<String>, ServerError> {
+pub async fn create_admin(
+    settings: &Settings,
+    username: &str,
+    password_from_stdin: bool,
+) -> Result<Option<String>, ServerError> {
     app::api::auth::check_username(username).map_err(|e| ServerError::Config(e.0))?;
     let (password, generated) = if password_from_stdin {
         let mut line = String::new();

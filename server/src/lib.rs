@@ -90,11 +90,8 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
             .await
     });
     tracing::info!(%addr, "NSM listening");
-    let local_worker = if plane.settings.no_local_worker {
-        None
-    } else {
-        Some(local_worker::LocalWorker::start(&plane, addr).await?)
-    };
+    let local_worker =
+        if plane.settings.no_local_worker { None } else { Some(local_worker::LocalWorker::start(&plane, addr).await?) };
     Ok(RunningServer { addr, plane, shutdown, task, local_worker })
 }
 

@@ -48,10 +48,8 @@ impl SecretBox {
     pub fn seal(&self, plaintext: &str) -> Result<Vec<u8>, SecretError> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
-            .map_err(|_| SecretError::Encrypt)?;
+        let sealed =
+            self.cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes()).map_err(|_| SecretError::Encrypt)?;
         let mut out = nonce.to_vec();
         out.extend(sealed);
         Ok(out)

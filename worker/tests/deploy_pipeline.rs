@@ -64,7 +64,8 @@ async fn deploys_then_redeploys_over_http_keeping_ports() -> TestResult {
     let unmanaged = Unmanaged::start("redeploy")?;
     let deployer = Deployer::new("redeploy").await?;
     let repo = FixtureRepo::new()?;
-    let first_commit = commit_app(&repo, &FixtureApp { page: format!("first page {}", unique()), ..Default::default() }, "v1")?;
+    let first_commit =
+        commit_app(&repo, &FixtureApp { page: format!("first page {}", unique()), ..Default::default() }, "v1")?;
 
     // Deploy 1 over file://: a free preferred port is kept, a reserved one never used.
     let web_preferred = free_port()?;
@@ -112,7 +113,8 @@ async fn deploys_then_redeploys_over_http_keeping_ports() -> TestResult {
 
     // Deploy 2 over smart HTTP, preferring the ports the running deployment holds.
     let server = GitHttpServer::start(repo.path().parent().ok_or("no parent")?)?;
-    let second_commit = commit_app(&repo, &FixtureApp { page: format!("second page {}", unique()), ..Default::default() }, "v2")?;
+    let second_commit =
+        commit_app(&repo, &FixtureApp { page: format!("second page {}", unique()), ..Default::default() }, "v2")?;
     let mut spec = deployer.spec(102, &server.url(repo.name()), "plain");
     spec.variables[0].value = JobValue::Port { resource: "web".to_owned(), preferred: Some(web_port) };
     spec.variables[1].value = JobValue::Port { resource: "api".to_owned(), preferred: Some(api_port) };
@@ -336,6 +338,7 @@ async fn the_hello_example_deploys() -> TestResult {
 /// Page text no other test (or earlier run) built: the image cache is shared by every
 /// test on the machine, and a cached build would replace no image.
 fn unique() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     format!("{}-{nanos}", std::process::id())
 }

@@ -56,7 +56,12 @@ pub async fn list_services(id: String) -> Result<Vec<ServiceView>, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "update_service")]
-pub async fn update_service(id: String, service: String, expected: String, collect_logs: Option<String>) -> Result<(), AppError> {
+pub async fn update_service(
+    id: String,
+    service: String,
+    expected: String,
+    collect_logs: Option<String>,
+) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
     let expected = nsm_core::service::ServiceState::parse(&expected).ok_or_else(|| {
         let mut errors = nsm_core::FieldErrors::new();

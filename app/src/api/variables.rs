@@ -28,7 +28,11 @@ pub async fn reveal_variable(id: String, name: String) -> Result<String, AppErro
 
 /// Adds or edits a variable. `original` is the name before the edit ("" when adding).
 #[server(prefix = "/api/fn", endpoint = "save_variable")]
-pub async fn save_variable(id: String, original: String, #[server(flatten)] form: VariableForm) -> Result<(), AppError> {
+pub async fn save_variable(
+    id: String,
+    original: String,
+    #[server(flatten)] form: VariableForm,
+) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
     let variable = form.validate()?;
     let original = Some(original.trim()).filter(|o| !o.is_empty());

@@ -25,7 +25,11 @@ pub fn ErrorBanner(error: AppError) -> impl IntoView {
 }
 
 #[component]
-pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn PageHeader(
+    title: String,
+    #[prop(optional)] subtitle: Option<String>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <header class="mb-6 flex flex-wrap items-end justify-between gap-4">
             <div>

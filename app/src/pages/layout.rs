@@ -4,7 +4,8 @@ use leptos_router::hooks::use_location;
 
 use crate::api::auth::{whoami, SignOut};
 
-const NAV: [(&str, &str); 4] = [("/", "Dashboard"), ("/projects", "Projects"), ("/workers", "Workers"), ("/settings", "Settings")];
+const NAV: [(&str, &str); 4] =
+    [("/", "Dashboard"), ("/projects", "Projects"), ("/workers", "Workers"), ("/settings", "Settings")];
 
 /// The signed-in frame: left navigation, the user, sign-out, and the page.
 #[component]
@@ -14,7 +15,11 @@ pub fn AppLayout() -> impl IntoView {
     let location = use_location();
     let is_active = move |href: &str| {
         let path = location.pathname.get();
-        if href == "/" { path == "/" } else { path == href || path.starts_with(&format!("{href}/")) }
+        if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        }
     };
     view! {
         <div class="flex min-h-full">

@@ -12,19 +12,32 @@ pub fn SetupPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
-    let server_error = move |field: &'static str| action.value().get().and_then(|r| r.err()).and_then(|e| e.field(field));
+    let server_error =
+        move |field: &'static str| action.value().get().and_then(|r| r.err()).and_then(|e| e.field(field));
     // Inline checks run the same rules as the server, once the user has typed.
     let username_error = Signal::derive(move || {
         let u = username.get();
-        if u.is_empty() { server_error("username") } else { check_username(&u).err().map(|e| e.0) }
+        if u.is_empty() {
+            server_error("username")
+        } else {
+            check_username(&u).err().map(|e| e.0)
+        }
     });
     let password_error = Signal::derive(move || {
         let p = password.get();
-        if p.is_empty() { server_error("password") } else { check_password(&p).err().map(|e| e.0) }
+        if p.is_empty() {
+            server_error("password")
+        } else {
+            check_password(&p).err().map(|e| e.0)
+        }
     });
     let confirm_error = Signal::derive(move || {
         let c = confirm.get();
-        if !c.is_empty() && c != password.get() { Some("The passwords do not match".to_owned()) } else { server_error("confirm") }
+        if !c.is_empty() && c != password.get() {
+            Some("The passwords do not match".to_owned())
+        } else {
+            server_error("confirm")
+        }
     });
     let general_error = move || action.value().get().and_then(|r| r.err()).filter(|e| e.field_errors().is_none());
     view! {

@@ -40,7 +40,11 @@ pub fn WorkersPage() -> impl IntoView {
 }
 
 #[component]
-fn WorkerTable(list: Vec<WorkerSummary>, rotate: ServerAction<RotateWorkerToken>, remove: ServerAction<RemoveWorker>) -> impl IntoView {
+fn WorkerTable(
+    list: Vec<WorkerSummary>,
+    rotate: ServerAction<RotateWorkerToken>,
+    remove: ServerAction<RemoveWorker>,
+) -> impl IntoView {
     view! {
         <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="worker-table">
@@ -117,7 +121,10 @@ fn AddWorkerForm(add: ServerAction<AddWorker>) -> impl IntoView {
         if value.is_empty() {
             add.value().get().and_then(Result::err).and_then(|e| e.field("id"))
         } else {
-            nsm_core::WorkerId::parse(&value).err().map(|e| e.0).or_else(|| add.value().get().and_then(Result::err).and_then(|e| e.field("id")))
+            nsm_core::WorkerId::parse(&value)
+                .err()
+                .map(|e| e.0)
+                .or_else(|| add.value().get().and_then(Result::err).and_then(|e| e.field("id")))
         }
     });
     view! {

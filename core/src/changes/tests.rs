@@ -41,23 +41,14 @@ fn nothing_changed() {
 #[test]
 fn services_added_and_removed() {
     let changes = major_changes(&saved(&["api", "db"], &[]), &found(&["api", "web"], &[]));
-    assert_eq!(
-        changes,
-        vec![
-            MajorChange::ServiceRemoved(svc("db")),
-            MajorChange::ServiceAdded(svc("web"))
-        ]
-    );
+    assert_eq!(changes, vec![MajorChange::ServiceRemoved(svc("db")), MajorChange::ServiceAdded(svc("web"))]);
 }
 
 #[test]
 fn new_variable_is_major_but_a_vanished_one_is_not() {
     let s = saved(&[], &["OLD", "KEPT"]);
     let f = found(&[], &["KEPT", "NEW"]);
-    assert_eq!(
-        major_changes(&s, &f),
-        vec![MajorChange::VariableAdded(var("NEW"))]
-    );
+    assert_eq!(major_changes(&s, &f), vec![MajorChange::VariableAdded(var("NEW"))]);
     assert_eq!(unused_variables(&s, &f), [var("OLD")].into_iter().collect());
 }
 
@@ -65,20 +56,11 @@ fn new_variable_is_major_but_a_vanished_one_is_not() {
 fn compose_file_added_and_removed() {
     let mut s = saved(&[], &[]);
     s.compose_file = false;
-    assert_eq!(
-        major_changes(&s, &found(&[], &[])),
-        vec![MajorChange::ComposeFileAdded("compose.yaml".to_owned())]
-    );
-    let gone = Discovery {
-        compose_file: None,
-        ..Discovery::default()
-    };
+    assert_eq!(major_changes(&s, &found(&[], &[])), vec![MajorChange::ComposeFileAdded("compose.yaml".to_owned())]);
+    let gone = Discovery { compose_file: None, ..Discovery::default() };
     assert_eq!(
         major_changes(&saved(&["api"], &[]), &gone),
-        vec![
-            MajorChange::ComposeFileRemoved,
-            MajorChange::ServiceRemoved(svc("api"))
-        ]
+        vec![MajorChange::ComposeFileRemoved, MajorChange::ServiceRemoved(svc("api"))]
     );
 }
 
@@ -91,14 +73,8 @@ fn renamed_compose_file_is_not_major() {
 
 #[test]
 fn messages() {
-    assert_eq!(
-        MajorChange::ServiceAdded(svc("api")).to_string(),
-        "service `api` was added to the compose file"
-    );
-    assert_eq!(
-        MajorChange::ServiceRemoved(svc("db")).to_string(),
-        "service `db` was removed from the compose file"
-    );
+    assert_eq!(MajorChange::ServiceAdded(svc("api")).to_string(), "service `api` was added to the compose file");
+    assert_eq!(MajorChange::ServiceRemoved(svc("db")).to_string(), "service `db` was removed from the compose file");
     assert_eq!(
         MajorChange::VariableAdded(var("TOKEN")).to_string(),
         "variable `TOKEN` is used by the repository but is not configured"
@@ -107,10 +83,7 @@ fn messages() {
         MajorChange::ComposeFileAdded("compose.yml".to_owned()).to_string(),
         "a compose file (`compose.yml`) was added to the repository"
     );
-    assert_eq!(
-        MajorChange::ComposeFileRemoved.to_string(),
-        "the compose file was removed from the repository"
-    );
+    assert_eq!(MajorChange::ComposeFileRemoved.to_string(), "the compose file was removed from the repository");
 }
 
 #[test]

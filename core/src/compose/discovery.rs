@@ -34,14 +34,9 @@ pub fn discover(files: &[(String, String)]) -> Result<Discovery, DiscoveryError>
     let mut discovery = Discovery::default();
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     if let Some(compose_name) = pick_compose_file(&names) {
-        let content = files
-            .iter()
-            .find(|(name, _)| name == compose_name)
-            .map_or("", |(_, content)| content.as_str());
-        let compose = parse_compose(content).map_err(|error| DiscoveryError {
-            file: compose_name.to_owned(),
-            error,
-        })?;
+        let content = files.iter().find(|(name, _)| name == compose_name).map_or("", |(_, content)| content.as_str());
+        let compose =
+            parse_compose(content).map_err(|error| DiscoveryError { file: compose_name.to_owned(), error })?;
         discovery.compose_file = Some(compose_name.to_owned());
         discovery.services = compose.services;
         discovery.variables = compose.variables;

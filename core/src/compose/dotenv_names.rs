@@ -32,9 +32,7 @@ pub fn dotenv_names(text: &str) -> BTreeSet<EnvName> {
 /// it defines, if it is well formed, and the text after it.
 fn statement(text: &str) -> (Option<&str>, &str) {
     let text = strip_export(text);
-    let key_end = text
-        .find(|c: char| c == '=' || c == ':' || c == '#' || c.is_whitespace())
-        .unwrap_or(text.len());
+    let key_end = text.find(|c: char| c == '=' || c == ':' || c == '#' || c.is_whitespace()).unwrap_or(text.len());
     let (key, after_key) = text.split_at(key_end);
     let after_key = after_key.trim_start_matches(is_blank);
     if key.is_empty() {

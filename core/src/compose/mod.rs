@@ -16,18 +16,11 @@ pub use services::{parse_compose, parse_services, ComposeFile};
 use crate::validation::FieldError;
 
 /// The compose file names Docker Compose looks for, in its order of preference.
-pub const COMPOSE_FILE_NAMES: [&str; 4] = [
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-];
+pub const COMPOSE_FILE_NAMES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
 /// The compose file Docker Compose would use among `names` (a repository root listing).
 pub fn pick_compose_file<S: AsRef<str>>(names: &[S]) -> Option<&'static str> {
-    COMPOSE_FILE_NAMES
-        .into_iter()
-        .find(|wanted| names.iter().any(|name| name.as_ref() == *wanted))
+    COMPOSE_FILE_NAMES.into_iter().find(|wanted| names.iter().any(|name| name.as_ref() == *wanted))
 }
 
 crate::validated_string!(
@@ -41,16 +34,12 @@ fn check_service_name(value: &str) -> Result<(), FieldError> {
     match chars.next() {
         None => return Err(FieldError::new("Service name is required")),
         Some(c) if !c.is_ascii_alphanumeric() => {
-            return Err(FieldError::new(
-                "Service name must start with a letter or a digit",
-            ))
+            return Err(FieldError::new("Service name must start with a letter or a digit"))
         }
         Some(_) => {}
     }
     if !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
-        return Err(FieldError::new(
-            "Service name may contain only letters, digits, `_`, `.` and `-`",
-        ));
+        return Err(FieldError::new("Service name may contain only letters, digits, `_`, `.` and `-`"));
     }
     Ok(())
 }

@@ -21,12 +21,7 @@ pub struct ComposeFile {
 pub fn parse_compose(yaml: &str) -> Result<ComposeFile, ComposeError> {
     let docs = YamlLoader::load_from_str(yaml).map_err(|e| {
         let mark = e.marker();
-        ComposeError::InvalidYaml(format!(
-            "{} (line {}, column {})",
-            e.info(),
-            mark.line(),
-            mark.col() + 1
-        ))
+        ComposeError::InvalidYaml(format!("{} (line {}, column {})", e.info(), mark.line(), mark.col() + 1))
     })?;
     // Compose reads the first document of the file.
     let root = match docs.into_iter().next() {
@@ -44,10 +39,7 @@ pub fn parse_compose(yaml: &str) -> Result<ComposeFile, ComposeError> {
     for value in root.values() {
         collect_variables(value, &mut variables);
     }
-    Ok(ComposeFile {
-        services,
-        variables,
-    })
+    Ok(ComposeFile { services, variables })
 }
 
 /// The keys under `services:`, in file order.
@@ -76,8 +68,8 @@ fn service_names(services: &yaml_rust2::yaml::Hash) -> Result<Vec<ServiceName>, 
             name: format!("{key:?}"),
             reason: crate::validation::FieldError::new("a service name must be a plain string"),
         })?;
-        let name = ServiceName::parse(&text)
-            .map_err(|reason| ComposeError::InvalidServiceName { name: text, reason })?;
+        let name =
+            ServiceName::parse(&text).map_err(|reason| ComposeError::InvalidServiceName { name: text, reason })?;
         names.push(name);
     }
     let mut seen = BTreeSet::new();

@@ -21,22 +21,10 @@ fn service_strs(services: &[ServiceName]) -> Vec<&str> {
 
 #[test]
 fn compose_file_priority() {
-    assert_eq!(
-        pick_compose_file(&["docker-compose.yml", "compose.yaml", "README.md"]),
-        Some("compose.yaml")
-    );
-    assert_eq!(
-        pick_compose_file(&["docker-compose.yml", "docker-compose.yaml"]),
-        Some("docker-compose.yaml")
-    );
-    assert_eq!(
-        pick_compose_file(&["compose.yml", "docker-compose.yaml"]),
-        Some("compose.yml")
-    );
-    assert_eq!(
-        pick_compose_file(&["Compose.yaml", "compose.yaml.bak"]),
-        None
-    );
+    assert_eq!(pick_compose_file(&["docker-compose.yml", "compose.yaml", "README.md"]), Some("compose.yaml"));
+    assert_eq!(pick_compose_file(&["docker-compose.yml", "docker-compose.yaml"]), Some("docker-compose.yaml"));
+    assert_eq!(pick_compose_file(&["compose.yml", "docker-compose.yaml"]), Some("compose.yml"));
+    assert_eq!(pick_compose_file(&["Compose.yaml", "compose.yaml.bak"]), None);
     assert_eq!(pick_compose_file::<&str>(&[]), None);
 }
 
@@ -59,8 +47,7 @@ fn services_in_file_order() -> Result<(), ComposeError> {
 
 #[test]
 fn merged_services() -> Result<(), ComposeError> {
-    let yaml =
-        "x-base: &base\n  db:\n    image: pg\nservices:\n  <<: *base\n  api:\n    image: x\n";
+    let yaml = "x-base: &base\n  db:\n    image: pg\nservices:\n  <<: *base\n  api:\n    image: x\n";
     assert_eq!(service_strs(&parse_services(yaml)?), ["db", "api"]);
     Ok(())
 }
@@ -74,32 +61,17 @@ fn empty_services_section() -> Result<(), ComposeError> {
 
 #[test]
 fn compose_errors() {
-    assert!(matches!(
-        parse_services("services: [a"),
-        Err(ComposeError::InvalidYaml(_))
-    ));
+    assert!(matches!(parse_services("services: [a"), Err(ComposeError::InvalidYaml(_))));
     assert_eq!(parse_services(""), Err(ComposeError::Empty));
-    assert_eq!(
-        parse_services("# only a comment\n"),
-        Err(ComposeError::Empty)
-    );
+    assert_eq!(parse_services("# only a comment\n"), Err(ComposeError::Empty));
     assert_eq!(parse_services("- a\n- b\n"), Err(ComposeError::NotAMapping));
-    assert_eq!(
-        parse_services("version: '3'\nvolumes: {}\n"),
-        Err(ComposeError::MissingServices)
-    );
-    assert_eq!(
-        parse_services("services:\n  - web\n"),
-        Err(ComposeError::ServicesNotAMapping)
-    );
+    assert_eq!(parse_services("version: '3'\nvolumes: {}\n"), Err(ComposeError::MissingServices));
+    assert_eq!(parse_services("services:\n  - web\n"), Err(ComposeError::ServicesNotAMapping));
     assert!(matches!(
         parse_services("services:\n  bad name:\n    image: x\n"),
         Err(ComposeError::InvalidServiceName { name, .. }) if name == "bad name"
     ));
-    assert!(matches!(
-        parse_services("services:\n  web: {}\n  web: {}\n"),
-        Err(ComposeError::InvalidYaml(_))
-    ));
+    assert!(matches!(parse_services("services:\n  web: {}\n  web: {}\n"), Err(ComposeError::InvalidYaml(_))));
 }
 
 #[test]
@@ -112,12 +84,8 @@ fn yaml_error_says_where() {
 
 #[test]
 fn every_interpolation_form() {
-    let text =
-        "${A} ${B:-x} ${C-x} ${D:?err} ${E?err} ${F:+alt} ${G+alt} $H ${I:-${J}} ${K:-${L:-$M}}";
-    assert_eq!(
-        interpolated_names(text),
-        vars(&["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M"])
-    );
+    let text = "${A} ${B:-x} ${C-x} ${D:?err} ${E?err} ${F:+alt} ${G+alt} $H ${I:-${J}} ${K:-${L:-$M}}";
+    assert_eq!(interpolated_names(text), vars(&["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M"]));
 }
 
 #[test]
@@ -125,10 +93,7 @@ fn escaped_and_malformed_references() {
     assert!(interpolated_names("$$A $${B} $$$$").is_empty());
     assert_eq!(interpolated_names("$$$A"), vars(&["A"]));
     assert!(interpolated_names("$ $1 ${} ${1A} ${A B} ${A:-unclosed $").is_empty());
-    assert_eq!(
-        interpolated_names("price: 5$, ${lower_case}x, $_u-rest"),
-        vars(&["_u", "lower_case"])
-    );
+    assert_eq!(interpolated_names("price: 5$, ${lower_case}x, $_u-rest"), vars(&["_u", "lower_case"]));
     assert_eq!(interpolated_names("${A:-{literal}}${B}"), vars(&["A", "B"]));
     assert!(interpolated_names(&format!("${}", "X".repeat(129))).is_empty());
 }
@@ -136,20 +101,14 @@ fn escaped_and_malformed_references() {
 #[test]
 fn compose_variables_come_from_values_only() -> Result<(), ComposeError> {
     let yaml = "# ${IN_COMMENT}\nservices:\n  web:\n    image: \"app:${TAG:-latest}\"\n    environment:\n      KEY: $SECRET\n      ${NOT_A_KEY}: x\n    command: [\"echo\", \"$$HOME\", \"${ARG}\"]\n";
-    assert_eq!(
-        parse_compose(yaml)?.variables,
-        vars(&["ARG", "SECRET", "TAG"])
-    );
+    assert_eq!(parse_compose(yaml)?.variables, vars(&["ARG", "SECRET", "TAG"]));
     Ok(())
 }
 
 #[test]
 fn dotenv_definitions() {
     let text = "\u{feff}# comment\nA=1\n\nexport B=two\n  C = \"spaced\"\nD='multi\nNOT_A=line\n'\nE=\"esc \\\" NOT_B=x\nNOT_C=y\"\nF # trailing\nG\nH:yaml\nbad.name=1\n=novalue\nI=x # comment\n\tJ=\"\"\n";
-    assert_eq!(
-        dotenv_names(text),
-        vars(&["A", "B", "C", "D", "E", "G", "H", "I", "J"])
-    );
+    assert_eq!(dotenv_names(text), vars(&["A", "B", "C", "D", "E", "G", "H", "I", "J"]));
 }
 
 #[test]
@@ -161,10 +120,7 @@ fn unterminated_quote_skips_its_line() {
 #[test]
 fn discovery_from_root_files() -> Result<(), DiscoveryError> {
     let files = [
-        (
-            "docker-compose.yml".to_owned(),
-            "services:\n  web:\n    image: \"${IMAGE}\"\n".to_owned(),
-        ),
+        ("docker-compose.yml".to_owned(), "services:\n  web:\n    image: \"${IMAGE}\"\n".to_owned()),
         (
             "compose.yaml".to_owned(),
             "services:\n  api:\n    image: x\n    environment:\n      T: ${TOKEN}\n".to_owned(),
@@ -183,14 +139,7 @@ fn discovery_from_root_files() -> Result<(), DiscoveryError> {
 #[test]
 fn discovery_without_compose_file() -> Result<(), DiscoveryError> {
     let found = discover(&[(".env".to_owned(), "A=1\n".to_owned())])?;
-    assert_eq!(
-        found,
-        Discovery {
-            compose_file: None,
-            services: vec![],
-            variables: vars(&["A"])
-        }
-    );
+    assert_eq!(found, Discovery { compose_file: None, services: vec![], variables: vars(&["A"]) });
     Ok(())
 }
 

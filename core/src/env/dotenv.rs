@@ -24,10 +24,7 @@ impl ComposeDialect {
     /// version.
     pub fn from_version_output(output: &str) -> Option<Self> {
         let start = output.find(|c: char| c.is_ascii_digit())?;
-        let major: String = output[start..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let major: String = output[start..].chars().take_while(char::is_ascii_digit).collect();
         match major.parse::<u32>().ok()? {
             0 => None,
             1 => Some(Self::V1),
@@ -48,19 +45,14 @@ impl fmt::Display for ComposeDialect {
 /// Why a `.env` file could not be rendered. Values are never altered to fit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvError {
-    #[error(
-        "the value of `{name}` contains a NUL character, which no environment variable can hold"
-    )]
+    #[error("the value of `{name}` contains a NUL character, which no environment variable can hold")]
     NulInValue { name: EnvName },
     #[error("`{name}` is given more than one value")]
     DuplicateName { name: EnvName },
 }
 
 /// Renders `vars` as a `.env` file that `dialect` reads back byte for byte.
-pub fn render_dotenv(
-    vars: &[(EnvName, String)],
-    dialect: ComposeDialect,
-) -> Result<String, EnvError> {
+pub fn render_dotenv(vars: &[(EnvName, String)], dialect: ComposeDialect) -> Result<String, EnvError> {
     let mut seen = BTreeSet::new();
     let mut out = String::new();
     for (name, value) in vars {

@@ -79,23 +79,14 @@ fn check_env_name(value: &str) -> Result<(), FieldError> {
         return Err(FieldError::new("Variable name is required"));
     }
     if value.len() > MAX_ENV_NAME_LEN {
-        return Err(FieldError::new(format!(
-            "Variable name must be at most {MAX_ENV_NAME_LEN} characters"
-        )));
+        return Err(FieldError::new(format!("Variable name must be at most {MAX_ENV_NAME_LEN} characters")));
     }
     let mut chars = value.chars();
-    if !chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-    {
-        return Err(FieldError::new(
-            "Variable name must start with a letter or an underscore",
-        ));
+    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') {
+        return Err(FieldError::new("Variable name must start with a letter or an underscore"));
     }
     if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(FieldError::new(
-            "Variable name may contain only letters, digits and underscores",
-        ));
+        return Err(FieldError::new("Variable name may contain only letters, digits and underscores"));
     }
     Ok(())
 }

@@ -51,9 +51,7 @@ impl DeployTimeout {
         if (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&secs) {
             Ok(Self(secs))
         } else {
-            Err(FieldError::new(format!(
-                "Timeout must be between {MIN_TIMEOUT_SECS} and {MAX_TIMEOUT_SECS} seconds"
-            )))
+            Err(FieldError::new(format!("Timeout must be between {MIN_TIMEOUT_SECS} and {MAX_TIMEOUT_SECS} seconds")))
         }
     }
 
@@ -62,9 +60,7 @@ impl DeployTimeout {
         if value.is_empty() {
             return Ok(Self::default());
         }
-        let secs: u32 = value
-            .parse()
-            .map_err(|_| FieldError::new("Timeout must be a whole number of seconds"))?;
+        let secs: u32 = value.parse().map_err(|_| FieldError::new("Timeout must be a whole number of seconds"))?;
         Self::new(secs)
     }
 
@@ -107,7 +103,12 @@ impl Repository {
     pub fn clone_url(&self, git_base_url: &str) -> String {
         match self {
             Repository::Hosted { owner, name } => {
-                format!("{}/{}/{}.git", git_base_url.trim_end_matches('/'), owner, name.as_str().trim_end_matches(".git"))
+                format!(
+                    "{}/{}/{}.git",
+                    git_base_url.trim_end_matches('/'),
+                    owner,
+                    name.as_str().trim_end_matches(".git")
+                )
             }
             Repository::Url { url } => url.as_str().to_owned(),
         }
@@ -172,14 +173,7 @@ impl ProjectForm {
         let timeout = errors.check("timeout_secs", DeployTimeout::parse(&self.timeout_secs));
         match (id, repository, branch, worker, timeout) {
             (Some(id), Some(repository), Some(branch), Some(worker), Some(timeout)) if errors.is_empty() => {
-                Ok(ProjectConfig {
-                    id,
-                    repository,
-                    branch,
-                    worker,
-                    timeout,
-                    allow_ci_cd: self.allow_ci_cd.is_some(),
-                })
+                Ok(ProjectConfig { id, repository, branch, worker, timeout, allow_ci_cd: self.allow_ci_cd.is_some() })
             }
             _ => Err(errors),
         }
@@ -261,7 +255,11 @@ fn check_branch(value: &str) -> Result<(), FieldError> {
         return Err(FieldError::new("Branch must be at most 255 characters"));
     }
     if let Some(c) = value.chars().find(|c| is_control(*c) || c.is_whitespace() || " ~^:?*[\\".contains(*c)) {
-        let shown = if c.is_control() || c.is_whitespace() { "spaces or control characters".to_owned() } else { format!("'{c}'") };
+        let shown = if c.is_control() || c.is_whitespace() {
+            "spaces or control characters".to_owned()
+        } else {
+            format!("'{c}'")
+        };
         return Err(FieldError::new(format!("Branch cannot contain {shown}")));
     }
     if value.starts_with(['-', '/']) || value.ends_with(['/', '.']) || value.ends_with(".lock") {

@@ -3,12 +3,7 @@ use proptest::prelude::*;
 use super::*;
 
 fn form(id: &str) -> ProjectForm {
-    ProjectForm {
-        id: id.into(),
-        repo_owner: "acme".into(),
-        repo_name: "shop".into(),
-        ..ProjectForm::default()
-    }
+    ProjectForm { id: id.into(), repo_owner: "acme".into(), repo_name: "shop".into(), ..ProjectForm::default() }
 }
 
 #[test]
@@ -51,8 +46,8 @@ fn branches() {
         assert!(Branch::parse(ok).is_ok(), "{ok}");
     }
     for bad in [
-        "", "-x", "/x", "x/", "x.", "x.lock", "a..b", "a b", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b",
-        "a@{b", "a//b", "@", "a/.b", ".a", "a\nb",
+        "", "-x", "/x", "x/", "x.", "x.lock", "a..b", "a b", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b", "a@{b",
+        "a//b", "@", "a/.b", ".a", "a\nb",
     ] {
         assert!(Branch::parse(bad).is_err(), "{bad:?}");
     }

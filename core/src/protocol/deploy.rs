@@ -40,14 +40,22 @@ pub struct JobVariable {
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum JobValue {
     /// Resolved by the server; `secret` values are masked in reports.
-    Text { text: String, secret: bool },
+    Text {
+        text: String,
+        secret: bool,
+    },
     /// `<data dir>/projects/<project>/volume`
     Volume,
     /// `<data dir>/projects/<project>/www/<resource>`
-    Directory { resource: String },
+    Directory {
+        resource: String,
+    },
     /// A free TCP port for this resource, keeping `preferred` while it stays free
     /// (or is held by this project's own containers).
-    Port { resource: String, preferred: Option<u16> },
+    Port {
+        resource: String,
+        preferred: Option<u16>,
+    },
     WorkerNodeId,
 }
 
@@ -86,11 +94,19 @@ pub struct LogLine {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum DeployOutcome {
     Succeeded,
-    Failed { reason: String },
-    TimedOut { reason: String },
-    Cancelled { reason: String },
+    Failed {
+        reason: String,
+    },
+    TimedOut {
+        reason: String,
+    },
+    Cancelled {
+        reason: String,
+    },
     /// Stopped at major-change detection; production was not touched.
-    Rejected { changes: Vec<MajorChange> },
+    Rejected {
+        changes: Vec<MajorChange>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,7 +126,14 @@ pub struct DeployReport {
 impl DeployReport {
     /// A report for a job that ended before anything ran.
     pub fn early(outcome: DeployOutcome) -> Self {
-        Self { outcome, commit: None, env_masked: None, compose_override: None, ports: Vec::new(), services: Vec::new() }
+        Self {
+            outcome,
+            commit: None,
+            env_masked: None,
+            compose_override: None,
+            ports: Vec::new(),
+            services: Vec::new(),
+        }
     }
 }
 

@@ -41,33 +41,66 @@ pub enum WorkerMessage {
     },
     Heartbeat,
     /// Result of [`ServerMessage::Sync`].
-    Synced { request: u64, result: Result<SyncReport, String> },
+    Synced {
+        request: u64,
+        result: Result<SyncReport, String>,
+    },
     /// A deployment moved to another phase.
-    DeployPhase { deployment: i64, phase: DeployPhase },
+    DeployPhase {
+        deployment: i64,
+        phase: DeployPhase,
+    },
     /// One log line of a deployment, in order.
-    DeployLog { deployment: i64, line: LogLine },
+    DeployLog {
+        deployment: i64,
+        line: LogLine,
+    },
     /// The deployment ended; always sent exactly once per [`ServerMessage::Deploy`].
-    DeployFinished { deployment: i64, report: Box<DeployReport> },
+    DeployFinished {
+        deployment: i64,
+        report: Box<DeployReport>,
+    },
     /// Result of [`ServerMessage::Teardown`].
-    TornDown { request: u64, result: Result<(), String> },
+    TornDown {
+        request: u64,
+        result: Result<(), String>,
+    },
     /// A container of a managed project changed state (from Docker's event stream).
-    ServiceChanged { project: ProjectId, service: String, state: ServiceState },
+    ServiceChanged {
+        project: ProjectId,
+        service: String,
+        state: ServiceState,
+    },
 }
 
 /// Server → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    Welcome { protocol: u32 },
-    Refused { reason: String },
+    Welcome {
+        protocol: u32,
+    },
+    Refused {
+        reason: String,
+    },
     Heartbeat,
     /// Clone the branch and report what the repository holds.
-    Sync { request: u64, source: RepoSource },
-    Deploy { spec: Box<DeploySpec> },
+    Sync {
+        request: u64,
+        source: RepoSource,
+    },
+    Deploy {
+        spec: Box<DeploySpec>,
+    },
     /// Stop a running deployment; it finishes as `cancelled`.
-    Cancel { deployment: i64 },
+    Cancel {
+        deployment: i64,
+    },
     /// Stop and remove the project's containers and networks.
-    Teardown { request: u64, project: ProjectId },
+    Teardown {
+        request: u64,
+        project: ProjectId,
+    },
 }
 
 /// Where to clone from.

@@ -63,7 +63,8 @@ async fn admit(plane: &Arc<Plane>, project: &ProjectRow, source: &str, who: &str
     if let Err(wait) = plane.ci_limiter.check(id) {
         activity(plane, id, source, "refused", "rate limited", None).await;
         let secs = wait.as_secs().max(1);
-        let mut response = answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": "rate_limited", "retry_after": secs }));
+        let mut response =
+            answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": "rate_limited", "retry_after": secs }));
         if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
         }
@@ -103,7 +104,10 @@ async fn settle(plane: &Arc<Plane>, project: &ProjectRow, deployment: i64, wait:
             let status = status_code_for(&row.state);
             answer(status, deployment_json(&row))
         }
-        Ok(None) => answer(StatusCode::GATEWAY_TIMEOUT, json!({ "error": "still_running", "deployment_id": deployment.to_string() })),
+        Ok(None) => answer(
+            StatusCode::GATEWAY_TIMEOUT,
+            json!({ "error": "still_running", "deployment_id": deployment.to_string() }),
+        ),
         Err(error) => {
             tracing::error!(%error, deployment, "waiting for a deployment failed");
             answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal" }))
@@ -139,7 +143,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-pub async fn github(State(plane): State<Arc<Plane>>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn github(
+    State(plane): State<Arc<Plane>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(project) = load(&plane, &id).await else {
         return unauthorized();
     };
@@ -172,8 +181,15 @@ pub async fn github(State(plane): State<Arc<Plane>>, Path(id): Path<String>, hea
                 }
             }
             Some(branch) => {
-                activity(&plane, &id, "github", "skipped", &format!("push to {branch}, not {}", project.config.branch), None)
-                    .await;
+                activity(
+                    &plane,
+                    &id,
+                    "github",
+                    "skipped",
+                    &format!("push to {branch}, not {}", project.config.branch),
+                    None,
+                )
+                .await;
                 (StatusCode::OK, json!({ "skipped": "branch" }))
             }
             None => (StatusCode::BAD_REQUEST, json!({ "error": "not_a_branch_push" })),
@@ -181,7 +197,9 @@ pub async fn github(State(plane): State<Arc<Plane>>, Path(id): Path<String>, hea
         other => (StatusCode::OK, json!({ "skipped": "event", "event": other.unwrap_or_default() })),
     };
     if let Some(delivery) = &delivery {
-        if let Err(error) = db::ci::remember_delivery(&plane.db, &id, delivery, status.as_u16(), &body.to_string()).await {
+        if let Err(error) =
+            db::ci::remember_delivery(&plane.db, &id, delivery, status.as_u16(), &body.to_string()).await
+        {
             tracing::error!(%error, "cannot remember a webhook delivery");
         }
     }

@@ -25,7 +25,13 @@ impl Plane {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|a| ActivityView { at: a.at, source: a.source, outcome: a.outcome, detail: a.detail, deployment: a.deployment_id })
+            .map(|a| ActivityView {
+                at: a.at,
+                source: a.source,
+                outcome: a.outcome,
+                detail: a.detail,
+                deployment: a.deployment_id,
+            })
             .collect();
         Ok(CiView {
             allow_ci_cd: project.config.allow_ci_cd,

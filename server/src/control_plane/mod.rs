@@ -13,8 +13,8 @@ use std::sync::Arc;
 use app::backend::ControlPlane;
 use app::error::{AppError, AppResult};
 use app::model::{
-    ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, IssuedToken, NewSession, ProjectDetail, ProjectStatus,
-    ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView, WorkerSummary,
+    ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, IssuedToken, NewSession, ProjectDetail,
+    ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView, WorkerSummary,
 };
 use async_trait::async_trait;
 use nsm_core::service::ServiceState;
@@ -88,7 +88,13 @@ impl Plane {
         Ok(NewSession { token, max_age_secs: hours * 3600 })
     }
 
-    pub(crate) async fn audit(&self, by: &CurrentUser, action: &str, target: &str, detail: Option<&str>) -> AppResult<()> {
+    pub(crate) async fn audit(
+        &self,
+        by: &CurrentUser,
+        action: &str,
+        target: &str,
+        detail: Option<&str>,
+    ) -> AppResult<()> {
         db::audit::record(&self.db, Some(by.id), action, target, detail).await.map_err(internal)
     }
 

@@ -38,7 +38,8 @@ impl Plane {
             .filter(|r| r.unused)
             .map(|r| r.name)
             .collect();
-        let variables = spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
+        let variables =
+            spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
         Ok(variables
             .into_iter()
             .map(|v| {
@@ -95,7 +96,8 @@ impl Plane {
     }
 
     pub(super) async fn reveal(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String> {
-        let variables = spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
+        let variables =
+            spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
         let value = variables.into_iter().find(|v| v.name.as_str() == name).map(|v| v.value);
         match value {
             Some(VariableValue::Plain(value)) => {
@@ -136,7 +138,8 @@ impl Plane {
             VariableValue::Reference(reference) => {
                 let topology = self.topology(id).await?;
                 check_reference(&variable.name, reference, &topology).map_err(|e| field("target_id", e.to_string()))?;
-                let json = serde_json::to_string(reference).map_err(|e| internal(ServerError::Config(e.to_string())))?;
+                let json =
+                    serde_json::to_string(reference).map_err(|e| internal(ServerError::Config(e.to_string())))?;
                 ("reference", None, Some(json))
             }
         };

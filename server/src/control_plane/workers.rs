@@ -29,7 +29,10 @@ impl Plane {
         let name = if name.is_empty() { id.as_str() } else { name };
         if name.len() > 100 || name.chars().any(char::is_control) {
             let mut errors = nsm_core::FieldErrors::new();
-            errors.add("name", nsm_core::FieldError::new("Name must be at most 100 characters, without control characters"));
+            errors.add(
+                "name",
+                nsm_core::FieldError::new("Name must be at most 100 characters, without control characters"),
+            );
             return Err(errors.into());
         }
         let secret = token::generate();

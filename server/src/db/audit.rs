@@ -1,7 +1,13 @@
 use super::{now, Db};
 
 /// Records who did what to which target; `detail` is free text for humans.
-pub async fn record(db: &Db, user_id: Option<i64>, action: &str, target: &str, detail: Option<&str>) -> sqlx::Result<()> {
+pub async fn record(
+    db: &Db,
+    user_id: Option<i64>,
+    action: &str,
+    target: &str,
+    detail: Option<&str>,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)")
         .bind(now())
         .bind(user_id)

@@ -13,7 +13,11 @@ pub async fn deploy_key_hash(db: &Db, project: &str) -> sqlx::Result<Option<Stri
 }
 
 pub async fn set_deploy_key_hash(db: &Db, project: &str, hash: &str) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE projects SET deploy_key_hash = ? WHERE id = ?").bind(hash).bind(project).execute(db).await?;
+    let r = sqlx::query("UPDATE projects SET deploy_key_hash = ? WHERE id = ?")
+        .bind(hash)
+        .bind(project)
+        .execute(db)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -26,7 +30,11 @@ pub async fn webhook_secret(db: &Db, project: &str) -> sqlx::Result<Option<Vec<u
 }
 
 pub async fn set_webhook_secret(db: &Db, project: &str, sealed: &[u8]) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE projects SET webhook_secret_enc = ? WHERE id = ?").bind(sealed).bind(project).execute(db).await?;
+    let r = sqlx::query("UPDATE projects SET webhook_secret_enc = ? WHERE id = ?")
+        .bind(sealed)
+        .bind(project)
+        .execute(db)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -97,6 +105,12 @@ pub async fn activity(db: &Db, project: &str, limit: i64) -> sqlx::Result<Vec<Ac
     .await?;
     Ok(rows
         .iter()
-        .map(|r| ActivityRow { at: r.get(0), source: r.get(1), outcome: r.get(2), detail: r.get(3), deployment_id: r.get(4) })
+        .map(|r| ActivityRow {
+            at: r.get(0),
+            source: r.get(1),
+            outcome: r.get(2),
+            detail: r.get(3),
+            deployment_id: r.get(4),
+        })
         .collect())
 }

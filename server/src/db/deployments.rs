@@ -112,7 +112,8 @@ pub async fn insert(db: &Db, project: &str, worker: &str, trigger: &str, by: Opt
 }
 
 pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<DeploymentRow>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM deployments WHERE id = ?")).bind(id).fetch_optional(db).await?;
+    let row =
+        sqlx::query(&format!("SELECT {COLUMNS} FROM deployments WHERE id = ?")).bind(id).fetch_optional(db).await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -204,18 +205,22 @@ pub async fn append_log(db: &Db, id: i64, seq: i64, line: &LogLine) -> sqlx::Res
 }
 
 pub async fn next_log_seq(db: &Db, id: i64) -> sqlx::Result<i64> {
-    let max: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(seq) FROM deployment_logs WHERE deployment_id = ?").bind(id).fetch_one(db).await?;
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM deployment_logs WHERE deployment_id = ?")
+        .bind(id)
+        .fetch_one(db)
+        .await?;
     Ok(max.map_or(0, |m| m + 1))
 }
 
 /// Log lines with `seq >= from`, in order.
 pub async fn log_since(db: &Db, id: i64, from: i64) -> sqlx::Result<Vec<(i64, LogLine)>> {
-    let rows = sqlx::query("SELECT seq, at, stream, text FROM deployment_logs WHERE deployment_id = ? AND seq >= ? ORDER BY seq")
-        .bind(id)
-        .bind(from)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT seq, at, stream, text FROM deployment_logs WHERE deployment_id = ? AND seq >= ? ORDER BY seq",
+    )
+    .bind(id)
+    .bind(from)
+    .fetch_all(db)
+    .await?;
     Ok(rows
         .iter()
         .map(|r| {

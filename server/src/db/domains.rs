@@ -48,7 +48,8 @@ pub async fn topology(db: &Db, project: &str) -> Result<Topology, TopologyReadEr
 
 /// Every lease on a worker: (resource id, port).
 pub async fn leases_on(db: &Db, worker: &str) -> sqlx::Result<Vec<(i64, u16)>> {
-    let rows = sqlx::query("SELECT resource_id, port FROM port_leases WHERE worker_id = ?").bind(worker).fetch_all(db).await?;
+    let rows =
+        sqlx::query("SELECT resource_id, port FROM port_leases WHERE worker_id = ?").bind(worker).fetch_all(db).await?;
     Ok(rows.iter().filter_map(|r| u16::try_from(r.get::<i64, _>(1)).ok().map(|p| (r.get(0), p))).collect())
 }
 

@@ -22,7 +22,8 @@ pub enum ProjectStoreError {
     Corrupt { id: String, reason: String },
 }
 
-const COLUMNS: &str = "id, repo_owner, repo_name, repo_url, branch, worker_id, timeout_secs, allow_ci_cd, created_at, updated_at";
+const COLUMNS: &str =
+    "id, repo_owner, repo_name, repo_url, branch, worker_id, timeout_secs, allow_ci_cd, created_at, updated_at";
 
 fn from_row(row: &SqliteRow) -> Result<ProjectRow, ProjectStoreError> {
     let id: String = row.get(0);
@@ -143,7 +144,12 @@ pub async fn sync_state(db: &Db, id: &str) -> sqlx::Result<SyncState> {
         .fetch_optional(db)
         .await?;
     Ok(row
-        .map(|r| SyncState { compose_file: r.get(0), synced_commit: r.get(1), synced_at: r.get(2), repo_token_enc: r.get(3) })
+        .map(|r| SyncState {
+            compose_file: r.get(0),
+            synced_commit: r.get(1),
+            synced_at: r.get(2),
+            repo_token_enc: r.get(3),
+        })
         .unwrap_or_default())
 }
 

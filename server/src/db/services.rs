@@ -58,14 +58,21 @@ pub async fn reconcile(db: &Db, project: &str, found: &[String]) -> sqlx::Result
     tx.commit().await
 }
 
-pub async fn update(db: &Db, project: &str, name: &str, expected: ServiceState, collect_logs: bool) -> sqlx::Result<bool> {
-    let result = sqlx::query("UPDATE project_services SET expected = ?, collect_logs = ? WHERE project_id = ? AND name = ?")
-        .bind(expected.as_str())
-        .bind(collect_logs)
-        .bind(project)
-        .bind(name)
-        .execute(db)
-        .await?;
+pub async fn update(
+    db: &Db,
+    project: &str,
+    name: &str,
+    expected: ServiceState,
+    collect_logs: bool,
+) -> sqlx::Result<bool> {
+    let result =
+        sqlx::query("UPDATE project_services SET expected = ?, collect_logs = ? WHERE project_id = ? AND name = ?")
+            .bind(expected.as_str())
+            .bind(collect_logs)
+            .bind(project)
+            .bind(name)
+            .execute(db)
+            .await?;
     Ok(result.rows_affected() == 1)
 }
 

@@ -10,11 +10,13 @@ pub async fn get(db: &Db, key: &str) -> sqlx::Result<Option<String>> {
 }
 
 pub async fn set(db: &Db, key: &str, value: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

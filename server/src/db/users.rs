@@ -23,7 +23,12 @@ pub async fn find_by_username(db: &Db, username: &str) -> sqlx::Result<Option<Us
 
 /// Inserts an administrator. With `only_if_first`, the insert happens only while the
 /// table is empty, atomically, so two racing setup requests cannot both succeed.
-pub async fn insert_admin(db: &Db, username: &str, password_hash: &str, only_if_first: bool) -> sqlx::Result<Option<i64>> {
+pub async fn insert_admin(
+    db: &Db,
+    username: &str,
+    password_hash: &str,
+    only_if_first: bool,
+) -> sqlx::Result<Option<i64>> {
     let sql = if only_if_first {
         "INSERT INTO users (username, password_hash, is_admin, created_at)
          SELECT ?, ?, 1, ? WHERE NOT EXISTS (SELECT 1 FROM users)"

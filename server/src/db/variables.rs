@@ -71,8 +71,11 @@ pub async fn upsert(
 }
 
 pub async fn delete(db: &Db, project: &str, name: &str) -> sqlx::Result<bool> {
-    let result =
-        sqlx::query("DELETE FROM project_variables WHERE project_id = ? AND name = ?").bind(project).bind(name).execute(db).await?;
+    let result = sqlx::query("DELETE FROM project_variables WHERE project_id = ? AND name = ?")
+        .bind(project)
+        .bind(name)
+        .execute(db)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 

@@ -52,7 +52,8 @@ pub async fn token_hash(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
 }
 
 pub async fn set_token_hash(db: &Db, id: &str, token_hash: &str) -> sqlx::Result<bool> {
-    let result = sqlx::query("UPDATE workers SET token_hash = ? WHERE id = ?").bind(token_hash).bind(id).execute(db).await?;
+    let result =
+        sqlx::query("UPDATE workers SET token_hash = ? WHERE id = ?").bind(token_hash).bind(id).execute(db).await?;
     Ok(result.rows_affected() == 1)
 }
 

@@ -136,14 +136,24 @@ impl Deployer {
         let row = store::get(&self.db, id).await?.ok_or(DeployError::NoDeployment(id))?;
         match DeploymentState::parse(&row.state) {
             Some(DeploymentState::Queued) => {
-                self.end(id, &row.project_id, DeploymentState::Cancelled, Ending { reason: Some(&format!("cancelled by {by} before it started")), ..Ending::default() })
-                    .await;
+                self.end(
+                    id,
+                    &row.project_id,
+                    DeploymentState::Cancelled,
+                    Ending { reason: Some(&format!("cancelled by {by} before it started")), ..Ending::default() },
+                )
+                .await;
             }
             Some(state) if !state.is_terminal() => {
                 self.log(id, LogStream::System, format!("cancel requested by {by}")).await;
                 if self.hub.send(&row.worker_id, ServerMessage::Cancel { deployment: id }).is_err() {
-                    self.end(id, &row.project_id, DeploymentState::Cancelled, Ending { reason: Some("cancelled; the worker was offline"), ..Ending::default() })
-                        .await;
+                    self.end(
+                        id,
+                        &row.project_id,
+                        DeploymentState::Cancelled,
+                        Ending { reason: Some("cancelled; the worker was offline"), ..Ending::default() },
+                    )
+                    .await;
                 }
             }
             _ => {}
@@ -172,7 +182,8 @@ impl Deployer {
             let this = self.clone();
             let project = row.project_id.clone();
             async move {
-                this.end(id, &project, DeploymentState::Failed, Ending { reason: Some(&reason), ..Ending::default() }).await;
+                this.end(id, &project, DeploymentState::Failed, Ending { reason: Some(&reason), ..Ending::default() })
+                    .await;
             }
         };
         if !self.hub.is_online(&row.worker_id) {
@@ -200,8 +211,13 @@ impl Deployer {
         let project = row.project_id.clone();
         tokio::spawn(async move {
             tokio::time::sleep(timeout + WATCHDOG_MARGIN).await;
-            let reason = format!("no result from the worker within the timeout ({} s) plus {} s", timeout.as_secs(), WATCHDOG_MARGIN.as_secs());
-            this.end(id, &project, DeploymentState::Failed, Ending { reason: Some(&reason), ..Ending::default() }).await;
+            let reason = format!(
+                "no result from the worker within the timeout ({} s) plus {} s",
+                timeout.as_secs(),
+                WATCHDOG_MARGIN.as_secs()
+            );
+            this.end(id, &project, DeploymentState::Failed, Ending { reason: Some(&reason), ..Ending::default() })
+                .await;
         });
     }
 
@@ -306,7 +322,10 @@ impl Deployer {
             DeployOutcome::Cancelled { reason } => (DeploymentState::Cancelled, Some(reason.clone())),
             DeployOutcome::Rejected { changes } => {
                 let list: Vec<String> = changes.iter().map(ToString::to_string).collect();
-                (DeploymentState::Failed, Some(format!("major changes need review (sync with the repository first): {}", list.join("; "))))
+                (
+                    DeploymentState::Failed,
+                    Some(format!("major changes need review (sync with the repository first): {}", list.join("; "))),
+                )
             }
         };
         for service in &report.services {
@@ -345,14 +364,21 @@ impl Deployer {
         for id in ids {
             if let Ok(Some(row)) = store::get(&self.db, id).await {
                 let reason = format!("worker {worker} disconnected mid-deploy ({reason})");
-                self.end(id, &row.project_id, DeploymentState::Failed, Ending { reason: Some(&reason), ..Ending::default() }).await;
+                self.end(
+                    id,
+                    &row.project_id,
+                    DeploymentState::Failed,
+                    Ending { reason: Some(&reason), ..Ending::default() },
+                )
+                .await;
             }
         }
     }
 
     /// Waits until a deployment ends, up to `bound`; None if it is still running then.
     pub async fn wait_for_end(&self, id: i64, bound: Duration) -> Result<Option<store::DeploymentRow>, DeployError> {
-        let ended = |row: &store::DeploymentRow| DeploymentState::parse(&row.state).is_some_and(DeploymentState::is_terminal);
+        let ended =
+            |row: &store::DeploymentRow| DeploymentState::parse(&row.state).is_some_and(DeploymentState::is_terminal);
         let deadline = tokio::time::Instant::now() + bound;
         loop {
             // Subscribe before reading, so an ending between the two is not missed.

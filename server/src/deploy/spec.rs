@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use nsm_core::env::EnvName;
 use nsm_core::protocol::{DeploySpec, ServiceExpectation};
 use nsm_core::variables::{parse_resource_key, resolve, PortLeases, Reference, Variable, VariableValue};
-use nsm_core::env::EnvName;
 use nsm_core::ProjectId;
 
 use super::{sync, Deployer};
@@ -34,7 +34,12 @@ pub async fn variables(deployer: &Deployer, project: &str) -> Result<Vec<Variabl
         .collect()
 }
 
-pub(super) async fn build(deployer: &Arc<Deployer>, id: i64, project: &str, worker: &str) -> Result<DeploySpec, String> {
+pub(super) async fn build(
+    deployer: &Arc<Deployer>,
+    id: i64,
+    project: &str,
+    worker: &str,
+) -> Result<DeploySpec, String> {
     let db = deployer.db();
     let project_id = ProjectId::parse(project).map_err(|e| e.to_string())?;
     let row = db::projects::get(db, &project_id)
@@ -44,7 +49,9 @@ pub(super) async fn build(deployer: &Arc<Deployer>, id: i64, project: &str, work
     let state = db::projects::sync_state(db, project).await.map_err(|e| e.to_string())?;
     if state.synced_commit.is_none() {
         // A first deploy adopts the repository's shape instead of rejecting it all.
-        deployer.log(id, nsm_core::protocol::LogStream::System, "first deployment: syncing with the repository".into()).await;
+        deployer
+            .log(id, nsm_core::protocol::LogStream::System, "first deployment: syncing with the repository".into())
+            .await;
         let found = sync::sync(deployer, &project_id).await.map_err(|e| e.to_string())?;
         deployer
             .log(id, nsm_core::protocol::LogStream::System, format!("found services: {}", found.services.join(", ")))

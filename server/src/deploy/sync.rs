@@ -52,10 +52,8 @@ pub async fn repo_source(deployer: &Deployer, project: &ProjectId) -> Result<(St
 
 pub async fn sync(deployer: &Arc<Deployer>, project: &ProjectId) -> Result<SyncSummary, DeployError> {
     let (worker, source) = repo_source(deployer, project).await?;
-    let answer = deployer
-        .hub()
-        .request(&worker, SYNC_TIMEOUT, |request| ServerMessage::Sync { request, source })
-        .await?;
+    let answer =
+        deployer.hub().request(&worker, SYNC_TIMEOUT, |request| ServerMessage::Sync { request, source }).await?;
     let report = match answer {
         WorkerMessage::Synced { result: Ok(report), .. } => report,
         WorkerMessage::Synced { result: Err(message), .. } => return Err(DeployError::Sync(message)),
@@ -87,7 +85,14 @@ pub async fn apply(
         db::variables::upsert(db, project, name, "plain", Some(&empty), None).await?;
     }
     db::variables::mark_usage(db, project, &variables).await?;
-    Ok(SyncSummary { commit: commit.to_owned(), compose_file: discovery.compose_file.clone(), services, variables, changes, unused })
+    Ok(SyncSummary {
+        commit: commit.to_owned(),
+        compose_file: discovery.compose_file.clone(),
+        services,
+        variables,
+        changes,
+        unused,
+    })
 }
 
 pub async fn teardown(deployer: &Arc<Deployer>, project: &ProjectId) -> Result<(), DeployError> {

@@ -24,7 +24,8 @@ async fn first_run_steers_to_setup_which_works_once() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.expect("body").contains("Create administrator"));
 
-    let (status, body) = s.call_json("setup_admin", &[("username", ADMIN), ("password", "short"), ("confirm", "short")]).await;
+    let (status, body) =
+        s.call_json("setup_admin", &[("username", ADMIN), ("password", "short"), ("confirm", "short")]).await;
     assert!(!status.is_success());
     assert_eq!(error_kind(&body), "invalid");
     assert!(common::field_error(&body, "password").is_some_and(|m| m.contains("at least 10")));
@@ -35,8 +36,15 @@ async fn first_run_steers_to_setup_which_works_once() {
     assert_eq!(body["username"], ADMIN);
 
     // A second setup is refused, even from a fresh client.
-    let other = TestServer { client: common::client(), server: None, base: s.base.clone(), data_dir: s.data_dir.clone(), _temp: None };
-    let (status, body) = other.call_json("setup_admin", &[("username", "mallory"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let other = TestServer {
+        client: common::client(),
+        server: None,
+        base: s.base.clone(),
+        data_dir: s.data_dir.clone(),
+        _temp: None,
+    };
+    let (status, body) =
+        other.call_json("setup_admin", &[("username", "mallory"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert!(!status.is_success());
     assert_eq!(error_kind(&body), "conflict", "{body}");
     let response = other.client.get(other.url("/setup")).send().await.expect("request");
@@ -59,9 +67,12 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
     let s = TestServer::start().await;
     s.setup_admin().await;
     let fresh = common::client();
-    let anonymous = TestServer { client: fresh, server: None, base: s.base.clone(), data_dir: s.data_dir.clone(), _temp: None };
-    let (status_wrong, wrong) = anonymous.call_json("sign_in", &[("username", ADMIN), ("password", "not the password")]).await;
-    let (status_unknown, unknown) = anonymous.call_json("sign_in", &[("username", "nobody"), ("password", "not the password")]).await;
+    let anonymous =
+        TestServer { client: fresh, server: None, base: s.base.clone(), data_dir: s.data_dir.clone(), _temp: None };
+    let (status_wrong, wrong) =
+        anonymous.call_json("sign_in", &[("username", ADMIN), ("password", "not the password")]).await;
+    let (status_unknown, unknown) =
+        anonymous.call_json("sign_in", &[("username", "nobody"), ("password", "not the password")]).await;
     assert!(!status_wrong.is_success());
     assert_eq!((status_wrong, &wrong), (status_unknown, &unknown));
     assert_eq!(error_kind(&wrong), "bad_credentials");
@@ -94,7 +105,16 @@ async fn every_server_function_but_sign_in_and_setup_requires_a_session() {
     s.setup_admin().await;
     let anonymous = common::client();
     let paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
-    for expected in ["list_projects", "create_project", "update_project", "delete_project", "get_project", "list_workers", "whoami", "sign_out"] {
+    for expected in [
+        "list_projects",
+        "create_project",
+        "update_project",
+        "delete_project",
+        "get_project",
+        "list_workers",
+        "whoami",
+        "sign_out",
+    ] {
         assert!(paths.iter().any(|p| p.ends_with(&format!("/{expected}"))), "{expected} not registered: {paths:?}");
     }
     let mut checked = 0;

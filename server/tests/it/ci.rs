@@ -29,7 +29,6 @@ async fn post_deploy(s: &TestServer, project: &str, key: Option<&str>, query: &s
     (status, body)
 }
 
-
 #[tokio::test]
 async fn deploy_key_answers_in_the_documented_order() {
     let s = TestServer::start().await;
@@ -39,7 +38,10 @@ async fn deploy_key_answers_in_the_documented_order() {
     let _cleanup = ComposeCleanup(id.clone());
     let unauthorized = json!({ "error": "unauthorized" });
 
-    assert_eq!(post_deploy(&s, "no-such-project", Some("x"), "").await, (StatusCode::UNAUTHORIZED, unauthorized.clone()));
+    assert_eq!(
+        post_deploy(&s, "no-such-project", Some("x"), "").await,
+        (StatusCode::UNAUTHORIZED, unauthorized.clone())
+    );
     assert_eq!(post_deploy(&s, &id, None, "").await, (StatusCode::UNAUTHORIZED, unauthorized.clone()));
     // Before any key exists, nothing matches.
     assert_eq!(post_deploy(&s, &id, Some(""), "").await.0, StatusCode::UNAUTHORIZED);
@@ -48,7 +50,10 @@ async fn deploy_key_answers_in_the_documented_order() {
     let key = key.as_str().expect("key").to_owned();
     // A wrong key is 401 even while CI/CD is off: no hint that the project exists.
     assert_eq!(post_deploy(&s, &id, Some("nsm_wrong"), "").await, (StatusCode::UNAUTHORIZED, unauthorized.clone()));
-    assert_eq!(post_deploy(&s, &id, Some(&key), "").await, (StatusCode::FORBIDDEN, json!({ "error": "ci_cd_disabled" })));
+    assert_eq!(
+        post_deploy(&s, &id, Some(&key), "").await,
+        (StatusCode::FORBIDDEN, json!({ "error": "ci_cd_disabled" }))
+    );
 
     let (status, _) = s.call_json("set_ci_enabled", &[("id", &id), ("enabled", "on")]).await;
     assert!(status.is_success());
@@ -61,7 +66,15 @@ async fn deploy_key_answers_in_the_documented_order() {
     let status_url = s.url(body["status_url"].as_str().expect("url"));
     let anonymous = reqwest::Client::new().get(&status_url).send().await.expect("request");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let state: Value = reqwest::Client::new().get(&status_url).bearer_auth(&key).send().await.expect("request").json().await.expect("json");
+    let state: Value = reqwest::Client::new()
+        .get(&status_url)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(state["deployment_id"], deployment.as_str());
     assert_eq!(state["trigger"], "webhook");
 

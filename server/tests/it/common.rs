@@ -1,8 +1,6 @@
 //! Starts the real control plane on port 0 with a temporary data directory, and talks
 //! to it over HTTP like a browser would (cookies included).
 
-
-
 use std::path::PathBuf;
 
 use nsm_server::{RunningServer, Settings};
@@ -114,14 +112,18 @@ impl TestServer {
     /// objects are shared by every test on this machine).
     pub async fn create_project_from(&self, prefix: &str, url: &str) -> String {
         let id = unique_id(prefix);
-        let (status, body) = self.call_json("create_project", &[("id", &id), ("repo_url", url), ("timeout_secs", "120")]).await;
+        let (status, body) =
+            self.call_json("create_project", &[("id", &id), ("repo_url", url), ("timeout_secs", "120")]).await;
         assert!(status.is_success(), "{status} {body}");
         id
     }
 
     pub async fn set_plain(&self, project: &str, name: &str, value: &str) {
         let (status, body) = self
-            .call_json("save_variable", &[("id", project), ("original", ""), ("name", name), ("kind", "plain"), ("value", value)])
+            .call_json(
+                "save_variable",
+                &[("id", project), ("original", ""), ("name", name), ("kind", "plain"), ("value", value)],
+            )
             .await;
         assert!(status.is_success(), "{status} {body}");
     }
@@ -239,7 +241,8 @@ impl TestServer {
     pub async fn expect_slow_exited(&self, id: &str) {
         let (status, _) = self.call_json("sync_project", &[("id", id)]).await;
         assert!(status.is_success());
-        let (status, body) = self.call_json("update_service", &[("id", id), ("service", "slow"), ("expected", "exited")]).await;
+        let (status, body) =
+            self.call_json("update_service", &[("id", id), ("service", "slow"), ("expected", "exited")]).await;
         assert!(status.is_success(), "{body}");
     }
 }

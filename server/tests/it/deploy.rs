@@ -42,7 +42,10 @@ async fn fixture_project(s: &TestServer, repo: &FixtureRepo, greeting: &str) -> 
 }
 
 fn log_text(detail: &Value) -> String {
-    detail["log"].as_array().map(|l| l.iter().filter_map(|x| x["text"].as_str()).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+    detail["log"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|x| x["text"].as_str()).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -71,7 +74,8 @@ async fn deploy_redeploy_and_teardown_the_fixture_app() {
     let env = detail["env_masked"].as_str().expect(".env snapshot");
     assert!(env.contains("GREETING=") && !env.contains("quoted"), "{env}");
     assert!(detail["compose_override"].as_str().is_some_and(|o| o.contains("dev.nsm.deployment")));
-    let services: Vec<&str> = detail["services"].as_array().expect("services").iter().filter_map(|s| s["service"].as_str()).collect();
+    let services: Vec<&str> =
+        detail["services"].as_array().expect("services").iter().filter_map(|s| s["service"].as_str()).collect();
     assert!(services.contains(&"web") && services.contains(&"api"), "{services:?}");
 
     // The log is kept and can be replayed as events.
@@ -94,11 +98,20 @@ async fn deploy_redeploy_and_teardown_the_fixture_app() {
     assert_eq!(detail["summary"]["commit"], second.as_str());
     assert!(get_text(&format!("http://127.0.0.1:{web}/")).await.is_some_and(|p| p.contains("second page")));
     let labels = std::process::Command::new("docker")
-        .args(["ps", "--filter", &format!("label=dev.nsm.project={id}"), "--format", "{{.Label \"dev.nsm.deployment\"}}"])
+        .args([
+            "ps",
+            "--filter",
+            &format!("label=dev.nsm.project={id}"),
+            "--format",
+            "{{.Label \"dev.nsm.deployment\"}}",
+        ])
         .output()
         .expect("docker ps");
     let labels = String::from_utf8_lossy(&labels.stdout);
-    assert!(!labels.trim().is_empty() && labels.lines().all(|l| l == deployment2.to_string()), "only the new deployment runs: {labels}");
+    assert!(
+        !labels.trim().is_empty() && labels.lines().all(|l| l == deployment2.to_string()),
+        "only the new deployment runs: {labels}"
+    );
 
     // Teardown stops serving.
     let (status, body) = s.call_json("teardown_project", &[("id", &id)]).await;
@@ -151,10 +164,11 @@ async fn a_new_service_stops_at_major_change_detection_and_production_keeps_runn
     assert_eq!(detail["summary"]["state"], "failed");
     let reason = detail["summary"]["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("extra"), "{reason}");
-    assert!(get_text(&format!("http://127.0.0.1:{web}/")).await.is_some_and(|p| p.contains("stable")), "production untouched");
+    assert!(
+        get_text(&format!("http://127.0.0.1:{web}/")).await.is_some_and(|p| p.contains("stable")),
+        "production untouched"
+    );
 }
-
-
 
 #[tokio::test]
 async fn concurrent_requests_run_one_after_the_other() {
@@ -205,7 +219,10 @@ async fn a_worker_that_disconnects_mid_deploy_fails_the_deployment() {
     let repo = super::common::slow_repo(60);
     let id = super::common::unique_id("it-doomed");
     let (status, body) = s
-        .call_json("create_project", &[("id", &id), ("repo_url", &repo.file_url()), ("worker", "doomed"), ("timeout_secs", "300")])
+        .call_json(
+            "create_project",
+            &[("id", &id), ("repo_url", &repo.file_url()), ("worker", "doomed"), ("timeout_secs", "300")],
+        )
         .await;
     assert!(status.is_success(), "{body}");
     let _cleanup = ComposeCleanup(id.clone());

@@ -6,7 +6,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-
 #[tokio::test]
 async fn admin_create_then_serve_then_stop_on_sigterm() {
     let data = tempfile::tempdir().expect("temp dir");
@@ -130,7 +129,10 @@ async fn deployments_running_when_the_server_died_end_interrupted() {
     s.worker_online("local", Duration::from_secs(20)).await;
 
     let repo = nsm_testkit::FixtureRepo::new().expect("repo");
-    let compose = format!("services:\n  slow:\n    image: {}\n    init: true\n    command: [\"sleep\", \"60\"]\n", nsm_testkit::BUSYBOX_IMAGE);
+    let compose = format!(
+        "services:\n  slow:\n    image: {}\n    init: true\n    command: [\"sleep\", \"60\"]\n",
+        nsm_testkit::BUSYBOX_IMAGE
+    );
     repo.commit(&[("compose.yaml", compose.as_str())], "slow").expect("commit");
     let id = s.create_project_from("it-crash", &repo.file_url()).await;
     let _cleanup = common::ComposeCleanup(id.clone());

@@ -1,4 +1,3 @@
-
 use super::common::{error_kind, field_error, TestServer};
 use reqwest::StatusCode;
 
@@ -62,7 +61,13 @@ async fn the_server_validates_authoritatively() {
     let (status, body) = s
         .call_json(
             "create_project",
-            &[("id", "Bad Id"), ("repo_owner", "-x"), ("repo_name", "a b"), ("branch", "a..b"), ("timeout_secs", "3601")],
+            &[
+                ("id", "Bad Id"),
+                ("repo_owner", "-x"),
+                ("repo_name", "a b"),
+                ("branch", "a..b"),
+                ("timeout_secs", "3601"),
+            ],
         )
         .await;
     assert!(!status.is_success());
@@ -70,7 +75,9 @@ async fn the_server_validates_authoritatively() {
     for field in ["id", "repo_owner", "repo_name", "branch", "timeout_secs"] {
         assert!(field_error(&body, field).is_some(), "no error for {field}: {body}");
     }
-    let (_, body) = s.call_json("create_project", &[("id", "x"), ("repo_owner", "a"), ("repo_name", "b"), ("worker", "nowhere")]).await;
+    let (_, body) = s
+        .call_json("create_project", &[("id", "x"), ("repo_owner", "a"), ("repo_name", "b"), ("worker", "nowhere")])
+        .await;
     assert!(field_error(&body, "worker").is_some_and(|m| m.contains("Unknown worker")), "{body}");
     let (_, list) = s.call_json("list_projects", &[]).await;
     assert_eq!(list, serde_json::json!([]), "nothing invalid was stored");
@@ -87,7 +94,10 @@ async fn a_duplicate_id_is_a_field_error() {
     // Renaming onto an existing id too.
     assert!(s.create_project("blog").await.0.is_success());
     let (_, body) = s
-        .call_json("update_project", &[("original_id", "blog"), ("id", "shop"), ("repo_owner", "a"), ("repo_name", "b")])
+        .call_json(
+            "update_project",
+            &[("original_id", "blog"), ("id", "shop"), ("repo_owner", "a"), ("repo_name", "b")],
+        )
         .await;
     assert!(field_error(&body, "id").is_some_and(|m| m.contains("already exists")), "{body}");
 }
@@ -110,7 +120,9 @@ async fn pages_render_for_a_signed_in_user() {
     let s = TestServer::start().await;
     s.setup_admin().await;
     assert!(s.create_project("rendered").await.0.is_success());
-    for (path, needle) in [("/", "Dashboard"), ("/projects", "rendered"), ("/projects/rendered", "Save changes"), ("/workers", "local")] {
+    for (path, needle) in
+        [("/", "Dashboard"), ("/projects", "rendered"), ("/projects/rendered", "Save changes"), ("/workers", "local")]
+    {
         let response = s.client.get(s.url(path)).send().await.expect("request");
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let html = response.text().await.expect("body");

@@ -64,7 +64,10 @@ async fn add_connect_rotate_and_remove_a_worker() {
 
     // Removal is refused while a project uses the worker.
     let (status, body) = s
-        .call_json("create_project", &[("id", "on-edge"), ("repo_owner", "a"), ("repo_name", "b"), ("worker", "edge-1")])
+        .call_json(
+            "create_project",
+            &[("id", "on-edge"), ("repo_owner", "a"), ("repo_name", "b"), ("worker", "edge-1")],
+        )
         .await;
     assert!(status.is_success(), "{body}");
     let (status, body) = s.call_json("remove_worker", &[("id", "edge-1")]).await;

@@ -26,7 +26,9 @@ pub fn ProjectActions(#[prop(into)] id: Signal<String>) -> impl IntoView {
         }
     });
     let error = move || -> Option<AppError> {
-        sync.value().get().and_then(Result::err)
+        sync.value()
+            .get()
+            .and_then(Result::err)
             .or_else(|| deploy.value().get().and_then(Result::err))
             .or_else(|| teardown.value().get().and_then(Result::err))
     };

@@ -32,7 +32,8 @@ pub fn CiPanel(#[prop(into)] project: Signal<String>) -> impl IntoView {
     };
     let new_key = move || rotate_key.value().get().and_then(Result::ok);
     let new_secret = move || rotate_secret.value().get().and_then(Result::ok);
-    let button = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50";
+    let button =
+        "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50";
     view! {
         <section class="mb-8 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="ci-panel">
             <div class="flex flex-wrap items-start justify-between gap-4">

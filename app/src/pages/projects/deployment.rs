@@ -12,7 +12,8 @@ use crate::model::{DeploymentDetail, LogLineView};
 #[component]
 pub fn DeploymentPage() -> impl IntoView {
     let params = use_params_map();
-    let deployment = Memo::new(move |_| params.with(|p| p.get("deployment").and_then(|d| d.parse::<i64>().ok()).unwrap_or(0)));
+    let deployment =
+        Memo::new(move |_| params.with(|p| p.get("deployment").and_then(|d| d.parse::<i64>().ok()).unwrap_or(0)));
     // Bumped when the live stream ends, to load the final details.
     let ended = RwSignal::new(0u32);
     let cancel = ServerAction::<CancelDeployment>::new();
@@ -30,7 +31,11 @@ pub fn DeploymentPage() -> impl IntoView {
 }
 
 #[component]
-fn DeploymentView(detail: DeploymentDetail, ended: RwSignal<u32>, cancel: ServerAction<CancelDeployment>) -> impl IntoView {
+fn DeploymentView(
+    detail: DeploymentDetail,
+    ended: RwSignal<u32>,
+    cancel: ServerAction<CancelDeployment>,
+) -> impl IntoView {
     let id = detail.summary.id;
     let state = RwSignal::new(detail.summary.state.clone());
     let lines = RwSignal::new(detail.log.clone());

@@ -16,8 +16,13 @@ pub struct ProjectContext {
     pub update: ServerAction<UpdateProject>,
 }
 
-const TABS: [(&str, &str); 5] =
-    [("", "General"), ("/domains", "Domains"), ("/environment", "Environment"), ("/services", "Services"), ("/deployments", "Deployments")];
+const TABS: [(&str, &str); 5] = [
+    ("", "General"),
+    ("/domains", "Domains"),
+    ("/environment", "Environment"),
+    ("/services", "Services"),
+    ("/deployments", "Deployments"),
+];
 
 #[component]
 pub fn ProjectPage() -> impl IntoView {

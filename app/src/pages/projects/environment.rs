@@ -41,7 +41,10 @@ pub fn EnvironmentTab() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let save = ServerAction::<SaveVariable>::new();
     let delete = ServerAction::<DeleteVariable>::new();
-    let variables = Resource::new(move || (id.get(), save.version().get(), delete.version().get()), |(id, _, _)| list_variables(id));
+    let variables = Resource::new(
+        move || (id.get(), save.version().get(), delete.version().get()),
+        |(id, _, _)| list_variables(id),
+    );
     let targets = Resource::new(move || id.get(), list_reference_targets);
     view! {
         {move || delete.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
@@ -126,7 +129,9 @@ fn VariableEditor(
     let value = RwSignal::new(String::new());
     let target_id = RwSignal::new(String::new());
     let client = Memo::new(move |_| {
-        VariableForm { name: name.get(), kind: kind.get(), value: value.get(), target_id: target_id.get() }.validate().err()
+        VariableForm { name: name.get(), kind: kind.get(), value: value.get(), target_id: target_id.get() }
+            .validate()
+            .err()
     });
     let error_for = move |field: &'static str| {
         move || {

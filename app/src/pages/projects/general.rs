@@ -48,7 +48,9 @@ fn DangerZone(id: String) -> impl IntoView {
     let confirm = RwSignal::new(String::new());
     let expected = id.clone();
     let matches = move || confirm.get().trim() == expected;
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()).map(|e| e.field("confirm").unwrap_or_else(|| e.to_string())));
+    let error = Signal::derive(move || {
+        action.value().get().and_then(|r| r.err()).map(|e| e.field("confirm").unwrap_or_else(|| e.to_string()))
+    });
     view! {
         <section class="mt-8 rounded-xl border border-red-200 bg-white p-6">
             <h2 class="text-base font-semibold text-red-700">"Delete project"</h2>

@@ -18,10 +18,7 @@ pub enum Generation {
 }
 
 fn is_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
-    )
+    matches!(c, '\t' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}')
 }
 
 fn is_key_char(c: char) -> bool {
@@ -81,9 +78,7 @@ fn expand_escapes(value: &str) -> String {
             if let Some(digits) = m.strip_prefix("\\0") {
                 // Rewritten to a Go octal escape, which needs exactly three octal digits;
                 // anything else fails to unquote and the rewritten text stays.
-                let octal = u32::from_str_radix(digits, 8)
-                    .ok()
-                    .filter(|v| digits.len() == 3 && *v <= 255);
+                let octal = u32::from_str_radix(digits, 8).ok().filter(|v| digits.len() == 3 && *v <= 255);
                 return match octal.and_then(char::from_u32) {
                     Some(c) => c.to_string(),
                     None => format!("\\{digits}"),
@@ -139,10 +134,7 @@ pub fn read(text: &str, generation: Generation) -> Result<BTreeMap<String, Strin
                 rest = after.trim_start_matches(is_space);
             }
         }
-        let end = rest
-            .char_indices()
-            .find(|&(_, c)| !is_space(c) && !is_key_char(c))
-            .ok_or("statement without `=`")?;
+        let end = rest.char_indices().find(|&(_, c)| !is_space(c) && !is_key_char(c)).ok_or("statement without `=`")?;
         if end.1 != '=' {
             return Err(format!("unexpected {:?} in a variable name", end.1));
         }
@@ -150,8 +142,7 @@ pub fn read(text: &str, generation: Generation) -> Result<BTreeMap<String, Strin
         let value_src = rest[end.0 + 1..].trim_start_matches(is_space);
         let (value, after) = match value_src.chars().next() {
             Some(q @ ('"' | '\'')) => {
-                let (raw, after) =
-                    quoted(value_src, q, generation).ok_or("unterminated quoted value")?;
+                let (raw, after) = quoted(value_src, q, generation).ok_or("unterminated quoted value")?;
                 if q == '"' {
                     (expand_variables(&expand_escapes(&raw))?, after)
                 } else {

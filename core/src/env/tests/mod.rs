@@ -17,10 +17,7 @@ fn name(s: &str) -> EnvName {
 }
 
 fn render(vars: &[(&str, &str)], dialect: ComposeDialect) -> String {
-    let vars: Vec<_> = vars
-        .iter()
-        .map(|(n, v)| (name(n), (*v).to_owned()))
-        .collect();
+    let vars: Vec<_> = vars.iter().map(|(n, v)| (name(n), (*v).to_owned())).collect();
     match render_dotenv(&vars, dialect) {
         Ok(text) => text,
         Err(e) => panic!("render failed: {e}"),
@@ -86,17 +83,7 @@ fn names() {
     for ok in ["A", "_", "a1", "_PRIVATE", "DATABASE_URL", &"X".repeat(128)] {
         assert!(EnvName::parse(ok).is_ok(), "{ok}");
     }
-    for bad in [
-        "",
-        "1A",
-        "A-B",
-        "A.B",
-        "A B",
-        "É",
-        "A=",
-        "$A",
-        &"X".repeat(129),
-    ] {
+    for bad in ["", "1A", "A-B", "A.B", "A B", "É", "A=", "$A", &"X".repeat(129)] {
         assert!(EnvName::parse(bad).is_err(), "{bad:?}");
     }
 }
@@ -104,10 +91,7 @@ fn names() {
 #[test]
 fn plain_values_are_double_quoted() {
     for dialect in [ComposeDialect::V1, ComposeDialect::V2] {
-        assert_eq!(
-            render(&[("A", "1"), ("B", "x y")], dialect),
-            "A=\"1\"\nB=\"x y\"\n"
-        );
+        assert_eq!(render(&[("A", "1"), ("B", "x y")], dialect), "A=\"1\"\nB=\"x y\"\n");
         assert_eq!(render(&[], dialect), "");
     }
 }
@@ -123,14 +107,8 @@ fn escapes_shared_by_both_dialects() {
 
 #[test]
 fn dollar_per_dialect() {
-    assert_eq!(
-        one("$A ${B} $$", ComposeDialect::V1),
-        "V=\"$A $${:-}{B} $$\"\n"
-    );
-    assert_eq!(
-        one("$A ${B} $$", ComposeDialect::V2),
-        "V=\"$$A $${B} $$$$\"\n"
-    );
+    assert_eq!(one("$A ${B} $$", ComposeDialect::V1), "V=\"$A $${:-}{B} $$\"\n");
+    assert_eq!(one("$A ${B} $$", ComposeDialect::V2), "V=\"$$A $${B} $$$$\"\n");
 }
 
 #[test]
@@ -144,41 +122,23 @@ fn final_backslash_per_dialect() {
 fn nul_and_duplicates_are_refused() {
     for dialect in [ComposeDialect::V1, ComposeDialect::V2] {
         let nul = [(name("A"), "a\0b".to_owned())];
-        assert_eq!(
-            render_dotenv(&nul, dialect),
-            Err(EnvError::NulInValue { name: name("A") })
-        );
+        assert_eq!(render_dotenv(&nul, dialect), Err(EnvError::NulInValue { name: name("A") }));
         let twice = [(name("A"), "1".to_owned()), (name("A"), "2".to_owned())];
-        assert_eq!(
-            render_dotenv(&twice, dialect),
-            Err(EnvError::DuplicateName { name: name("A") })
-        );
+        assert_eq!(render_dotenv(&twice, dialect), Err(EnvError::DuplicateName { name: name("A") }));
     }
 }
 
 #[test]
 fn hostile_values_read_back_exactly() {
     for dialect in [ComposeDialect::V1, ComposeDialect::V2] {
-        let vars: Vec<(String, &str)> = HOSTILE
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("V{i}"), *v))
-            .collect();
+        let vars: Vec<(String, &str)> = HOSTILE.iter().enumerate().map(|(i, v)| (format!("V{i}"), *v)).collect();
         let refs: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (n.as_str(), *v)).collect();
         let text = render(&refs, dialect);
         for (reader, got) in read_back(&text, dialect) {
             for (n, v) in &vars {
-                assert_eq!(
-                    got.get(n).map(String::as_str),
-                    Some(*v),
-                    "{reader} for {n} in\n{text}"
-                );
+                assert_eq!(got.get(n).map(String::as_str), Some(*v), "{reader} for {n} in\n{text}");
             }
-            assert_eq!(
-                got.len(),
-                vars.len(),
-                "{reader} read extra variables from\n{text}"
-            );
+            assert_eq!(got.len(), vars.len(), "{reader} read extra variables from\n{text}");
         }
     }
 }
@@ -186,11 +146,7 @@ fn hostile_values_read_back_exactly() {
 #[test]
 fn one_variable_per_line() {
     for dialect in [ComposeDialect::V1, ComposeDialect::V2] {
-        let vars: Vec<(String, &str)> = HOSTILE
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("V{i}"), *v))
-            .collect();
+        let vars: Vec<(String, &str)> = HOSTILE.iter().enumerate().map(|(i, v)| (format!("V{i}"), *v)).collect();
         let refs: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (n.as_str(), *v)).collect();
         assert_eq!(render(&refs, dialect).lines().count(), HOSTILE.len());
     }
@@ -208,11 +164,7 @@ fn dialect_from_version_output() {
         ("no version here", None),
         ("0.9", None),
     ] {
-        assert_eq!(
-            ComposeDialect::from_version_output(output),
-            dialect,
-            "{output}"
-        );
+        assert_eq!(ComposeDialect::from_version_output(output), dialect, "{output}");
     }
 }
 
@@ -222,15 +174,9 @@ fn dialect_from_version_output() {
 fn models_reproduce_the_hazards() {
     let v1 = |text: &str| python_dotenv::read(text, &BTreeMap::new());
     // A quoted value ending in an escaped backslash runs on to the next quote.
-    assert_ne!(
-        v1("A=\"x\\\\\"\nB=\"y\"\n").get("A").map(String::as_str),
-        Some("x\\")
-    );
+    assert_ne!(v1("A=\"x\\\\\"\nB=\"y\"\n").get("A").map(String::as_str), Some("x\\"));
     // Universal newlines turn a raw CR into LF.
-    assert_eq!(
-        v1("A=\"a\rb\"\n").get("A").map(String::as_str),
-        Some("a\nb")
-    );
+    assert_eq!(v1("A=\"a\rb\"\n").get("A").map(String::as_str), Some("a\nb"));
     // `${...}` expands in every quoting; `$$`, `\$` and `$NAME` do not.
     let env = BTreeMap::from([("H".to_owned(), "home".to_owned())]);
     let read = python_dotenv::read("A='${H}'\nB=\"$$ \\$ $H\"\n", &env);
@@ -241,10 +187,7 @@ fn models_reproduce_the_hazards() {
     // Most releases take a backslash before the closing quote as escaping it.
     assert!(v2("A=\"x\\\\\"\n", Generation::PreviousByte).is_err());
     assert_eq!(
-        v2("A=\"x\\\\\"\n", Generation::EscapePairs)
-            .ok()
-            .and_then(|m| m.get("A").cloned())
-            .as_deref(),
+        v2("A=\"x\\\\\"\n", Generation::EscapePairs).ok().and_then(|m| m.get("A").cloned()).as_deref(),
         Some("x\\")
     );
     // A lone `$` is interpolation, not text.

@@ -51,29 +51,23 @@ impl Patterns {
 
 fn decode(escapes: &Regex, raw: &str) -> String {
     escapes
-        .replace_all(raw, |caps: &regex::Captures<'_>| {
-            match caps[0].chars().nth(1) {
-                Some('a') => "\u{7}".to_owned(),
-                Some('b') => "\u{8}".to_owned(),
-                Some('f') => "\u{c}".to_owned(),
-                Some('n') => "\n".to_owned(),
-                Some('r') => "\r".to_owned(),
-                Some('t') => "\t".to_owned(),
-                Some('v') => "\u{b}".to_owned(),
-                Some(other) => other.to_string(),
-                None => String::new(),
-            }
+        .replace_all(raw, |caps: &regex::Captures<'_>| match caps[0].chars().nth(1) {
+            Some('a') => "\u{7}".to_owned(),
+            Some('b') => "\u{8}".to_owned(),
+            Some('f') => "\u{c}".to_owned(),
+            Some('n') => "\n".to_owned(),
+            Some('r') => "\r".to_owned(),
+            Some('t') => "\t".to_owned(),
+            Some('v') => "\u{b}".to_owned(),
+            Some(other) => other.to_string(),
+            None => String::new(),
         })
         .into_owned()
 }
 
 /// One `KEY=value` statement: `Ok(None)` for blank or comment lines, `Err` for a line
 /// the parser skips as invalid. Advances `pos` past what it consumed.
-fn binding(
-    p: &Patterns,
-    text: &str,
-    pos: &mut usize,
-) -> Result<Option<(String, Option<String>)>, ()> {
+fn binding(p: &Patterns, text: &str, pos: &mut usize) -> Result<Option<(String, Option<String>)>, ()> {
     let rest = &text[*pos..];
     if rest.starts_with('#') {
         let consumed = p.comment.find(rest).map_or(0, |m| m.end());
@@ -113,9 +107,7 @@ fn interpolate(p: &Patterns, value: &str, env: &BTreeMap<String, String>) -> Str
     p.variable
         .replace_all(value, |caps: &regex::Captures<'_>| {
             let default = caps.get(2).map_or("", |m| m.as_str());
-            env.get(&caps[1])
-                .cloned()
-                .unwrap_or_else(|| default.to_owned())
+            env.get(&caps[1]).cloned().unwrap_or_else(|| default.to_owned())
         })
         .into_owned()
 }
@@ -140,12 +132,7 @@ pub fn read(text: &str, process_env: &BTreeMap<String, String>) -> BTreeMap<Stri
                 values.insert(key, interpolate(&p, &raw, &env));
             }
             Ok(_) => {}
-            Err(()) => {
-                pos += p
-                    .rest_of_line
-                    .find(&text[pos..])
-                    .map_or(1, |m| m.end().max(1))
-            }
+            Err(()) => pos += p.rest_of_line.find(&text[pos..]).map_or(1, |m| m.end().max(1)),
         }
     }
     values
