@@ -1,7 +1,9 @@
-//! Deploy overhead: NSM deploying the fixture app (sync, clone, `.env`, teardown,
-//! compose up, settle) against the bare floor done by hand in the same run
+//! Deploy overhead: NSM redeploying the fixture app (clone, discovery, `.env`, replacing
+//! the running deployment, settle) against the bare floor done by hand in the same run
 //! (`git clone --depth 1` + `docker-compose up -d --build`), several rounds each, every
-//! round on a fresh commit so both rebuild the same layers.
+//! round on a fresh commit so both rebuild the same layers. Both replace a running
+//! deployment of the same app: the floor's `up` recreates its previous round's
+//! containers, as a person redeploying by hand would.
 //!
 //!     cargo bench -p nsm-server --bench deploy            # 5 rounds
 //!     NSM_BENCH_ROUNDS=9 cargo bench -p nsm-server --bench deploy
@@ -43,7 +45,7 @@ fn compose_cli() -> Vec<&'static str> {
     }
 }
 
-/// The floor: what a person would type, with the same `.env` values.
+/// The floor: what a person would type to redeploy, with the same `.env` values.
 fn floor_round(repo: &FixtureRepo, work: &Path, round: usize, env: &str) -> Duration {
     let dir = work.join(format!("floor-{round}"));
     let started = Instant::now();
@@ -81,13 +83,20 @@ async fn call(client: &Client, base: &str, endpoint: &str, form: &[(&str, &str)]
     response.json().await.unwrap_or(Value::Null)
 }
 
-async fn nsm_round(client: &Client, base: &str, project: &str) -> Duration {
+/// One NSM deployment, timed from the request to the recorded end; also returns the
+/// worker's own timing line from the log.
+async fn nsm_round(client: &Client, base: &str, project: &str) -> (Duration, String) {
     let started = Instant::now();
     let id = call(client, base, "deploy_project", &[("id", project)]).await.as_i64().unwrap();
     loop {
         let detail = call(client, base, "get_deployment", &[("deployment", &id.to_string())]).await;
         match detail["summary"]["state"].as_str().unwrap_or_default() {
-            "succeeded" => return started.elapsed(),
+            "succeeded" => {
+                let took = started.elapsed();
+                let lines = detail["log"].as_array().cloned().unwrap_or_default();
+                let timing = lines.iter().filter_map(|l| l["text"].as_str()).find(|t| t.starts_with("Took "));
+                return (took, timing.unwrap_or_default().to_owned());
+            }
             "failed" | "timed_out" | "cancelled" => panic!("deployment failed: {detail}"),
             _ => tokio::time::sleep(Duration::from_millis(20)).await,
         }
@@ -135,20 +144,20 @@ async fn main() {
     let floor_env = format!("WEB_PORT={}\nAPI_PORT={}\nGREETING=hello\n", free_port(), free_port());
     nsm_round(&client, &base, project).await;
     floor_round(&repo, work.path(), 0, &floor_env);
-    floor_down(work.path(), 0);
 
     let (mut nsm, mut floor) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         commit(&repo, round);
-        nsm.push(nsm_round(&client, &base, project).await);
+        let (took, timing) = nsm_round(&client, &base, project).await;
+        nsm.push(took);
         floor.push(floor_round(&repo, work.path(), round, &floor_env));
-        floor_down(work.path(), round);
         println!(
-            "round {round}: nsm {:>6.0} ms, floor {:>6.0} ms",
+            "round {round}: nsm {:>6.0} ms, floor {:>6.0} ms  (worker: {timing})",
             nsm[round - 1].as_secs_f64() * 1e3,
             floor[round - 1].as_secs_f64() * 1e3
         );
     }
+    floor_down(work.path(), rounds);
     call(&client, &base, "teardown_project", &[("id", project)]).await;
     server.shutdown().await.unwrap();
     let (n, f) = (median(nsm), median(floor));

@@ -43,6 +43,7 @@ impl RunningServer {
         }
         let _ = self.shutdown.send(());
         let served = self.task.await;
+        self.plane.activity.flush().await;
         self.plane.edge.stop().await;
         match served {
             Ok(result) => Ok(result?),

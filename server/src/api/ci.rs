@@ -13,6 +13,7 @@ use nsm_core::ProjectId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::activity::Activity;
 use super::keys;
 use super::status::{deployment_json, status_code_for};
 use crate::control_plane::Plane;
@@ -36,10 +37,15 @@ fn unauthorized() -> Response {
     answer(StatusCode::UNAUTHORIZED, json!({ "error": "unauthorized" }))
 }
 
-async fn activity(plane: &Plane, project: &str, source: &str, outcome: &str, detail: &str, deployment: Option<i64>) {
-    if let Err(error) = db::ci::record_activity(&plane.db, project, source, outcome, detail, deployment).await {
-        tracing::error!(%error, project, "cannot record webhook activity");
-    }
+fn activity(
+    plane: &Plane,
+    project: &str,
+    source: &'static str,
+    outcome: &'static str,
+    detail: impl Into<String>,
+    deployment: Option<i64>,
+) {
+    plane.activity.record(Activity { project: project.to_owned(), source, outcome, detail: detail.into(), deployment });
 }
 
 async fn load(plane: &Plane, id: &str) -> Option<ProjectRow> {
@@ -54,14 +60,14 @@ async fn load(plane: &Plane, id: &str) -> Option<ProjectRow> {
 }
 
 /// Checks the project's switch and rate limit, then queues (or joins) a deployment.
-async fn admit(plane: &Arc<Plane>, project: &ProjectRow, source: &str, who: &str) -> Result<i64, Response> {
+async fn admit(plane: &Arc<Plane>, project: &ProjectRow, source: &'static str, who: &str) -> Result<i64, Response> {
     let id = project.config.id.as_str();
     if !project.config.allow_ci_cd {
-        activity(plane, id, source, "refused", "CI/CD is disabled for this project", None).await;
+        activity(plane, id, source, "refused", "CI/CD is disabled for this project", None);
         return Err(answer(StatusCode::FORBIDDEN, json!({ "error": "ci_cd_disabled" })));
     }
     if let Err(wait) = plane.ci_limiter.check(id) {
-        activity(plane, id, source, "refused", "rate limited", None).await;
+        activity(plane, id, source, "refused", "rate limited", None);
         let secs = wait.as_secs().max(1);
         let mut response =
             answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": "rate_limited", "retry_after": secs }));
@@ -77,12 +83,12 @@ async fn admit(plane: &Arc<Plane>, project: &ProjectRow, source: &str, who: &str
             } else {
                 format!("queued deployment #{}", requested.deployment)
             };
-            activity(plane, id, source, "accepted", &detail, Some(requested.deployment)).await;
+            activity(plane, id, source, "accepted", &detail, Some(requested.deployment));
             Ok(requested.deployment)
         }
         Err(error) => {
             tracing::error!(%error, project = id, "webhook deployment request failed");
-            activity(plane, id, source, "refused", "server error", None).await;
+            activity(plane, id, source, "refused", "server error", None);
             Err(answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal" })))
         }
     }
@@ -130,7 +136,7 @@ pub async fn deploy(
         _ => false,
     };
     if !valid {
-        activity(&plane, &id, "deploy key", "refused", "missing or wrong deploy key", None).await;
+        activity(&plane, &id, "deploy key", "refused", "missing or wrong deploy key", None);
         return unauthorized();
     }
     match admit(&plane, &project, "deploy key", "deploy key").await {
@@ -160,7 +166,7 @@ pub async fn github(
         .as_deref()
         .is_some_and(|s| keys::github_signature_valid(s.as_bytes(), &body, header(&headers, "x-hub-signature-256")));
     if !signed {
-        activity(&plane, &id, "github", "refused", "missing or bad signature", None).await;
+        activity(&plane, &id, "github", "refused", "missing or bad signature", None);
         return unauthorized();
     }
     let delivery = header(&headers, "x-github-delivery").map(str::to_owned);
@@ -186,10 +192,9 @@ pub async fn github(
                     &id,
                     "github",
                     "skipped",
-                    &format!("push to {branch}, not {}", project.config.branch),
+                    format!("push to {branch}, not {}", project.config.branch),
                     None,
-                )
-                .await;
+                );
                 (StatusCode::OK, json!({ "skipped": "branch" }))
             }
             None => (StatusCode::BAD_REQUEST, json!({ "error": "not_a_branch_push" })),

@@ -1,5 +1,5 @@
-//! Server-sent events for a deployment: its log lines (each once, in order) and state
-//! changes, live while it runs; stored lines then `end` once it is over.
+//! Server-sent events for a deployment: its state, its log lines (each once, in order)
+//! live while it runs, then `end` once it is over.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,11 +12,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
-use tokio_stream::wrappers::BroadcastStream;
 
 use crate::control_plane::Plane;
 use crate::db::deployments as store;
-use crate::deploy::LiveEvent;
+use crate::deploy::Followed;
 
 #[derive(Debug, Deserialize)]
 pub struct Since {
@@ -59,37 +58,16 @@ async fn events(
     id: i64,
     from: i64,
 ) -> Result<Option<impl Stream<Item = Result<Event, Infallible>>>, sqlx::Error> {
-    // Subscribe before reading what is stored, so no line falls between the two.
-    let live = plane.deployer.subscribe(id);
-    let Some(row) = store::get(&plane.db, id).await? else {
+    let Some(followed) = plane.deployer.follow(id, from, true).await? else {
         return Ok(None);
     };
-    let stored = store::log_since(&plane.db, id, from).await?;
-    let mut next = stored.last().map_or(from, |(seq, _)| seq + 1);
-    let backlog: Vec<Event> = std::iter::once(Event::default().event("state").data(row.state.clone()))
-        .chain(stored.iter().map(|(seq, line)| line_event(*seq, line)))
-        .collect();
-    let backlog = stream::iter(backlog.into_iter().map(Ok));
-
-    let live = match live {
-        Some(rx) => BroadcastStream::new(rx)
-            .filter_map(move |event| {
-                let out = match event {
-                    Ok(LiveEvent::Line { seq, line }) if seq >= next => {
-                        next = seq + 1;
-                        Some(line_event(seq, &line))
-                    }
-                    Ok(LiveEvent::Line { .. }) => None,
-                    Ok(LiveEvent::State(state)) => Some(Event::default().event("state").data(state.as_str())),
-                    // A slow reader missed lines: tell it to reload from the store.
-                    Err(_) => Some(Event::default().event("lagged").data(next.to_string())),
-                };
-                futures::future::ready(out.map(Ok))
-            })
-            .boxed(),
-        None => stream::empty().boxed(),
-    };
+    let events = followed.map(|item| {
+        Ok(match item {
+            Followed::Line { seq, line } => line_event(seq, &line),
+            Followed::State(state) => Event::default().event("state").data(state.as_str()),
+        })
+    });
     // Browsers drop events whose data is empty, so `end` carries a word.
     let end = stream::once(async { Ok(Event::default().event("end").data("end")) });
-    Ok(Some(backlog.chain(live).chain(end)))
+    Ok(Some(events.chain(end)))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1`: the worker link, live deployment events, and the CI/CD API.
 //! These routes authenticate themselves (session, bearer key or worker token).
 
+pub mod activity;
 mod ci;
 mod events;
 mod keys;

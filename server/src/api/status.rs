@@ -10,17 +10,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use futures::stream::{self, StreamExt};
+use futures::stream::StreamExt;
 use nsm_core::protocol::LogLine;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio_stream::wrappers::BroadcastStream;
 
 use super::keys;
 use crate::control_plane::Plane;
 use crate::db::deployments::{self as store, DeploymentRow};
 use crate::db::{self};
-use crate::deploy::LiveEvent;
+use crate::deploy::Followed;
 
 pub fn deployment_json(row: &DeploymentRow) -> Value {
     let services: Value = row.services.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(json!([]));
@@ -97,33 +96,21 @@ pub async fn log(
     if authorized(&plane, id, user.as_deref(), &headers).await.is_none() {
         return unauthorized();
     }
-    // Subscribe first so no line falls between the stored log and the live one.
-    let live = if query.follow { plane.deployer.subscribe(id) } else { None };
-    let stored = match store::log_since(&plane.db, id, 0).await {
-        Ok(lines) => lines,
+    let followed = match plane.deployer.follow(id, 0, query.follow).await {
+        Ok(Some(followed)) => followed,
+        Ok(None) => return unauthorized(),
         Err(error) => {
             tracing::error!(%error, id, "cannot read a deployment log");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let mut next = stored.last().map_or(0, |(seq, _)| seq + 1);
-    let head = stream::iter(stored.into_iter().map(|(_, line)| Ok::<_, Infallible>(format_line(&line))));
-    let tail = match live {
-        Some(rx) => BroadcastStream::new(rx)
-            .filter_map(move |event| {
-                let out = match event {
-                    Ok(LiveEvent::Line { seq, line }) if seq >= next => {
-                        next = seq + 1;
-                        Some(format_line(&line))
-                    }
-                    _ => None,
-                };
-                futures::future::ready(out.map(Ok))
-            })
-            .boxed(),
-        None => stream::empty().boxed(),
-    };
-    let mut response = Body::from_stream(head.chain(tail)).into_response();
+    let text = followed.filter_map(|item| {
+        futures::future::ready(match item {
+            Followed::Line { line, .. } => Some(Ok::<_, Infallible>(format_line(&line))),
+            Followed::State(_) => None,
+        })
+    });
+    let mut response = Body::from_stream(text).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));
     response
 }

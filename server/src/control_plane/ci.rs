@@ -21,6 +21,7 @@ impl Plane {
         let project = self.project_row(id).await?;
         let key = db::ci::deploy_key_hash(&self.db, id.as_str()).await.map_err(internal)?;
         let secret = db::ci::webhook_secret(&self.db, id.as_str()).await.map_err(internal)?;
+        self.activity.flush().await;
         let activity = db::ci::activity(&self.db, id.as_str(), 50)
             .await
             .map_err(internal)?

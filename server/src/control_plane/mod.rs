@@ -43,6 +43,8 @@ pub struct Plane {
     pub edge: Arc<crate::edge::Edge>,
     /// Per-project limit on CI/CD API calls.
     pub ci_limiter: crate::api::rate::RateLimiter,
+    /// Every CI/CD call, written off the request path.
+    pub activity: crate::api::activity::ActivityLog,
 }
 
 impl Plane {
@@ -52,8 +54,10 @@ impl Plane {
         let edge = crate::edge::Edge::new(&settings, db.clone());
         let deployer = Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone());
         let ci_limiter = crate::api::rate::RateLimiter::per_minute(settings.ci_rate_limit);
+        let activity = crate::api::activity::ActivityLog::start(db.clone());
         Arc::new(Self {
             ci_limiter,
+            activity,
             db,
             settings,
             throttle: SignInThrottle::default(),

@@ -73,26 +73,23 @@ pub struct ActivityRow {
     pub deployment_id: Option<i64>,
 }
 
-pub async fn record_activity(
-    db: &Db,
-    project: &str,
-    source: &str,
-    outcome: &str,
-    detail: &str,
-    deployment: Option<i64>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO project_activity (project_id, at, source, outcome, detail, deployment_id) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(project)
-    .bind(now())
-    .bind(source)
-    .bind(outcome)
-    .bind(detail)
-    .bind(deployment)
-    .execute(db)
-    .await?;
-    Ok(())
+/// Writes a batch of activity entries (each with its own timestamp) in one transaction.
+pub async fn record_activities(db: &Db, entries: &[(String, crate::api::activity::Activity)]) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    for (at, entry) in entries {
+        sqlx::query(
+            "INSERT INTO project_activity (project_id, at, source, outcome, detail, deployment_id) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&entry.project)
+        .bind(at)
+        .bind(entry.source)
+        .bind(entry.outcome)
+        .bind(&entry.detail)
+        .bind(entry.deployment)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 pub async fn activity(db: &Db, project: &str, limit: i64) -> sqlx::Result<Vec<ActivityRow>> {

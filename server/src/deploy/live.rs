@@ -54,3 +54,79 @@ impl LiveLogs {
         self.channels().remove(&id);
     }
 }
+
+/// One item of a followed deployment: its state, or a log line.
+#[derive(Debug, Clone)]
+pub enum Followed {
+    State(DeploymentState),
+    Line { seq: i64, line: LogLine },
+}
+
+/// Where a follower is: lines before `next` have been sent.
+struct Follower {
+    db: crate::db::Db,
+    id: i64,
+    next: i64,
+    live: Option<broadcast::Receiver<LiveEvent>>,
+    queue: std::collections::VecDeque<Followed>,
+}
+
+impl super::Deployer {
+    /// A deployment's state and log from line `from` on: what is stored, then (with
+    /// `live`) each new line once, in order, until the deployment ends. A reader too slow
+    /// for the live channel catches up from the store, so no line is ever skipped.
+    /// `None` for an unknown deployment.
+    pub async fn follow(
+        &self,
+        id: i64,
+        from: i64,
+        live: bool,
+    ) -> Result<Option<futures::stream::BoxStream<'static, Followed>>, sqlx::Error> {
+        use futures::StreamExt;
+        // Subscribe before reading what is stored, so no line falls between the two.
+        let receiver = if live { self.subscribe(id) } else { None };
+        let Some(row) = crate::db::deployments::get(self.db(), id).await? else {
+            return Ok(None);
+        };
+        let stored = crate::db::deployments::log_since(self.db(), id, from).await?;
+        let next = stored.last().map_or(from, |(seq, _)| seq + 1);
+        let mut queue: std::collections::VecDeque<Followed> =
+            DeploymentState::parse(&row.state).map(Followed::State).into_iter().collect();
+        queue.extend(stored.into_iter().map(|(seq, line)| Followed::Line { seq, line }));
+        let follower = Follower { db: self.db().clone(), id, next, live: receiver, queue };
+        Ok(Some(futures::stream::unfold(follower, step).boxed()))
+    }
+}
+
+async fn step(mut f: Follower) -> Option<(Followed, Follower)> {
+    loop {
+        if let Some(item) = f.queue.pop_front() {
+            return Some((item, f));
+        }
+        let receiver = f.live.as_mut()?;
+        match receiver.recv().await {
+            Ok(LiveEvent::Line { seq, line }) if seq >= f.next => {
+                f.next = seq + 1;
+                return Some((Followed::Line { seq, line }, f));
+            }
+            Ok(LiveEvent::Line { .. }) => {}
+            Ok(LiveEvent::State(state)) => return Some((Followed::State(state), f)),
+            // Every line is stored before it is broadcast: the missed ones are there.
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                match crate::db::deployments::log_since(&f.db, f.id, f.next).await {
+                    Ok(lines) => {
+                        for (seq, line) in lines {
+                            f.next = seq + 1;
+                            f.queue.push_back(Followed::Line { seq, line });
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, id = f.id, "cannot catch a slow log reader up");
+                        f.live = None;
+                    }
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => f.live = None,
+        }
+    }
+}

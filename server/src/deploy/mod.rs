@@ -14,7 +14,7 @@ use nsm_core::protocol::{DeployOutcome, DeployPhase, DeployReport, LogLine, LogS
 use nsm_core::ProjectId;
 use tokio::sync::Mutex as AsyncMutex;
 
-pub use live::LiveEvent;
+pub use live::{Followed, LiveEvent};
 use queue::{Admission, Queues};
 
 use crate::db::deployments::{self as store, DeploymentState, Ending};

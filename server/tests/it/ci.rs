@@ -118,14 +118,9 @@ async fn a_flood_gets_429_with_retry_after() {
 
 #[tokio::test]
 async fn fifty_concurrent_calls_coalesce() {
-    if !nsm_testkit::docker_available() {
-        eprintln!("SKIPPED: no Docker daemon answers (make test starts one)");
+    let Some(s) = TestServer::ready_to_deploy().await else {
         return;
-    }
-    nsm_testkit::ensure_busybox_image().expect("image");
-    let s = TestServer::start().await;
-    s.setup_admin().await;
-    s.worker_online("local", Duration::from_secs(20)).await;
+    };
     let repo = super::common::slow_repo(4);
     let id = s.create_project_from("it-flood", &repo.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());
@@ -233,14 +228,9 @@ async fn github_push_hooks() {
 
 #[tokio::test]
 async fn wait_true_reports_success_and_failure_and_the_log_follows_to_the_end() {
-    if !nsm_testkit::docker_available() {
-        eprintln!("SKIPPED: no Docker daemon answers (make test starts one)");
+    let Some(s) = TestServer::ready_to_deploy().await else {
         return;
-    }
-    nsm_testkit::ensure_busybox_image().expect("image");
-    let s = TestServer::start().await;
-    s.setup_admin().await;
-    s.worker_online("local", Duration::from_secs(20)).await;
+    };
 
     let good = super::common::slow_repo(2);
     let id = s.create_project_from("it-wait", &good.file_url()).await;
@@ -272,9 +262,8 @@ async fn wait_true_reports_success_and_failure_and_the_log_follows_to_the_end() 
     let bad = super::common::slow_repo(2);
     let failing = s.create_project_from("it-wait-bad", &bad.file_url()).await;
     let _cleanup2 = ComposeCleanup(failing.clone());
-    s.call_json("sync_project", &[("id", &failing)]).await;
     // Expected to keep running, it exits after 2 s: settling fails.
-    s.call_json("update_service", &[("id", &failing), ("service", "slow"), ("expected", "running")]).await;
+    s.expect_state(&failing, "slow", "running").await;
     let key = enable_ci(&s, &failing).await;
     let (status, body) = post_deploy(&s, &failing, Some(&key), "?wait=true").await;
     assert!(!status.is_success(), "{status} {body}");

@@ -239,10 +239,37 @@ pub fn slow_repo(secs: u32) -> nsm_testkit::FixtureRepo {
 impl TestServer {
     /// Syncs the project and expects its service `slow` to end `exited`.
     pub async fn expect_slow_exited(&self, id: &str) {
-        let (status, _) = self.call_json("sync_project", &[("id", id)]).await;
-        assert!(status.is_success());
+        self.expect_state(id, "slow", "exited").await;
+    }
+
+    /// Syncs the project, then sets what `service` is expected to be after a deploy.
+    pub async fn expect_state(&self, id: &str, service: &str, state: &str) {
+        let (status, body) = self.call_json("sync_project", &[("id", id)]).await;
+        assert!(status.is_success(), "{body}");
         let (status, body) =
-            self.call_json("update_service", &[("id", id), ("service", "slow"), ("expected", "exited")]).await;
+            self.call_json("update_service", &[("id", id), ("service", service), ("expected", state)]).await;
         assert!(status.is_success(), "{body}");
     }
+
+    /// A signed-in server whose embedded worker is online, for tests that deploy;
+    /// `None` (the test skips) when no Docker daemon answers.
+    pub async fn ready_to_deploy() -> Option<Self> {
+        if !docker_or_skip() {
+            return None;
+        }
+        let s = Self::start().await;
+        s.setup_admin().await;
+        s.worker_online("local", std::time::Duration::from_secs(20)).await;
+        Some(s)
+    }
+}
+
+/// Whether Docker answers (with the fixture's base image in place); says SKIPPED if not.
+pub fn docker_or_skip() -> bool {
+    if !nsm_testkit::docker_available() {
+        eprintln!("SKIPPED: no Docker daemon answers (make test starts one)");
+        return false;
+    }
+    nsm_testkit::ensure_busybox_image().expect("busybox image");
+    true
 }

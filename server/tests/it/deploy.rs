@@ -3,21 +3,12 @@
 
 use std::time::Duration;
 
-use nsm_testkit::{docker_available, ensure_busybox_image, fixture_app_files, FixtureApp, FixtureRepo};
+use nsm_testkit::{fixture_app_files, FixtureApp, FixtureRepo};
 use serde_json::Value;
 
-use super::common::{free_port, ComposeCleanup, TestServer};
+use super::common::{docker_or_skip, free_port, ComposeCleanup, TestServer};
 
 const DEPLOY: Duration = Duration::from_secs(180);
-
-fn docker_or_skip() -> bool {
-    if !docker_available() {
-        eprintln!("SKIPPED: no Docker daemon answers (make test starts one)");
-        return false;
-    }
-    ensure_busybox_image().expect("busybox image");
-    true
-}
 
 fn commit_app(repo: &FixtureRepo, app: &FixtureApp, message: &str) -> String {
     let files = fixture_app_files(app);
@@ -50,12 +41,9 @@ fn log_text(detail: &Value) -> String {
 
 #[tokio::test]
 async fn deploy_redeploy_and_teardown_the_fixture_app() {
-    if !docker_or_skip() {
+    let Some(s) = TestServer::ready_to_deploy().await else {
         return;
-    }
-    let s = TestServer::start().await;
-    s.setup_admin().await;
-    s.worker_online("local", Duration::from_secs(20)).await;
+    };
     let repo = FixtureRepo::new().expect("repo");
     let first = commit_app(&repo, &FixtureApp { page: "first page".into(), ..FixtureApp::default() }, "first");
     // Quotes, $, #, spaces and a newline must reach the container exactly.
@@ -121,22 +109,14 @@ async fn deploy_redeploy_and_teardown_the_fixture_app() {
 
 #[tokio::test]
 async fn a_failing_service_fails_the_deployment_with_its_exit_code() {
-    if !docker_or_skip() {
+    let Some(s) = TestServer::ready_to_deploy().await else {
         return;
-    }
-    let s = TestServer::start().await;
-    s.setup_admin().await;
-    s.worker_online("local", Duration::from_secs(20)).await;
+    };
     let repo = FixtureRepo::new().expect("repo");
     commit_app(&repo, &FixtureApp { api_exit_code: Some(3), ..FixtureApp::default() }, "failing api");
     let (id, _, _) = fixture_project(&s, &repo, "hi").await;
     let _cleanup = ComposeCleanup(id.clone());
-    // First deploy syncs; then expect the api to be running.
-    let (status, _) = s.call_json("sync_project", &[("id", &id)]).await;
-    assert!(status.is_success());
-    let (status, body) =
-        s.call_json("update_service", &[("id", &id), ("service", "api"), ("expected", "running")]).await;
-    assert!(status.is_success(), "{body}");
+    s.expect_state(&id, "api", "running").await;
     let detail = s.wait_end(s.deploy(&id).await, DEPLOY).await;
     assert_eq!(detail["summary"]["state"], "failed", "{}", log_text(&detail));
     let log = log_text(&detail);
@@ -146,12 +126,9 @@ async fn a_failing_service_fails_the_deployment_with_its_exit_code() {
 
 #[tokio::test]
 async fn a_new_service_stops_at_major_change_detection_and_production_keeps_running() {
-    if !docker_or_skip() {
+    let Some(s) = TestServer::ready_to_deploy().await else {
         return;
-    }
-    let s = TestServer::start().await;
-    s.setup_admin().await;
-    s.worker_online("local", Duration::from_secs(20)).await;
+    };
     let repo = FixtureRepo::new().expect("repo");
     commit_app(&repo, &FixtureApp { page: "stable".into(), ..FixtureApp::default() }, "stable");
     let (id, web, _) = fixture_project(&s, &repo, "hi").await;
@@ -172,12 +149,9 @@ async fn a_new_service_stops_at_major_change_detection_and_production_keeps_runn
 
 #[tokio::test]
 async fn concurrent_requests_run_one_after_the_other() {
-    if !docker_or_skip() {
+    let Some(s) = TestServer::ready_to_deploy().await else {
         return;
-    }
-    let s = TestServer::start().await;
-    s.setup_admin().await;
-    s.worker_online("local", Duration::from_secs(20)).await;
+    };
     let repo = super::common::slow_repo(3);
     let id = s.create_project_from("it-queue", &repo.file_url()).await;
     let _cleanup = ComposeCleanup(id.clone());

@@ -92,11 +92,9 @@ async fn admin_create_then_serve_then_stop_on_sigterm() {
 /// interrupted when it starts again: no deployment stays in progress forever.
 #[tokio::test]
 async fn deployments_running_when_the_server_died_end_interrupted() {
-    if !nsm_testkit::docker_available() {
-        eprintln!("SKIPPED: no Docker daemon answers (make test starts one)");
+    if !common::docker_or_skip() {
         return;
     }
-    nsm_testkit::ensure_busybox_image().expect("busybox image");
     let data = tempfile::tempdir().expect("temp dir");
     let binary = env!("CARGO_BIN_EXE_nsm-server");
     let port = common::free_port();

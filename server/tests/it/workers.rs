@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use super::common::TestServer;
-use reqwest::StatusCode;
 
 fn worker_config(s: &TestServer, id: &str, token: &str, dir: &std::path::Path) -> nsm_worker::WorkerConfig {
     nsm_worker::WorkerConfig {
@@ -81,11 +80,61 @@ async fn add_connect_rotate_and_remove_a_worker() {
     assert!(!list.to_string().contains("edge-1"));
 }
 
+/// Opens a worker link by hand, sends `first`, and returns the server's answer before
+/// it closes the link.
+async fn refusal_for(s: &TestServer, first: String) -> String {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("{}{}", s.base.replace("http://", "ws://"), nsm_core::protocol::CONNECT_PATH);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("websocket upgrade");
+    socket.send(Message::text(first)).await.expect("send");
+    let mut answer = None;
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(Message::Text(text)) => answer = Some(text.to_string()),
+                Ok(Message::Close(_)) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the server must close a refused link");
+    let answer = answer.expect("a refusal before the close");
+    let message: nsm_core::protocol::ServerMessage = serde_json::from_str(&answer).expect("a protocol message");
+    match message {
+        nsm_core::protocol::ServerMessage::Refused { reason } => reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn hello(protocol: u32, worker: &str, token: &str) -> String {
+    serde_json::to_string(&nsm_core::protocol::WorkerMessage::Hello {
+        protocol,
+        worker_id: nsm_core::WorkerId::parse(worker).expect("id"),
+        token: token.to_owned(),
+        version: "test".to_owned(),
+        compose: None,
+    })
+    .expect("encode")
+}
+
 #[tokio::test]
 async fn the_worker_endpoint_refuses_garbage() {
     let s = TestServer::start().await;
-    // Plain HTTP without an upgrade is not a session.
+    s.setup_admin().await;
+    // Plain HTTP without an upgrade is not a link.
     let response = s.client.get(s.url(nsm_core::protocol::CONNECT_PATH)).send().await.expect("request");
     assert!(response.status().is_client_error(), "{}", response.status());
-    assert_ne!(response.status(), StatusCode::OK);
+
+    // Anything but a hello first, an old protocol, or a wrong token: refused and closed.
+    assert_eq!(refusal_for(&s, "not json".to_owned()).await, "expected a hello message");
+    let old = refusal_for(&s, hello(nsm_core::protocol::PROTOCOL_VERSION + 1, "local", "x")).await;
+    assert!(old.contains("not supported"), "{old}");
+    let wrong = refusal_for(&s, hello(nsm_core::protocol::PROTOCOL_VERSION, "local", "not-the-token")).await;
+    assert_eq!(wrong, "unknown worker or wrong token");
+    let unknown = refusal_for(&s, hello(nsm_core::protocol::PROTOCOL_VERSION, "ghost", "x")).await;
+    assert_eq!(unknown, wrong, "an unknown worker gets the same answer as a wrong token");
+    // The refusals did not disturb the embedded worker.
+    s.worker_online("local", Duration::from_secs(20)).await;
 }

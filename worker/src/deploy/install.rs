@@ -15,11 +15,9 @@ use super::prepare::Prepared;
 pub(crate) async fn install(layout: &Layout, spec: &DeploySpec, prepared: &Prepared) -> Result<PathBuf, String> {
     let current = layout.current();
     if tokio::fs::try_exists(&current).await.unwrap_or(false) {
+        // Deleted after the job reports (see `run`): only the swap waits here.
         let retired = layout.retired(spec.deployment);
         tokio::fs::rename(&current, &retired).await.map_err(|e| io_error(&current, &e))?;
-        if let Err(error) = tokio::fs::remove_dir_all(&retired).await {
-            tracing::warn!(%error, path = %retired.display(), "could not delete the previous checkout");
-        }
     }
     tokio::fs::rename(&prepared.checkout, &current).await.map_err(|e| io_error(&current, &e))?;
     // `.env` holds secrets: readable by the worker's user only.

@@ -33,7 +33,7 @@ impl Layout {
         self.root.join(format!("staging-{deployment}"))
     }
 
-    /// Where the previous checkout goes while it is being deleted.
+    /// Where the previous checkout goes; deleted once the job has reported.
     pub fn retired(&self, deployment: i64) -> PathBuf {
         self.root.join(format!("retired-{deployment}"))
     }
@@ -62,6 +62,15 @@ impl Layout {
             }
         }
         found
+    }
+}
+
+/// Removes a directory tree; one already gone (another job cleaned up) is fine.
+pub(crate) async fn remove_quietly(path: &Path) {
+    match tokio::fs::remove_dir_all(path).await {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::warn!(%error, path = %path.display(), "could not remove an old checkout"),
     }
 }
 

@@ -1,15 +1,21 @@
 //! The deployment pipeline (design §4) as an explicit state machine:
 //!
 //! ```text
-//! Prepare ──► TearDown ──► Install ──► Start ──► Settle ──► Done
-//!    │            │           │          │          │
-//!    └────────────┴───────────┴──────────┴──────────┴──► Done (failed, rejected,
-//!                                                        timed out, cancelled)
+//! Prepare ──► Install ──► Replace ──► Settle ──► Done
+//!    │           │           │          │
+//!    └───────────┴───────────┴──────────┴──► Done (failed, rejected, timed out,
+//!                                                   cancelled)
 //! ```
 //!
-//! Prepare touches nothing that runs; only from TearDown on is production affected.
+//! Prepare touches nothing that runs; only from Install on is production affected.
+//! The previous deployment is torn down by the replacing `compose up` itself: every
+//! service is recreated (the deployment label changes each time), orphans are removed,
+//! and whatever else still carries the project's labels is removed right after, with
+//! the images the new build replaced. That is design §4.3's teardown without a second
+//! compose run, and each service is down only while its own container is swapped.
+//! Replaced images are removed in the background: freeing disk is not worth a wait.
 //! The deadline (the project's timeout) counts from the job's start. A job stopped by
-//! it or by cancellation after TearDown began leaves no container of the project.
+//! it or by cancellation after Install began leaves no container of the project.
 
 mod guard;
 mod install;
@@ -22,6 +28,7 @@ mod settle;
 mod start;
 mod teardown;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use nsm_core::protocol::{DeployOutcome, DeployPhase, DeployReport, DeploySpec, LogStream, ServiceResult};
@@ -35,7 +42,10 @@ use self::narrator::Narrator;
 use self::prepare::Prepared;
 use self::teardown::{tear_down, TeardownError};
 use crate::compose::Limits;
-use crate::docker::{remove_project_resources, remove_replaced_images};
+use crate::docker::{
+    compose_project_name, remove_project_resources, remove_replaced_images, remove_stale_containers, ContainerEngine,
+    LabelFilter, COMPOSE_PROJECT_LABEL,
+};
 use crate::host::{Host, Outbox};
 
 /// How long removing a stopped job's containers may take (its deadline has passed).
@@ -45,11 +55,22 @@ const TEARDOWN_TIMEOUT: Duration = Duration::from_secs(120);
 
 enum Stage {
     Prepare,
-    TearDown(Box<Prepared>),
-    Install { prepared: Box<Prepared>, old_images: Vec<String> },
-    Start { prepared: Box<Prepared>, current: std::path::PathBuf, old_images: Vec<String> },
-    Settle,
+    Install(Box<Prepared>),
+    Replace { prepared: Box<Prepared>, current: std::path::PathBuf },
+    Settle { replaced_images: Vec<String> },
     Done(DeployOutcome),
+}
+
+impl Stage {
+    fn name(&self) -> &'static str {
+        match self {
+            Stage::Prepare => "prepare",
+            Stage::Install(_) => "install",
+            Stage::Replace { .. } => "replace",
+            Stage::Settle { .. } => "settle",
+            Stage::Done(_) => "done",
+        }
+    }
 }
 
 /// What the report will say, filled in as the job goes.
@@ -94,56 +115,48 @@ pub(crate) async fn run(host: &Host, spec: DeploySpec, cancel: CancellationToken
     ));
 
     let mut stage = Stage::Prepare;
+    let mut timings: Vec<(&'static str, Duration)> = Vec::new();
     let outcome = loop {
+        let (name, began) = (stage.name(), Instant::now());
         stage = match stage {
             Stage::Prepare => {
                 narr.phase(DeployPhase::Preparing);
                 match prepare::prepare(host, &spec, &layout, &guard, &narr, &mut draft).await {
-                    Ok(prepared) => Stage::TearDown(Box::new(prepared)),
+                    Ok(prepared) => Stage::Install(Box::new(prepared)),
                     Err(outcome) => Stage::Done(outcome),
                 }
             }
-            Stage::TearDown(prepared) => match guard.check() {
+            Stage::Install(prepared) => match guard.check() {
                 Err(stop) => Stage::Done(guard.outcome(stop, "preparing")),
                 Ok(()) => {
                     production_touched = true;
-                    narr.system("Tearing down the previous deployment of this project");
-                    let say = |stream: LogStream, line: String| narr.line(stream, line);
-                    match tear_down(host, &spec.project, &layout, guard.limits(), &say).await {
-                        Ok(old_images) => Stage::Install { prepared, old_images },
-                        Err(TeardownError::Stopped(stop)) => {
-                            Stage::Done(guard.outcome(stop, "tearing down the previous deployment"))
+                    match guard.run(install::install(&layout, &spec, &prepared)).await {
+                        Ok(Ok(current)) => {
+                            narr.system(format!("Installed the checkout with its .env in {}", current.display()));
+                            Stage::Replace { prepared, current }
                         }
-                        Err(TeardownError::Failed(error)) => {
-                            Stage::Done(failed(format!("tearing down the previous deployment failed: {error}")))
-                        }
+                        Ok(Err(error)) => Stage::Done(failed(format!("installing the checkout failed: {error}"))),
+                        Err(stop) => Stage::Done(guard.outcome(stop, "installing the checkout")),
                     }
                 }
             },
-            Stage::Install { prepared, old_images } => {
-                match guard.run(install::install(&layout, &spec, &prepared)).await {
-                    Ok(Ok(current)) => {
-                        narr.system(format!("Installed the checkout with its .env in {}", current.display()));
-                        Stage::Start { prepared, current, old_images }
-                    }
-                    Ok(Err(error)) => Stage::Done(failed(format!("installing the checkout failed: {error}"))),
-                    Err(stop) => Stage::Done(guard.outcome(stop, "installing the checkout")),
-                }
-            }
-            Stage::Start { prepared, current, old_images } => {
+            Stage::Replace { prepared, current } => {
                 narr.phase(DeployPhase::Starting);
                 match start::start(host, &spec, &current, &prepared, &guard, &narr).await {
-                    Ok(()) => {
-                        let pruned = remove_replaced_images(host.engine().as_ref(), &old_images).await;
-                        if pruned > 0 {
-                            narr.system(format!("Removed {pruned} image(s) the new build replaced"));
+                    Ok(()) => match sweep(host, &spec, &guard, &narr).await {
+                        Ok(mut stale_images) => {
+                            let mut images = prepared.previous_images;
+                            images.append(&mut stale_images);
+                            Stage::Settle { replaced_images: images }
                         }
-                        Stage::Settle
-                    }
+                        Err(outcome) => Stage::Done(outcome),
+                    },
                     Err(outcome) => Stage::Done(outcome),
                 }
             }
-            Stage::Settle => {
+            Stage::Settle { replaced_images } => {
+                // Image clean-up only frees disk: nothing waits for it.
+                tokio::spawn(prune_images(host.engine().clone(), spec.project.clone(), replaced_images));
                 narr.phase(DeployPhase::Settling);
                 let (services, outcome) = settle::settle(host.engine().as_ref(), &spec, &guard, &narr).await;
                 draft.services = services;
@@ -151,6 +164,7 @@ pub(crate) async fn run(host: &Host, spec: DeploySpec, cancel: CancellationToken
             }
             Stage::Done(outcome) => break outcome,
         };
+        timings.push((name, began.elapsed()));
     };
 
     let stopped = matches!(outcome, DeployOutcome::TimedOut { .. } | DeployOutcome::Cancelled { .. });
@@ -158,13 +172,48 @@ pub(crate) async fn run(host: &Host, spec: DeploySpec, cancel: CancellationToken
         narr.system("Removing the project's containers: a stopped deployment leaves nothing half-started");
         remove_all(host, &spec.project, &narr).await;
     }
-    for leftover in layout.leftovers().await {
-        let _ = tokio::fs::remove_dir_all(&leftover).await;
-    }
+    let timings: Vec<String> = timings.iter().map(|(name, took)| format!("{name} {:.2} s", took.as_secs_f64())).collect();
+    narr.system(format!("Took {}", timings.join(", ")));
     narr.system(conclusion(&outcome));
     let report = draft.into_report(outcome);
     narr.finish(&report);
+    // Deleting checkouts is not the deployment's business: it happens after the report.
+    // The next job may have begun, so only this job's own directories go.
+    for own in [layout.retired(spec.deployment), layout.staging(spec.deployment)] {
+        layout::remove_quietly(&own).await;
+    }
     report
+}
+
+/// Removes what remains of earlier deployments after the replacing `up`; returns the
+/// images those containers ran.
+async fn sweep(host: &Host, spec: &DeploySpec, guard: &Guard, narr: &Narrator<'_>) -> Result<Vec<String>, DeployOutcome> {
+    let engine = host.engine().as_ref();
+    match guard.run(remove_stale_containers(engine, &spec.project, spec.deployment)).await {
+        Err(stop) => Err(guard.outcome(stop, "removing the previous deployment's containers")),
+        Ok(Err(error)) => Err(failed(format!("removing the previous deployment's containers failed: {error}"))),
+        Ok(Ok(removed)) => {
+            if removed.containers > 0 {
+                narr.system(format!("Removed {} container(s) left by earlier deployments", removed.containers));
+            }
+            Ok(removed.image_ids)
+        }
+    }
+}
+
+/// Removes the images the new build left dangling: those the previous containers ran,
+/// and (Compose v2 labels its builds) the project's dangling ones. Tagged or in-use
+/// images stay.
+async fn prune_images(engine: Arc<dyn ContainerEngine>, project: ProjectId, replaced: Vec<String>) {
+    let mut pruned = remove_replaced_images(engine.as_ref(), &replaced).await;
+    let compose = LabelFilter::is(COMPOSE_PROJECT_LABEL, &compose_project_name(&project));
+    match engine.prune_dangling_images(&compose).await {
+        Ok(count) => pruned += count,
+        Err(error) => tracing::warn!(%error, project = %project, "could not prune the project's dangling images"),
+    }
+    if pruned > 0 {
+        tracing::info!(project = %project, pruned, "removed images a new build replaced");
+    }
 }
 
 async fn remove_all(host: &Host, project: &ProjectId, narr: &Narrator<'_>) {
@@ -196,9 +245,9 @@ pub(crate) async fn teardown_project(host: &Host, project: &ProjectId) -> Result
     let limits = Limits { deadline: Instant::now() + TEARDOWN_TIMEOUT, cancel: &cancel };
     let say = |stream: LogStream, line: String| tracing::info!(project = %project, ?stream, "{line}");
     match tear_down(host, project, &layout, limits, &say).await {
-        Ok(_) => Ok(()),
+        Ok(()) => Ok(()),
         Err(TeardownError::Failed(error)) => Err(error),
-        Err(TeardownError::Stopped(_)) => {
+        Err(TeardownError::Stopped) => {
             Err(format!("tearing down took longer than {} s", TEARDOWN_TIMEOUT.as_secs()))
         }
     }

@@ -27,6 +27,9 @@ pub(crate) struct Prepared {
     pub compose_file: String,
     pub dotenv: String,
     pub override_yaml: String,
+    /// Images the running deployment's containers run: removed once the new build has
+    /// replaced them (and nothing else uses them).
+    pub previous_images: Vec<String>,
 }
 
 pub(crate) async fn prepare(
@@ -46,9 +49,7 @@ pub(crate) async fn prepare(
         .await
         .map_err(|e| failed(format!("cannot create {}: {e}", layout.root().display())))?;
     for leftover in layout.leftovers().await {
-        if let Err(error) = tokio::fs::remove_dir_all(&leftover).await {
-            tracing::warn!(%error, path = %leftover.display(), "could not remove a leftover checkout");
-        }
+        super::layout::remove_quietly(&leftover).await;
     }
 
     let checkout = layout.staging(spec.deployment);
@@ -89,6 +90,12 @@ pub(crate) async fn prepare(
         Ok(result) => result.map_err(|e| failed(e.to_string()))?,
     };
     let held_ports: Vec<u16> = running.iter().flat_map(|c| c.public_ports.iter().copied()).collect();
+    let mut previous_images: Vec<String> = Vec::new();
+    for image in running.iter().filter_map(|c| c.image_id.clone()) {
+        if !previous_images.contains(&image) {
+            previous_images.push(image);
+        }
+    }
     let resolved = resolve(spec, layout, host.worker_id().as_str(), &held_ports).map_err(failed)?;
     for note in &resolved.notes {
         narr.system(note.clone());
@@ -102,5 +109,5 @@ pub(crate) async fn prepare(
     draft.env_masked = Some(masked);
     let override_yaml = render_override(&spec.project, spec.deployment, &discovery.services);
     draft.compose_override = Some(override_yaml.clone());
-    Ok(Prepared { checkout, compose_file, dotenv, override_yaml })
+    Ok(Prepared { checkout, compose_file, dotenv, override_yaml, previous_images })
 }

@@ -28,7 +28,9 @@ pub(crate) async fn start(
     };
     let files = [current.join(&prepared.compose_file), current.join(OVERRIDE_FILE_NAME)];
     let command = cli.command(&compose_project_name(&spec.project), current, &files, &UP_ARGS);
-    narr.system(format!("Starting the services: compose {}", UP_ARGS.join(" ")));
+    // Over the running deployment: Compose recreates every service (the deployment
+    // label differs) and removes orphans, which replaces the previous deployment.
+    narr.system(format!("Replacing the previous deployment: compose {}", UP_ARGS.join(" ")));
     match run_streaming(command, guard.limits(), |stream, line| narr.line(stream, line)).await {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => {

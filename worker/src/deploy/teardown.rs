@@ -7,7 +7,7 @@ use nsm_core::compose::{pick_compose_file, OVERRIDE_FILE_NAME};
 use nsm_core::protocol::LogStream;
 use nsm_core::ProjectId;
 
-use super::guard::{run_stop, within, Stop};
+use super::guard::{run_stop, within};
 use super::layout::Layout;
 use crate::compose::{run_streaming, Limits};
 use crate::docker::{compose_project_name, remove_project_resources, LabelFilter, COMPOSE_PROJECT_LABEL};
@@ -15,37 +15,30 @@ use crate::host::Host;
 
 #[derive(Debug)]
 pub(crate) enum TeardownError {
-    Stopped(Stop),
+    /// Out of time (a teardown cannot be cancelled).
+    Stopped,
     Failed(String),
 }
 
 /// Where narration goes: the deployment log, or the worker's own log.
 pub(crate) type Say<'a> = &'a (dyn Fn(LogStream, String) + Sync);
 
-/// Tears the project down. Returns the ids of the images its containers ran, so that
-/// those a new build leaves dangling can be removed afterwards.
+/// Tears the project down (the Teardown request; deployments replace in place).
 pub(crate) async fn tear_down(
     host: &Host,
     project: &ProjectId,
     layout: &Layout,
     limits: Limits<'_>,
     say: Say<'_>,
-) -> Result<Vec<String>, TeardownError> {
+) -> Result<(), TeardownError> {
     let engine = host.engine().as_ref();
     let compose_name = compose_project_name(project);
     let fail = |e: crate::docker::EngineError| TeardownError::Failed(e.to_string());
 
-    // Before anything is removed: afterwards the containers no longer say what they ran.
     let running = within(limits, engine.list_containers(&LabelFilter::is(COMPOSE_PROJECT_LABEL, &compose_name)))
         .await
-        .map_err(TeardownError::Stopped)?
+        .map_err(|_| TeardownError::Stopped)?
         .map_err(fail)?;
-    let mut images: Vec<String> = Vec::new();
-    for image in running.iter().filter_map(|c| c.image_id.clone()) {
-        if !images.contains(&image) {
-            images.push(image);
-        }
-    }
 
     let current = layout.current();
     match (host.compose(), compose_files(&current).await) {
@@ -59,7 +52,7 @@ pub(crate) async fn tear_down(
                     format!("`down` ended with {status}; removing the project's containers directly"),
                 ),
                 Err(error) => match run_stop(&error) {
-                    Some(stop) => return Err(TeardownError::Stopped(stop)),
+                    Some(_) => return Err(TeardownError::Stopped),
                     None => say(LogStream::System, format!("`down` could not run ({error}); removing directly")),
                 },
             }
@@ -70,13 +63,8 @@ pub(crate) async fn tear_down(
 
     let removed = within(limits, remove_project_resources(engine, project))
         .await
-        .map_err(TeardownError::Stopped)?
+        .map_err(|_| TeardownError::Stopped)?
         .map_err(fail)?;
-    for image in removed.image_ids {
-        if !images.contains(&image) {
-            images.push(image);
-        }
-    }
     if removed.containers + removed.networks + removed.images > 0 {
         say(
             LogStream::System,
@@ -86,7 +74,7 @@ pub(crate) async fn tear_down(
             ),
         );
     }
-    Ok(images)
+    Ok(())
 }
 
 /// The compose file and NSM's override of a checkout, if it has a compose file.
