@@ -172,7 +172,8 @@ pub(crate) async fn run(host: &Host, spec: DeploySpec, cancel: CancellationToken
         narr.system("Removing the project's containers: a stopped deployment leaves nothing half-started");
         remove_all(host, &spec.project, &narr).await;
     }
-    let timings: Vec<String> = timings.iter().map(|(name, took)| format!("{name} {:.2} s", took.as_secs_f64())).collect();
+    let timings: Vec<String> =
+        timings.iter().map(|(name, took)| format!("{name} {:.2} s", took.as_secs_f64())).collect();
     narr.system(format!("Took {}", timings.join(", ")));
     narr.system(conclusion(&outcome));
     let report = draft.into_report(outcome);
@@ -187,7 +188,12 @@ pub(crate) async fn run(host: &Host, spec: DeploySpec, cancel: CancellationToken
 
 /// Removes what remains of earlier deployments after the replacing `up`; returns the
 /// images those containers ran.
-async fn sweep(host: &Host, spec: &DeploySpec, guard: &Guard, narr: &Narrator<'_>) -> Result<Vec<String>, DeployOutcome> {
+async fn sweep(
+    host: &Host,
+    spec: &DeploySpec,
+    guard: &Guard,
+    narr: &Narrator<'_>,
+) -> Result<Vec<String>, DeployOutcome> {
     let engine = host.engine().as_ref();
     match guard.run(remove_stale_containers(engine, &spec.project, spec.deployment)).await {
         Err(stop) => Err(guard.outcome(stop, "removing the previous deployment's containers")),
@@ -247,8 +253,6 @@ pub(crate) async fn teardown_project(host: &Host, project: &ProjectId) -> Result
     match tear_down(host, project, &layout, limits, &say).await {
         Ok(()) => Ok(()),
         Err(TeardownError::Failed(error)) => Err(error),
-        Err(TeardownError::Stopped) => {
-            Err(format!("tearing down took longer than {} s", TEARDOWN_TIMEOUT.as_secs()))
-        }
+        Err(TeardownError::Stopped) => Err(format!("tearing down took longer than {} s", TEARDOWN_TIMEOUT.as_secs())),
     }
 }
