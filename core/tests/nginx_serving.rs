@@ -1,7 +1,8 @@
 //! A real nginx serving a rendered configuration, asked over real HTTP(S) with curl:
 //! the behaviour design §6 promises (alias semantics, SPA fallback to the resource's
 //! own index.html, 302 redirects, proxying with forwarding headers, CORS, HTTPS
-//! redirect with the port, ACME challenges). Skipped (with a note) without nginx or curl.
+//! redirect with the port, ACME challenges), and each hostname's own certificate chosen
+//! at handshake. Skipped (with a note) without nginx or curl.
 
 // A test crate: a failed unwrap is a failed test, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use nsm_core::edge::{render_nginx, ListenPorts};
+use nsm_core::edge::{render_nginx, ListenPorts, ServerCertificates};
 
 /// Stops the nginx this test started. SIGTERM, not SIGKILL: the master then stops its
 /// workers, which SIGKILL would leave running.
@@ -80,6 +81,19 @@ fn curl(url: &str, extra: &[&str], resolve: &[String]) -> Response {
     Response { status, headers: headers.to_owned(), body: body.to_owned() }
 }
 
+/// The subject of the certificate served for `url`, as curl reports it.
+fn served_subject(url: &str, resolve: &[String]) -> String {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-vsk", "-o", "/dev/null", "--max-time", "5"]);
+    for r in resolve {
+        cmd.arg("--resolve").arg(r);
+    }
+    let out = cmd.arg(url).output().unwrap();
+    let verbose = String::from_utf8_lossy(&out.stderr);
+    let subject = verbose.lines().find_map(|l| l.trim_start_matches(['*', ' ']).strip_prefix("subject: "));
+    subject.unwrap_or_else(|| panic!("no certificate subject for {url}:\n{verbose}")).trim().to_owned()
+}
+
 #[test]
 fn nginx_serves_what_the_configuration_says() {
     let Some(nginx) = nginx() else { return };
@@ -93,7 +107,7 @@ fn nginx_serves_what_the_configuration_says() {
     let mut input = site(
         &prefix,
         "shop",
-        &[(1, "shop.test"), (2, "empty.test")],
+        &[(1, "shop.test"), (2, "empty.test"), (3, "*.wild.test")],
         vec![
             resource(1, 1, "/", static_page(true, &[])),
             resource(2, 1, "/docs", static_page(false, &["https://a.example.com", "https://b.example.com"])),
@@ -105,6 +119,8 @@ fn nginx_serves_what_the_configuration_says() {
     );
     input.ports.insert(4, backend);
     input.listen = ListenPorts { http, https };
+    // As NSM's own nginx does it: the certificate map, not a file per server.
+    input.certificates = ServerCertificates::AtHandshake;
     for (id, file, text) in [
         (1, "index.html", "ROOT"),
         (1, "style.css", "CSS"),
@@ -118,7 +134,8 @@ fn nginx_serves_what_the_configuration_says() {
     std::fs::create_dir_all(&challenge).unwrap();
     std::fs::write(challenge.join("tok123"), "TOKEN").unwrap();
 
-    let conf = prefix.write(&[("shop", &render_nginx(&input).unwrap())]);
+    let frame = prefix.handshake_frame(https, &["shop.test", "empty.test", "*.wild.test"]);
+    let conf = prefix.write_with(&frame, &[("shop", &render_nginx(&input).unwrap())]);
     let child = Command::new(&prefix.nginx)
         .arg("-p")
         .arg(prefix.path())
@@ -137,7 +154,7 @@ fn nginx_serves_what_the_configuration_says() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    let resolve: Vec<String> = ["shop.test", "empty.test"]
+    let resolve: Vec<String> = ["shop.test", "empty.test", "a.wild.test"]
         .iter()
         .flat_map(|h| [format!("{h}:{http}:127.0.0.1"), format!("{h}:{https}:127.0.0.1")])
         .collect();
@@ -146,6 +163,13 @@ fn nginx_serves_what_the_configuration_says() {
         let r = get(path, &[]);
         (r.status, r.body)
     };
+
+    // Each hostname gets its own certificate, a wildcard's included; a handshake
+    // without a known name gets the default one.
+    for (host, subject) in [("shop.test", "shop.test"), ("empty.test", "empty.test"), ("a.wild.test", "*.wild.test")] {
+        assert_eq!(served_subject(&format!("https://{host}:{https}/"), &resolve), format!("CN={subject}"), "{host}");
+    }
+    assert_eq!(served_subject(&format!("https://127.0.0.1:{https}/"), &[]), "CN=default");
 
     // Static Page at / with SPA: files, and its own index.html for unknown paths.
     assert_eq!(body("/"), (200, "ROOT".into()));

@@ -15,9 +15,9 @@ use nsm_core::domain::{
     ApiTimeout, BodySize, DomainEntry, Hostname, RedirectTarget, ResourceConfig, ResourceEntry, ResourceKind,
     ResourcePath, Topology,
 };
-use nsm_core::edge::{render_nginx, CertificatePaths, NginxInput};
+use nsm_core::edge::{render_nginx, NginxInput};
 use nsm_core::ProjectId;
-use nsm_server::edge::{certs, Edge};
+use nsm_server::edge::Edge;
 use nsm_server::settings::{EdgeMode, Settings};
 
 fn free_port() -> u16 {
@@ -78,7 +78,7 @@ async fn main() {
     edge.start().await.unwrap();
 
     // Set-up, not measured: a placeholder certificate per hostname, as publishing
-    // writes once per domain.
+    // writes once per domain, and the certificates as the edge names them.
     let started = Instant::now();
     let layout = edge.layout().clone();
     let mut inputs = Vec::with_capacity(projects);
@@ -87,13 +87,9 @@ async fn main() {
         let mut input = NginxInput::new(project, topology(p), layout.webroot.display().to_string());
         input.listen = edge.listen();
         for domain in &input.topology.domains {
-            let path = layout.certificate(&domain.hostname);
-            certs::ensure_placeholder(&path, domain.hostname.as_str()).unwrap();
-            let path = path.display().to_string();
-            input
-                .certificates
-                .insert(domain.hostname.clone(), CertificatePaths { certificate: path.clone(), key: path });
+            edge.ensure_placeholder(&domain.hostname).unwrap();
         }
+        input.certificates = edge.server_certificates(input.topology.domains.iter().map(|d| &d.hostname));
         for resource in &input.topology.resources {
             match resource.config.kind {
                 ResourceKind::Static { .. } => {
@@ -120,13 +116,19 @@ async fn main() {
         "{projects} projects × 3 domains: render {rendered:.2?}, + write, nginx -t, reload, verify: total {total:.2?}"
     ));
 
-    // What one deployment pays with all of them installed: one project's file
-    // changed, the whole configuration tested, reloaded, verified.
+    // What one deployment pays with all of them installed: the candidate checked
+    // beside the others before the worker starts (prepare), then the file installed:
+    // the whole configuration tested, reloaded, verified (publish).
+    let one = &inputs[0];
+    let text = render_nginx(one).unwrap() + "\n# changed\n";
     let started = Instant::now();
-    let mut one = inputs[0].clone();
-    one.listen = edge.listen();
-    edge.install(&[(one.project.clone(), Some(render_nginx(&one).unwrap() + "\n# changed\n"))]).await.unwrap();
-    report(&format!("one project re-published among {projects}: {:.2?}", started.elapsed()));
+    edge.check_candidate(&one.project, &text).await.unwrap();
+    let prepared = started.elapsed();
+    edge.install(&[(one.project.clone(), Some(text))]).await.unwrap();
+    report(&format!(
+        "one project re-deployed among {projects}: {:.2?} (prepare's nginx -t of the candidate {prepared:.2?}, then publish)",
+        started.elapsed()
+    ));
     let started = Instant::now();
     edge.check_live().await.unwrap();
     report(&format!("of which nginx -t of the whole configuration alone: {:.2?}", started.elapsed()));

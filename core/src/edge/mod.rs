@@ -5,10 +5,14 @@
 //! its preview with the same function. Installing the file, `nginx -t` and ACME are the
 //! server's; this module only writes text.
 
+mod certificates;
 pub(crate) mod lexer;
 mod nginx;
 
-pub use nginx::{render_nginx, CertificatePaths, ListenPorts, NginxError, NginxInput, DEFAULT_UPSTREAM_HOST};
+pub use certificates::{certificate_map, CERTIFICATE_VARIABLE};
+pub use nginx::{
+    render_nginx, CertificatePaths, ListenPorts, NginxError, NginxInput, ServerCertificates, DEFAULT_UPSTREAM_HOST,
+};
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,9 @@
 //! * one server on the HTTP port for every hostname: ACME HTTP-01 challenges are
 //!   served from `<acme_webroot>/.well-known/acme-challenge/`, everything else gets a
 //!   `301` to HTTPS (with the port when it is not 443);
-//! * one server per hostname on the HTTPS port with its certificate.
+//! * one server per hostname on the HTTPS port with its certificate: named in the
+//!   server ([`ServerCertificates::Files`]), or chosen at handshake by the edge's
+//!   certificate map ([`ServerCertificates::AtHandshake`], see [`super::certificates`]).
 //!
 //! A resource at path `P` owns `P` and everything under `P/`, never a sibling such as
 //! `P-old`: it gets `location P/ { … }` plus `location = P { … }` for the bare path
@@ -63,6 +65,18 @@ pub struct CertificatePaths {
     pub key: String,
 }
 
+/// How a project's HTTPS servers get their certificates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerCertificates {
+    /// `ssl_certificate` naming one hostname's files in its server: nginx loads each
+    /// when it reads its configuration. For a host's nginx, whose default server is
+    /// not NSM's.
+    Files(BTreeMap<Hostname, CertificatePaths>),
+    /// No directive in the servers: the edge's own default HTTPS server loads the
+    /// file at handshake ([`super::certificate_map`]).
+    AtHandshake,
+}
+
 /// Everything one project's file is rendered from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NginxInput {
@@ -74,8 +88,9 @@ pub struct NginxInput {
     pub directories: BTreeMap<i64, String>,
     /// The worker's address as nginx reaches it: a hostname, IPv4 or IPv6 address.
     pub upstream_host: String,
-    /// One per hostname of the topology (a self-signed one until ACME succeeds).
-    pub certificates: BTreeMap<Hostname, CertificatePaths>,
+    /// Where each hostname's certificate comes from (a self-signed one until ACME
+    /// succeeds).
+    pub certificates: ServerCertificates,
     pub listen: ListenPorts,
     /// Absolute; challenge files live in `<acme_webroot>/.well-known/acme-challenge/`.
     pub acme_webroot: String,
@@ -90,7 +105,7 @@ impl NginxInput {
             ports: BTreeMap::new(),
             directories: BTreeMap::new(),
             upstream_host: DEFAULT_UPSTREAM_HOST.to_owned(),
-            certificates: BTreeMap::new(),
+            certificates: ServerCertificates::Files(BTreeMap::new()),
             listen: ListenPorts::default(),
             acme_webroot: acme_webroot.into(),
         }
@@ -159,13 +174,20 @@ pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
 
     for domain in domains {
         let hostname = &domain.hostname;
-        let cert = input.certificates.get(hostname).ok_or_else(|| NginxError::MissingCertificate(hostname.clone()))?;
         w.blank();
         w.open("server");
         w.line(&format!("listen {https} ssl;"));
         w.line(&format!("server_name {hostname};"));
-        w.line(&format!("ssl_certificate {};", absolute_path("certificate path", &cert.certificate)?));
-        w.line(&format!("ssl_certificate_key {};", absolute_path("certificate key path", &cert.key)?));
+        match &input.certificates {
+            ServerCertificates::Files(files) => {
+                let cert = files.get(hostname).ok_or_else(|| NginxError::MissingCertificate(hostname.clone()))?;
+                w.line(&format!("ssl_certificate {};", absolute_path("certificate path", &cert.certificate)?));
+                w.line(&format!("ssl_certificate_key {};", absolute_path("certificate key path", &cert.key)?));
+            }
+            ServerCertificates::AtHandshake => {
+                w.line("# Its certificate is loaded at handshake by the edge's default server.")
+            }
+        }
         let mut resources: Vec<&ResourceEntry> = input.topology.resources_on(domain.id).collect();
         resources.sort_by_key(|r| r.path().location_key());
         for resource in &resources {
@@ -347,7 +369,7 @@ fn checked<'v>(what: &str, value: &'v str, also: impl Fn(char) -> bool) -> Resul
     }
 }
 
-fn absolute_path<'v>(what: &str, value: &'v str) -> Result<&'v str, NginxError> {
+pub(super) fn absolute_path<'v>(what: &str, value: &'v str) -> Result<&'v str, NginxError> {
     if !value.starts_with('/') {
         return Err(unsafe_value(&format!("{what} (not absolute)"), value));
     }

@@ -9,7 +9,7 @@ use nsm_core::domain::{
     ApiTimeout, BodySize, CorsOrigin, CustomBody, DomainEntry, Hostname, RedirectTarget, ResourceConfig, ResourceEntry,
     ResourceKind, ResourcePath, Topology,
 };
-use nsm_core::edge::{CertificatePaths, NginxInput};
+use nsm_core::edge::{certificate_map, CertificatePaths, NginxInput, ServerCertificates, CERTIFICATE_VARIABLE};
 use nsm_core::ProjectId;
 
 /// The nginx binary, or `None` (with a note) when this machine has none.
@@ -57,8 +57,34 @@ impl Prefix {
         }
     }
 
+    /// What NSM's managed nginx puts at `http` level for certificates chosen at
+    /// handshake: the certificate map and a default HTTPS server on `https`, with a
+    /// certificate per hostname in `certs/` (its CN the hostname, so a client can tell
+    /// which one it got) and `default.pem` (CN `default`).
+    pub fn handshake_frame(&self, https: u16, hostnames: &[&str]) -> String {
+        let certs = self.path().join("certs");
+        std::fs::create_dir_all(&certs).unwrap();
+        let default = self.path().join("default.pem");
+        write_combined(&default, "default");
+        for name in hostnames {
+            write_combined(&certs.join(format!("{}.pem", hostname(name).file_stem())), name);
+        }
+        let map = certificate_map(&certs.display().to_string(), &default.display().to_string()).unwrap();
+        format!(
+            "{map}    server {{\n        listen {https} ssl default_server;\n\
+             \x20       ssl_certificate {CERTIFICATE_VARIABLE};\n        ssl_certificate_key {CERTIFICATE_VARIABLE};\n\
+             \x20       return 404;\n    }}\n"
+        )
+    }
+
     /// Writes the main configuration including the given project files.
     pub fn write(&self, projects: &[(&str, &str)]) -> PathBuf {
+        self.write_with("", projects)
+    }
+
+    /// Writes the main configuration with `http_extra` at `http` level, then the
+    /// given project files.
+    pub fn write_with(&self, http_extra: &str, projects: &[(&str, &str)]) -> PathBuf {
         let p = self.path().display().to_string();
         let mut includes = String::new();
         for (name, text) in projects {
@@ -74,7 +100,7 @@ impl Prefix {
              http {{\n    access_log off;\n    map_hash_bucket_size 128;\n\
              \x20   client_body_temp_path {p}/tmp/body;\n    proxy_temp_path {p}/tmp/proxy;\n\
              \x20   fastcgi_temp_path {p}/tmp/fastcgi;\n    uwsgi_temp_path {p}/tmp/uwsgi;\n    scgi_temp_path {p}/tmp/scgi;\n\
-             {includes}}}\n"
+             {http_extra}{includes}}}\n"
         );
         let conf = self.path().join("nginx.conf");
         std::fs::write(&conf, main).unwrap();
@@ -92,6 +118,24 @@ impl Prefix {
         let out = self.test(&conf);
         assert!(out.status.success(), "nginx -t refused {name}:\n{}\n{text}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// A self-signed certificate for `cn` and its key, in one file as NSM writes them.
+fn write_combined(path: &Path, cn: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+        .args(["-days", "2", "-subj", &format!("/CN={cn}"), "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl must be installed to make a test certificate");
+    assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+    let mut pem = std::fs::read(cert).unwrap();
+    pem.extend(std::fs::read(key).unwrap());
+    std::fs::write(path, pem).unwrap();
 }
 
 pub fn hostname(s: &str) -> Hostname {
@@ -131,9 +175,8 @@ pub fn site(prefix: &Prefix, project: &str, domains: &[(i64, &str)], resources: 
     };
     let acme = prefix.path().join("acme").display().to_string();
     let mut input = NginxInput::new(ProjectId::parse(project).unwrap(), topology, acme);
-    for domain in &input.topology.domains {
-        input.certificates.insert(domain.hostname.clone(), prefix.certificate());
-    }
+    let files = input.topology.domains.iter().map(|d| (d.hostname.clone(), prefix.certificate())).collect();
+    input.certificates = ServerCertificates::Files(files);
     for r in &input.topology.resources {
         if let ResourceKind::Static { .. } = r.config.kind {
             let dir = prefix.path().join("www").join(format!("r{}", r.id));

@@ -19,6 +19,16 @@ pub enum CertError {
     Parse(String),
 }
 
+/// The user nginx's workers run as when it is not NSM's own. Certificates are read
+/// by the workers at handshake (see `nsm_core::edge::certificate_map`), so their
+/// files belong to that user; still mode 0600, and the workers hold the keys they
+/// serve in memory anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reader {
+    pub uid: u32,
+    pub gid: u32,
+}
+
 /// What the Domains tab and the renewal task need to know about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
@@ -43,13 +53,18 @@ pub fn self_signed_pem(names: &[String]) -> Result<String, CertError> {
 }
 
 /// Writes a placeholder for `name` (a hostname, possibly a wildcard) unless a
-/// certificate file exists. Returns whether it wrote one.
-pub fn ensure_placeholder(path: &Path, name: &str) -> Result<bool, CertError> {
+/// certificate file exists. Returns whether it wrote one. An existing file is handed
+/// to `reader` (it may predate the setting, or an upgrade).
+pub fn ensure_placeholder(path: &Path, name: &str, reader: Option<Reader>) -> Result<bool, CertError> {
     if path.exists() {
+        if let Some(reader) = reader {
+            std::os::unix::fs::chown(path, Some(reader.uid), Some(reader.gid))
+                .map_err(|source| CertError::Write { path: path.display().to_string(), source })?;
+        }
         return Ok(false);
     }
     let pem = self_signed_pem(&[name.to_owned()])?;
-    write_private(path, pem.as_bytes())?;
+    write_certificate(path, pem.as_bytes(), reader)?;
     Ok(true)
 }
 
@@ -57,16 +72,34 @@ pub fn ensure_placeholder(path: &Path, name: &str) -> Result<bool, CertError> {
 /// target, then renames it over the target: readers see the old or the new file,
 /// never half of one.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), CertError> {
+    write_certificate(path, contents, None)
+}
+
+/// [`write_private`] for a certificate file, owned by `reader` when given.
+pub fn write_certificate(path: &Path, contents: &[u8], reader: Option<Reader>) -> Result<(), CertError> {
     let err = |source| CertError::Write { path: path.display().to_string(), source };
     let tmp = path.with_extension("pem.new");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&tmp).map_err(err)?;
+    if let Some(reader) = reader {
+        std::os::unix::fs::fchown(&file, Some(reader.uid), Some(reader.gid)).map_err(err)?;
+    }
     file.write_all(contents).map_err(err)?;
     file.sync_all().map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// The DER of the first certificate in a PEM file's text: the leaf nginx serves.
+pub fn leaf_der(pem: &[u8]) -> Result<Vec<u8>, CertError> {
+    for block in Pem::iter_from_buffer(pem) {
+        let block = block.map_err(|e| CertError::Parse(e.to_string()))?;
+        if block.label == "CERTIFICATE" {
+            return Ok(block.contents);
+        }
+    }
+    Err(CertError::Parse("no certificate in the file".into()))
 }
 
 /// Reads the first certificate of a PEM file.
@@ -116,15 +149,21 @@ mod tests {
     fn files_are_private_and_replaced_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.example.pem");
-        assert!(ensure_placeholder(&path, "a.example").unwrap());
-        assert!(!ensure_placeholder(&path, "a.example").unwrap());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        }
+        assert!(ensure_placeholder(&path, "a.example", None).unwrap());
+        assert!(!ensure_placeholder(&path, "a.example", None).unwrap());
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let pem = std::fs::read(&path).unwrap();
+        assert!(leaf_der(&pem).is_ok_and(|der| !der.is_empty()));
         write_private(&path, b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert!(!path.with_extension("pem.new").exists());
+        assert!(leaf_der(b"new").is_err());
+
+        // Handing a file to a reader: our own ids always work, as root or not.
+        let me = Reader { uid: nix::unistd::geteuid().as_raw(), gid: nix::unistd::getegid().as_raw() };
+        write_certificate(&path, b"mine", Some(me)).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid(), meta.permissions().mode() & 0o777), (me.uid, me.gid, 0o600));
     }
 }

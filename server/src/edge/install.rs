@@ -181,7 +181,7 @@ impl Edge {
         broken
     }
 
-    pub(super) fn main_conf(&self, sites: Option<&[PathBuf]>, scratch: Option<&Path>) -> String {
+    pub(super) fn main_conf(&self, sites: Option<&[PathBuf]>, scratch: Option<&Path>) -> Result<String, String> {
         MainConf {
             layout: &self.layout,
             http_port: self.listen.http,
@@ -215,7 +215,7 @@ impl Scratch {
 
     async fn test(&self, edge: &Edge, sites: &[PathBuf]) -> Result<(), String> {
         let conf = self.dir.join("nginx.conf");
-        write_file(&conf, &edge.main_conf(Some(sites), Some(&self.dir))).await?;
+        write_file(&conf, &edge.main_conf(Some(sites), Some(&self.dir))?).await?;
         edge.nginx.test(Target::Own { prefix: &self.dir, conf: &conf }).await
     }
 

@@ -8,7 +8,10 @@
 //!   reason. A project file that stops loading (say, after an nginx upgrade) is set
 //!   aside before nginx (re)starts, so it never takes the others down.
 //! * TLS: a self-signed placeholder per hostname so nginx always loads, then ACME
-//!   HTTP-01 ([`acme`]); renewal 30 days before expiry by a background task.
+//!   HTTP-01 ([`acme`]); renewal 30 days before expiry by a background task. The
+//!   managed nginx reads each certificate at handshake (one TLS context in all, so
+//!   reloads stay quick with thousands of hostnames); a host's nginx gets the files
+//!   named in each server.
 
 mod acme;
 pub mod certs;
@@ -17,6 +20,7 @@ mod install;
 pub mod layout;
 mod managed;
 mod nginx;
+mod probe;
 mod publish;
 pub mod tls;
 
@@ -59,6 +63,8 @@ pub struct Edge {
     main_conf_path: PathBuf,
     listen: ListenPorts,
     nginx_user: Option<String>,
+    /// Who certificate files are handed to (managed nginx's workers, when NSM is root).
+    cert_reader: Option<certs::Reader>,
     /// System mode: the host's main configuration, if not nginx's default.
     host_conf: Option<PathBuf>,
     control_port: u16,
@@ -105,6 +111,7 @@ impl Edge {
             nginx: nginx::NginxBin::new(edge.nginx_bin.clone()),
             listen: ListenPorts { http, https },
             nginx_user: edge.nginx_user.clone(),
+            cert_reader: if edge.mode == EdgeMode::Managed { worker_reader(edge.nginx_user.as_deref()) } else { None },
             host_conf: edge.nginx_main_conf.clone(),
             // Fixed for the life of the process (0 if none is free: start says so).
             control_port: if edge.mode == EdgeMode::Off { 0 } else { free_port().unwrap_or(0) },
@@ -163,10 +170,10 @@ impl Edge {
             for sub in ["logs", "tmp"] {
                 tokio::fs::create_dir_all(self.layout.prefix.join(sub)).await?;
             }
-            let main = self.main_conf(None, None);
+            let main = self.main_conf(None, None).map_err(EdgeError::Nginx)?;
             install::write_file(&self.main_conf_path, &main).await.map_err(EdgeError::Nginx)?;
         }
-        certs::ensure_placeholder(&self.layout.default_certificate(), DEFAULT_NAME)?;
+        certs::ensure_placeholder(&self.layout.default_certificate(), DEFAULT_NAME, self.cert_reader)?;
         let generation = self.next_generation();
         install::write_file(&self.layout.control_file(), &control_conf(self.control_port, generation))
             .await
@@ -256,6 +263,27 @@ fn check_path(path: &Path) -> Result<(), EdgeError> {
         Ok(())
     } else {
         Err(EdgeError::UnsafePath(text))
+    }
+}
+
+/// The managed nginx's workers read certificate files at handshake. They run as NSM's
+/// user, unless NSM is root: nginx then switches them to `user` (`nobody` by default),
+/// who must be able to read the files.
+fn worker_reader(nginx_user: Option<&str>) -> Option<certs::Reader> {
+    if !nix::unistd::geteuid().is_root() {
+        return None;
+    }
+    let name = nginx_user.unwrap_or("nobody");
+    match nix::unistd::User::from_name(name) {
+        Ok(Some(user)) => Some(certs::Reader { uid: user.uid.as_raw(), gid: user.gid.as_raw() }),
+        Ok(None) => {
+            tracing::error!(user = name, "no such user for nginx's workers: they cannot read the certificates");
+            None
+        }
+        Err(error) => {
+            tracing::error!(user = name, %error, "cannot look up the user of nginx's workers");
+            None
+        }
     }
 }
 

@@ -7,12 +7,13 @@
 //! machine's files nor know an address for its ports.
 
 use nsm_core::domain::{Hostname, ResourceKind};
-use nsm_core::edge::{render_nginx, CertificatePaths, NginxInput, DEFAULT_UPSTREAM_HOST};
+use nsm_core::edge::{render_nginx, CertificatePaths, NginxInput, ServerCertificates, DEFAULT_UPSTREAM_HOST};
 use nsm_core::variables::resource_key;
 use nsm_core::{ProjectId, WorkerId};
 
 use super::{certs, Change, Edge};
 use crate::db;
+use crate::settings::EdgeMode;
 
 /// A rendered project file, and what it publishes.
 pub struct Rendered {
@@ -59,20 +60,36 @@ impl Edge {
                 }
             }
         }
-        for domain in &input.topology.domains {
-            let path = self.layout.certificate(&domain.hostname);
-            if write {
-                let written = certs::ensure_placeholder(&path, domain.hostname.as_str()).map_err(|e| e.to_string())?;
+        if write {
+            for domain in &input.topology.domains {
+                let written = self.ensure_placeholder(&domain.hostname).map_err(|e| e.to_string())?;
                 if written || db::edge::certificate(&self.db, domain.hostname.as_str()).await.ok().flatten().is_none() {
                     self.record_file_certificate(&domain.hostname).await;
                 }
             }
-            let path = path.display().to_string();
-            input
-                .certificates
-                .insert(domain.hostname.clone(), CertificatePaths { certificate: path.clone(), key: path });
         }
+        input.certificates = self.server_certificates(input.topology.domains.iter().map(|d| &d.hostname));
         Ok(input)
+    }
+
+    /// How the project servers get their certificates: the managed nginx's default
+    /// server loads them at handshake; a host's nginx, whose default server is not
+    /// ours, gets each file named in its server.
+    pub fn server_certificates<'h>(&self, hostnames: impl Iterator<Item = &'h Hostname>) -> ServerCertificates {
+        if self.mode == EdgeMode::Managed {
+            return ServerCertificates::AtHandshake;
+        }
+        let files = hostnames.map(|hostname| {
+            let path = self.layout.certificate(hostname).display().to_string();
+            (hostname.clone(), CertificatePaths { certificate: path.clone(), key: path })
+        });
+        ServerCertificates::Files(files.collect())
+    }
+
+    /// Writes `hostname`'s self-signed placeholder unless it has a certificate file;
+    /// `true` when it wrote one.
+    pub fn ensure_placeholder(&self, hostname: &Hostname) -> Result<bool, certs::CertError> {
+        certs::ensure_placeholder(&self.layout.certificate(hostname), hostname.as_str(), self.cert_reader)
     }
 
     /// Renders `project`'s file as it would be published now.

@@ -6,8 +6,9 @@ use std::time::Duration;
 use nsm_core::domain::Hostname;
 use tokio::sync::watch;
 
-use super::{certs, Edge};
+use super::{certs, probe, Edge};
 use crate::db;
+use crate::settings::EdgeMode;
 
 /// Renew when a certificate has less than this left (Let's Encrypt's advice).
 pub const RENEW_BEFORE: chrono::Duration = chrono::Duration::days(30);
@@ -84,23 +85,46 @@ impl Edge {
         outcome
     }
 
-    /// Swaps the certificate file and reloads, putting the old file back if nginx
-    /// refuses the new one.
+    /// Swaps the certificate file and makes sure nginx serves it, putting the old file
+    /// back otherwise. The managed nginx reads the file at the next handshake, so it
+    /// needs no reload; a host's nginx loads it when reloaded.
     async fn install_certificate(&self, hostname: &Hostname, pem: &str) -> Result<(), String> {
+        let leaf = certs::leaf_der(pem.as_bytes()).map_err(|e| e.to_string())?;
         let path = self.layout.certificate(hostname);
         let _config = self.config_lock.lock().await;
         let previous = tokio::fs::read(&path).await.ok();
-        certs::write_private(&path, pem.as_bytes()).map_err(|e| e.to_string())?;
-        if let Err(error) = self.apply().await {
+        certs::write_certificate(&path, pem.as_bytes(), self.cert_reader).map_err(|e| e.to_string())?;
+        if let Err(error) = self.serve_certificate(hostname, &leaf).await {
             if let Some(previous) = previous {
-                let _ = certs::write_private(&path, &previous);
+                if let Err(e) = certs::write_certificate(&path, &previous, self.cert_reader) {
+                    tracing::error!(%hostname, error = %e, "cannot put the previous certificate back");
+                }
             }
-            let _ = self.apply().await;
-            return Err(format!("nginx refused the new certificate: {error}"));
+            if self.mode == EdgeMode::System {
+                if let Err(again) = self.apply().await {
+                    tracing::error!(%hostname, error = %again, "nginx did not take the previous certificate back");
+                }
+            }
+            return Err(format!("nginx does not serve the new certificate: {error}"));
         }
         drop(_config);
         self.record_file_certificate(hostname).await;
         Ok(())
+    }
+
+    /// Reloads a host's nginx if needed, then asks for `hostname` over TLS: since the
+    /// managed nginx reads certificates at handshake, `nginx -t` cannot tell whether
+    /// one loads, and a handshake is what counts anyway.
+    async fn serve_certificate(&self, hostname: &Hostname, leaf: &[u8]) -> Result<(), String> {
+        if self.mode == EdgeMode::System {
+            self.apply().await?;
+        }
+        let served = probe::served_leaf(self.listen.https, hostname.as_str()).await?;
+        if served == leaf {
+            Ok(())
+        } else {
+            Err("the handshake still shows another certificate".into())
+        }
     }
 
     /// One pass of the renewal task: every published hostname that needs a

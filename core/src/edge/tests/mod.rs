@@ -34,9 +34,8 @@ fn cert(h: &Hostname) -> CertificatePaths {
 /// An input with a certificate for every hostname and a directory for every Static Page.
 fn input(topology: Topology) -> NginxInput {
     let mut input = NginxInput::new(ProjectId::parse("my-shop").unwrap(), topology, "/var/lib/nsm/acme");
-    for domain in &input.topology.domains {
-        input.certificates.insert(domain.hostname.clone(), cert(&domain.hostname));
-    }
+    let files = input.topology.domains.iter().map(|d| (d.hostname.clone(), cert(&d.hostname))).collect();
+    input.certificates = ServerCertificates::Files(files);
     for resource in &input.topology.resources {
         if let ResourceKind::Static { .. } = resource.config.kind {
             input.directories.insert(resource.id, format!("/srv/nsm/projects/my-shop/www/r{}", resource.id));

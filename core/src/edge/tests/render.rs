@@ -130,6 +130,22 @@ fn redirects_custom_and_https_port() {
 }
 
 #[test]
+fn certificates_at_handshake_leave_the_servers_without_tls_directives() {
+    let mut site = input(Topology {
+        domains: vec![
+            DomainEntry { id: 1, hostname: hostname("example.com") },
+            DomainEntry { id: 2, hostname: hostname("*.example.org") },
+        ],
+        resources: vec![],
+    });
+    site.certificates = ServerCertificates::AtHandshake;
+    let text = render_nginx(&site).unwrap();
+    assert!(!text.contains("ssl_certificate"), "{text}");
+    assert_eq!(text.matches("listen 443 ssl;\n").count(), 2, "{text}");
+    assert_eq!(text.matches("# Its certificate is loaded at handshake").count(), 2, "{text}");
+}
+
+#[test]
 fn unresolved_resources_answer_503() {
     let mut site = one_domain(vec![
         entry(1, 1, "/", ResourceKind::Static { spa: false, cors_origins: vec![] }),
@@ -171,14 +187,14 @@ fn unsafe_inputs_are_refused() {
             assert!(render_nginx(&site).is_err(), "webroot {bad:?}");
         }
         let mut site = base.clone();
-        site.certificates
-            .insert(hostname("example.com"), CertificatePaths { certificate: bad.into(), key: "/k".into() });
+        let file = CertificatePaths { certificate: bad.into(), key: "/k".into() };
+        site.certificates = ServerCertificates::Files([(hostname("example.com"), file)].into());
         if bad != "/" {
             assert!(render_nginx(&site).is_err(), "certificate {bad:?}");
         }
     }
     let mut site = base.clone();
-    site.certificates.clear();
+    site.certificates = ServerCertificates::Files(Default::default());
     assert_eq!(render_nginx(&site), Err(NginxError::MissingCertificate(hostname("example.com"))));
     for listen in [ListenPorts { http: 0, https: 443 }, ListenPorts { http: 443, https: 443 }] {
         let mut site = base.clone();
@@ -212,6 +228,9 @@ fn no_domains_renders_only_the_header() {
 fn the_input_round_trips_through_json() {
     let mut site = one_domain(vec![entry(2, 1, "/api", api(true, 5, "1k"))]);
     site.ports.insert(2, 5000);
+    let json = serde_json::to_string(&site).unwrap();
+    assert_eq!(serde_json::from_str::<NginxInput>(&json).unwrap(), site);
+    site.certificates = ServerCertificates::AtHandshake;
     let json = serde_json::to_string(&site).unwrap();
     assert_eq!(serde_json::from_str::<NginxInput>(&json).unwrap(), site);
 }
