@@ -1,10 +1,16 @@
 import { defineConfig } from '@playwright/test';
 import * as path from 'path';
+import { EDGE_HTTP_PORT, EDGE_HTTPS_PORT, SERVER_PORT as port } from './ports';
 
-// The real server binary, a fresh data directory, Debian's Chromium.
-const port = Number(process.env.NSM_E2E_PORT ?? 3107);
+// The real server binary (the debug build `cargo test` makes, or NSM_SERVER_BIN) with
+// its browser side (target/site, or NSM_SITE_ROOT), a fresh data directory (.data, or
+// NSM_E2E_DATA_DIR), Debian's Chromium. The edge is on, managed, on its own ports, with ACME off: certificates
+// stay self-signed placeholders.
 const root = path.resolve(__dirname, '..');
-const dataDir = path.join(__dirname, '.data');
+const dataDir = process.env.NSM_E2E_DATA_DIR ?? path.join(__dirname, '.data');
+const server = process.env.NSM_SERVER_BIN ?? path.join(root, 'target/debug/nsm-server');
+const site = process.env.NSM_SITE_ROOT ?? path.join(root, 'target/site');
+const edge = `--edge managed --edge-http-port ${EDGE_HTTP_PORT} --edge-https-port ${EDGE_HTTPS_PORT} --no-acme`;
 
 export default defineConfig({
   testDir: './tests',
@@ -32,11 +38,13 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf "${dataDir}" && exec "${root}/target/debug/nsm-server" --data-dir "${dataDir}" --listen 127.0.0.1:${port} --site-root "${root}/target/site" --edge off`,
+    command: `rm -rf "${dataDir}" && exec "${server}" --data-dir "${dataDir}" --listen 127.0.0.1:${port} --site-root "${site}" ${edge}`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
+    // SIGTERM lets the server stop its nginx; a killed server would leave it running.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
   },
 });

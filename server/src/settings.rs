@@ -122,10 +122,10 @@ pub struct EdgeSettings {
     pub nginx_user: Option<String>,
     /// The port answering HTTP (ACME challenges, redirects to HTTPS); default 8080
     /// when managed (no root needed), 80 in system mode.
-    #[arg(long, env = "NSM_EDGE_HTTP_PORT")]
+    #[arg(long = "edge-http-port", env = "NSM_EDGE_HTTP_PORT")]
     pub http_port: Option<u16>,
     /// The port serving HTTPS; default 8443 when managed, 443 in system mode.
-    #[arg(long, env = "NSM_EDGE_HTTPS_PORT")]
+    #[arg(long = "edge-https-port", env = "NSM_EDGE_HTTPS_PORT")]
     pub https_port: Option<u16>,
     /// The ACME directory certificates are requested from (Let's Encrypt production by
     /// default; staging: https://acme-staging-v02.api.letsencrypt.org/directory).
@@ -169,5 +169,20 @@ impl EdgeSettings {
     pub fn ports(&self) -> (u16, u16) {
         let (http, https) = if self.mode == EdgeMode::System { (80, 443) } else { (8080, 8443) };
         (self.http_port.unwrap_or(http), self.https_port.unwrap_or(https))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_edge_ports_are_named_as_the_edge_s() {
+        // `--http-port` would read as the UI's port, which is `--listen`.
+        let cli =
+            Cli::try_parse_from(["nsm-server", "--edge-http-port", "18080", "--edge-https-port", "18443"]).unwrap();
+        assert_eq!(cli.settings.edge.ports(), (18080, 18443));
+        assert!(Cli::try_parse_from(["nsm-server", "--http-port", "18080"]).is_err());
     }
 }

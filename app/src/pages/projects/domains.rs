@@ -43,21 +43,25 @@ pub fn DomainsTab() -> impl IntoView {
         certificate: ServerAction::new(),
         editing: RwSignal::new(None),
     };
+    // A refused save changed nothing saved: refetching would re-render the list and
+    // recreate the open editor empty, losing what was typed and the server's reasons.
+    let saved = RwSignal::new(0_u64);
     let versions = move || {
         (
             add.version().get(),
             actions.remove_domain.version().get(),
-            actions.save.version().get(),
+            saved.get(),
             actions.delete.version().get(),
             actions.shift.version().get(),
             actions.certificate.version().get(),
         )
     };
     let domains = Resource::new(move || (project.get(), versions()), |(id, _)| list_domains(id));
-    // A saved resource closes its editor.
+    // A saved resource closes its editor and refreshes the list.
     Effect::new(move |_| {
         if matches!(actions.save.value().get(), Some(Ok(()))) {
             actions.editing.set(None);
+            saved.update(|n| *n += 1);
         }
     });
     let failures = move || {

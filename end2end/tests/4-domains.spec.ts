@@ -1,0 +1,178 @@
+import { test, expect, Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EDGE_HTTPS_PORT } from '../ports';
+import { hydrated, signIn } from './helpers';
+
+// A deployable repository: one service from the local busybox image.
+function fixtureRepo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-e2e-domains-'));
+  const compose = ['services:', '  web:', '    image: nsm-local/busybox:latest', '    init: true',
+    '    command: ["sleep", "3600"]', ''].join('\n');
+  fs.writeFileSync(path.join(dir, 'compose.yaml'), compose);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: dir });
+  git('init', '-q', '--initial-branch', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'app');
+  return dir;
+}
+
+/** Opens the new-resource editor of `domain`, fills the path and picks the type. */
+async function newResource(page: Page, domain: ReturnType<Page['locator']>, path: string, type: string) {
+  await domain.getByTestId('add-resource').click();
+  const editor = domain.getByTestId('resource-editor');
+  await expect(editor).toBeVisible();
+  await editor.getByLabel('Path', { exact: true }).fill(path);
+  await editor.getByLabel('Type', { exact: true }).selectOption({ label: type });
+  return editor;
+}
+
+/** What nginx answers for `url` on the managed edge, `hostname` sent to 127.0.0.1. */
+function throughTheEdge(hostname: string, url: string): string {
+  return execFileSync('curl', ['-sk', '--max-time', '10', '--resolve', `${hostname}:${EDGE_HTTPS_PORT}:127.0.0.1`, url], {
+    encoding: 'utf8',
+  });
+}
+
+test('Domains: add a domain and each resource type, see validation errors and the certificate status', async ({ page }) => {
+  test.setTimeout(240_000);
+  const id = `e2e-web-${Date.now() % 100000}`;
+  const hostname = `${id}.e2e.test`;
+  await signIn(page);
+  await page.goto('/projects/new');
+  await hydrated(page);
+  await page.getByLabel('Project id').fill(id);
+  await page.getByLabel('…or a full git URL').fill(fixtureRepo());
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
+
+  await page.getByRole('tab', { name: 'Domains' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}/domains$`));
+  await hydrated(page);
+  await expect(page.getByTestId('edge-status')).toContainText('Not published yet');
+  await expect(page.getByTestId('no-domains')).toBeVisible();
+
+  // A hostname is checked as it is typed, and refused by the server if sent anyway.
+  const form = page.getByTestId('add-domain');
+  const hostnameError = form.locator('[data-error="hostname"]');
+  await page.locator('#domain-hostname').fill(`https://${hostname}/`);
+  await expect(hostnameError).toHaveText('Give the hostname alone, without http:// or https://');
+  await page.locator('#domain-hostname').fill('shop example.com');
+  await expect(hostnameError).toHaveText('Hostname cannot contain spaces or control characters');
+  await form.getByRole('button', { name: 'Add domain' }).click();
+  await expect(hostnameError).toHaveText('Hostname cannot contain spaces or control characters');
+  await expect(page.getByTestId('no-domains')).toBeVisible();
+
+  await page.locator('#domain-hostname').fill(hostname);
+  await expect(hostnameError).toHaveCount(0);
+  await form.getByRole('button', { name: 'Add domain' }).click();
+  const domain = page.locator(`[data-testid="domain"][data-hostname="${hostname}"]`);
+  await expect(domain).toBeVisible();
+  await expect(page.locator('#domain-hostname')).toHaveValue('');
+  // Nothing is served yet: no certificate, not even the placeholder.
+  await expect(domain.getByTestId('certificate')).toHaveAttribute('data-status', 'none');
+  await expect(domain.getByTestId('certificate-status')).toHaveText('No certificate yet');
+
+  // The same hostname again: only the server knows, and says so under the field.
+  await page.locator('#domain-hostname').fill(hostname);
+  await form.getByRole('button', { name: 'Add domain' }).click();
+  await expect(hostnameError).toHaveText('This project already has this hostname');
+  await page.locator('#domain-hostname').fill('');
+
+  // Static Page at /, single-page app.
+  let editor = await newResource(page, domain, '/', 'Static Page');
+  await editor.getByLabel('Single-page app').check();
+  await editor.getByTestId('save-resource').click();
+  await expect(domain.locator('[data-testid="resource"][data-path="/"][data-kind="static"]')).toContainText(
+    'SPA fallback to index.html',
+  );
+
+  // API Service: an invalid path and timeout are shown inline and refused on save.
+  editor = await newResource(page, domain, 'api', 'API Service');
+  await expect(editor.locator('[data-error="path"]')).toHaveText('Path must start with /');
+  await editor.getByLabel('Timeout (seconds)').fill('0');
+  await expect(editor.locator('[data-error="timeout_secs"]')).toContainText('Timeout must be between 1 and');
+  await editor.getByTestId('save-resource').click();
+  await expect(editor.locator('[data-error="path"]')).toHaveText('Path must start with /');
+  await expect(domain.getByTestId('resource')).toHaveCount(1);
+  await editor.getByLabel('Path', { exact: true }).fill('/api');
+  await expect(editor.locator('[data-error="path"]')).toHaveCount(0);
+  await editor.getByLabel('Timeout (seconds)').fill('30');
+  await editor.getByLabel('Max body size').fill('5m');
+  await editor.getByLabel('WebSocket upgrade').check();
+  await editor.getByTestId('save-resource').click();
+  await expect(domain.locator('[data-testid="resource"][data-path="/api"][data-kind="api"]')).toContainText(
+    'timeout 30 s, max body 5m, WebSocket',
+  );
+
+  // Redirect Link: the target must be an http(s) URL.
+  editor = await newResource(page, domain, '/old', 'Redirect Link');
+  await editor.getByLabel('Target URL (302)').fill('javascript:alert(1)');
+  await expect(editor.locator('[data-error="target"]')).toHaveText('Target URL must start with http:// or https://');
+  await editor.getByLabel('Target URL (302)').fill('https://example.com/new page');
+  await expect(editor.locator('[data-error="target"]')).toHaveText('Target URL cannot contain spaces or control characters');
+  await editor.getByLabel('Target URL (302)').fill('https://example.com/new');
+  await editor.getByTestId('save-resource').click();
+  await expect(domain.locator('[data-testid="resource"][data-path="/old"][data-kind="redirect"]')).toContainText(
+    '302 to https://example.com/new',
+  );
+
+  // A path another resource of the domain uses: refused by the server, under the field.
+  editor = await newResource(page, domain, '/old', 'Redirect Link');
+  await editor.getByLabel('Target URL (302)').fill('https://example.com/other');
+  await editor.getByTestId('save-resource').click();
+  await expect(editor.locator('[data-error="path"]')).toHaveText('Another resource of this domain already uses this path');
+  await editor.getByRole('button', { name: 'Cancel' }).click();
+
+  // Custom (the e2e user is the administrator): a raw location body.
+  editor = await newResource(page, domain, '/hello', 'Custom');
+  await editor.getByLabel('location body (nginx)').fill('default_type text/plain;\nreturn 200 "hello from the edge";');
+  await editor.getByTestId('save-resource').click();
+  await expect(domain.locator('[data-testid="resource"][data-path="/hello"][data-kind="custom"]')).toContainText(
+    '2 lines of nginx configuration',
+  );
+  await expect(domain.getByTestId('resource')).toHaveCount(4);
+
+  // The preview is the file the server will install, rendered by the same code.
+  await page.getByText('nginx configuration preview').click();
+  const preview = page.getByTestId('nginx-preview');
+  await expect(preview).toContainText(`server_name ${hostname};`);
+  await expect(preview).toContainText(`listen ${EDGE_HTTPS_PORT} ssl;`);
+  await expect(preview).toContainText('try_files $uri $uri/ /index.html;');
+  // No service of this project takes the API's Port variable, so no port is leased.
+  await expect(preview).toContainText('location /api/ {');
+  await expect(preview).toContainText('# No port is leased to this API Service.');
+  await expect(preview).toContainText('return 302 "https://example.com/new";');
+  await expect(preview).toContainText('return 200 "hello from the edge";');
+
+  // Deploying checks the file with nginx -t and publishes it.
+  await page.getByRole('button', { name: 'Deploy' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
+  await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 150_000 });
+  const log = page.getByTestId('deployment-log');
+  await expect(log).toContainText(`edge: nginx configuration for ${hostname} checked (nginx -t)`);
+  await expect(log).toContainText('edge: nginx -t passed, nginx reloaded');
+
+  // Published: a self-signed placeholder until ACME (off here) gets a real one.
+  await page.getByRole('tab', { name: 'Domains' }).click();
+  await hydrated(page);
+  await expect(page.getByTestId('edge-status')).toContainText('Published.');
+  await expect(domain.getByTestId('certificate')).toHaveAttribute('data-status', 'self_signed');
+  await expect(domain.getByTestId('certificate-status')).toHaveText('Self-signed placeholder');
+  await expect(domain.getByRole('link', { name: `https://${hostname}:${EDGE_HTTPS_PORT}/` })).toBeVisible();
+  await domain.getByTestId('request-certificate').click();
+  await expect(page.getByTestId('domains-error')).toContainText('Certificates are not requested: the edge or ACME is off');
+
+  // nginx serves what the tab says, over TLS with the domain's own certificate.
+  expect(throughTheEdge(hostname, `https://${hostname}:${EDGE_HTTPS_PORT}/hello`)).toBe('hello from the edge');
+
+  // Leave nothing running; tearing down stops serving the domain.
+  await page.getByRole('button', { name: 'Teardown' }).click();
+  await expect(page.getByRole('button', { name: 'Teardown' })).toBeEnabled({ timeout: 60_000 });
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('edge-status')).toContainText('Not published yet', { timeout: 30_000 });
+});
