@@ -14,7 +14,9 @@ use nsm_core::service::ServiceState;
 
 pub use bollard_engine::BollardEngine;
 pub(crate) use events::{service_snapshot, watch_services};
-pub(crate) use scope::{compose_project_name, remove_project_resources, remove_replaced_images, remove_stale_containers};
+pub(crate) use scope::{
+    compose_project_name, remove_project_resources, remove_replaced_images, remove_stale_containers,
+};
 
 /// Compose's label naming a container's (or network's) compose project.
 pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
