@@ -1,14 +1,9 @@
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { hydrated, signIn } from './helpers';
+import { composeRepo, hydrated, signIn } from './helpers';
 
 // A repository made here with git, its image built locally by the worker.
 function fixtureRepo(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-e2e-repo-'));
-  const compose = [
+  return composeRepo('nsm-e2e-repo-', [
     'services:',
     '  web:',
     '    image: nsm-local/busybox:latest',
@@ -16,15 +11,7 @@ function fixtureRepo(): string {
     '    command: ["sh", "-c", "echo \\"greeting: $$GREETING\\"; exec sleep 3600"]',
     '    environment:',
     '      GREETING: "${GREETING}"',
-    '',
-  ].join('\n');
-  fs.writeFileSync(path.join(dir, 'compose.yaml'), compose);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: dir });
-  git('init', '-q', '--initial-branch', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'app');
-  return dir;
+  ]);
 }
 
 test('add a variable, deploy, watch the live log reach success, see the service running', async ({ page }) => {

@@ -1,23 +1,12 @@
 import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { EDGE_HTTPS_PORT } from '../ports';
-import { hydrated, signIn } from './helpers';
+import { composeRepo, hydrated, signIn } from './helpers';
 
 // A deployable repository: one service from the local busybox image.
 function fixtureRepo(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-e2e-domains-'));
-  const compose = ['services:', '  web:', '    image: nsm-local/busybox:latest', '    init: true',
-    '    command: ["sleep", "3600"]', ''].join('\n');
-  fs.writeFileSync(path.join(dir, 'compose.yaml'), compose);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: dir });
-  git('init', '-q', '--initial-branch', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'app');
-  return dir;
+  return composeRepo('nsm-e2e-domains-', ['services:', '  web:', '    image: nsm-local/busybox:latest',
+    '    init: true', '    command: ["sleep", "3600"]']);
 }
 
 /** Opens the new-resource editor of `domain`, fills the path and picks the type. */
