@@ -108,15 +108,16 @@ impl Deployer {
         trigger: Trigger,
         by: Option<&str>,
     ) -> Result<Requested, DeployError> {
+        let mut queues = self.queues.lock().await;
+        let admission = queues.admit(project.as_str());
+        // Joining a queued deployment needs nothing from the store (the CI hot path).
+        if let Admission::Coalesced(existing) = admission {
+            return Ok(Requested { deployment: existing, coalesced: true });
+        }
         let row = db::projects::get(&self.db, project)
             .await
             .map_err(|e| DeployError::Sync(e.to_string()))?
             .ok_or_else(|| DeployError::NoProject(project.to_string()))?;
-        let mut queues = self.queues.lock().await;
-        let admission = queues.admit(project.as_str());
-        if let Admission::Coalesced(existing) = admission {
-            return Ok(Requested { deployment: existing, coalesced: true });
-        }
         let id = store::insert(&self.db, project.as_str(), row.config.worker.as_str(), trigger.as_str(), by).await?;
         queues.record(project.as_str(), id, admission);
         drop(queues);
