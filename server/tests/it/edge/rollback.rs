@@ -45,7 +45,7 @@ async fn eventually(https: u16, hostname: &str, expected: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let got = answer(https, hostname).await;
-        if got == expected {
+        if got.starts_with(expected) {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "{hostname}: expected {expected:?}, got {got:?}");
@@ -150,12 +150,13 @@ async fn removing_a_domain_or_deleting_the_project_stops_serving_it() {
     let one = domain_id(&s, "twins", "one.nsm.test").await.to_string();
     let (status, body) = s.call_json("remove_domain", &[("id", "twins"), ("domain", &one)]).await;
     assert!(status.is_success(), "{body}");
-    assert!(answer(https, "one.nsm.test").await.starts_with("404"), "removed at once");
+    // A reload is graceful: an old nginx worker may still answer a moment longer.
+    eventually(https, "one.nsm.test", "404").await;
     assert!(!certificate.exists(), "its certificate is forgotten");
     eventually(https, "two.nsm.test", "200 two").await;
 
     let (status, body) = s.call_json("delete_project", &[("id", "twins"), ("confirm", "twins")]).await;
     assert!(status.is_success(), "{body}");
-    assert!(answer(https, "two.nsm.test").await.starts_with("404"));
+    eventually(https, "two.nsm.test", "404").await;
     assert!(!edge_now.layout().site_file(&id).exists());
 }
