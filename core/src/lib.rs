@@ -2,8 +2,14 @@
 //! modules) the renderers and the worker protocol. Pure logic only: no I/O, no Leptos,
 //! so the browser and the server run the very same checks.
 
+#[macro_use]
+pub mod words;
+
+pub mod activity;
+pub mod certificate;
 pub mod changes;
 pub mod compose;
+pub mod deployment;
 pub mod domain;
 pub mod edge;
 pub mod env;
@@ -14,6 +20,8 @@ pub mod validation;
 pub mod variables;
 pub mod worker;
 
+pub use deployment::{DeploymentId, DeploymentState, Trigger};
+pub use domain::{DomainId, ResourceId};
 pub use project::{
     Branch, DeployTimeout, GitUrl, ProjectConfig, ProjectForm, ProjectId, RepoName, RepoOwner, Repository,
 };

@@ -13,12 +13,14 @@
 
 mod form;
 mod hostname;
+mod ids;
 mod options;
 mod path;
 mod resource;
 mod topology;
 
 pub use form::{DomainForm, ResourceForm};
+pub use ids::{DomainId, ResourceId};
 pub use hostname::{Hostname, MAX_HOSTNAME_LEN, MAX_LABEL_LEN};
 pub use options::{
     parse_cors_origins, ApiTimeout, BodySize, CorsOrigin, CustomBody, RedirectTarget, DEFAULT_API_TIMEOUT_SECS,

@@ -73,14 +73,15 @@ pub enum DeployPhase {
     Settling,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogStream {
-    /// NSM's own narration of the pipeline.
-    System,
-    Stdout,
-    Stderr,
-}
+crate::text_enum!(
+    /// Which stream a deployment's log line came from.
+    pub enum LogStream {
+        /// NSM's own narration of the pipeline.
+        System = "system",
+        Stdout = "stdout",
+        Stderr = "stderr",
+    }
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {

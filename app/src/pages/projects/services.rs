@@ -62,7 +62,7 @@ fn ServiceRow(id: String, service: ServiceView, save: ServerAction<UpdateService
             <td class="px-4 py-3"><span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge}") data-testid="service-actual">{actual}</span></td>
             <td class="px-4 py-3">
                 <select name="expected" form=form_id.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm">
-                    {ServiceState::ALL.into_iter().map(|state| view! {
+                    {ServiceState::ALL.iter().copied().map(|state| view! {
                         <option value=state.as_str() selected=state == service.expected>{state.as_str()}</option>
                     }).collect_view()}
                 </select>

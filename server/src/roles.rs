@@ -1,0 +1,55 @@
+//! Narrow capabilities that the control plane's services lend each other (design §1).
+//!
+//! A service that needs another one names the role here, never the other's struct:
+//! the deployer publishes through a [`Publisher`] (the edge), and the edge narrates
+//! into a deployment's log through a [`DeploymentLog`] (the deployer). Both depend on
+//! this module and neither on the other, so the service layer has no import cycle.
+//! The wiring is done once, where the control plane is assembled.
+
+use async_trait::async_trait;
+use nsm_core::protocol::LogStream;
+use nsm_core::{DeploymentId, ProjectId, WorkerId};
+
+/// Appends a line to a deployment's log (stored, and streamed to whoever follows it).
+#[async_trait]
+pub trait DeploymentLog: Send + Sync {
+    async fn log(&self, deployment: DeploymentId, stream: LogStream, text: String);
+}
+
+/// Why a deployment cannot be published; it becomes the deployment's reason, word
+/// for word, so it is written for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct PublishFailure {
+    pub reason: String,
+}
+
+impl PublishFailure {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self { reason: reason.into() }
+    }
+}
+
+/// The edge's two steps in a deployment (design §4).
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    /// Before the worker touches anything: render the project's nginx file and check it.
+    /// `Err` fails the deployment; production is untouched.
+    async fn prepare_deployment(
+        &self,
+        log: &dyn DeploymentLog,
+        deployment: DeploymentId,
+        project: &ProjectId,
+        worker: &WorkerId,
+    ) -> Result<(), PublishFailure>;
+
+    /// Once the containers are up: install the file transactionally and obtain missing
+    /// certificates. `Err` fails the deployment (the previous file keeps serving).
+    async fn publish_deployment(
+        &self,
+        log: &dyn DeploymentLog,
+        deployment: DeploymentId,
+        project: &ProjectId,
+        worker: &WorkerId,
+    ) -> Result<(), PublishFailure>;
+}
