@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 mod local_worker;
+pub mod roles;
 pub mod secrets;
 pub mod settings;
 
