@@ -29,6 +29,9 @@ def modules(src):
     return mods
 
 
+COMMENT = re.compile(r"//[^\n]*")
+
+
 def strip_tests(text):
     # `#[cfg(test)] mod tests { … }` and test-only files are not part of the layering.
     i = text.find("#[cfg(test)]")
@@ -43,7 +46,7 @@ def edges(mods):
             if "/tests/" in path or path.endswith("/tests.rs"):
                 continue
             with open(path, encoding="utf-8") as fh:
-                text = strip_tests(fh.read())
+                text = COMMENT.sub("", strip_tests(fh.read()))
             refs = [(k, p) for k, p in PATH.findall(text)]
             for k, group in GROUP.findall(text):
                 for item in group.split(","):

@@ -16,5 +16,7 @@ crate::text_enum!(
         /// A deployment was queued or joined.
         Accepted = "accepted",
         Refused = "refused",
+        /// A signed delivery NSM does not act on (a push to another branch).
+        Skipped = "skipped",
     }
 );

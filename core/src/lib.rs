@@ -5,6 +5,7 @@
 #[macro_use]
 pub mod words;
 
+pub mod account;
 pub mod activity;
 pub mod certificate;
 pub mod changes;
@@ -13,11 +14,13 @@ pub mod deployment;
 pub mod domain;
 pub mod edge;
 pub mod env;
+pub(crate) mod nginx_lexer;
 pub mod project;
 pub mod protocol;
 pub mod service;
 pub mod validation;
 pub mod variables;
+pub mod view;
 pub mod worker;
 
 pub use deployment::{DeploymentId, DeploymentState, Trigger};

@@ -79,6 +79,12 @@ macro_rules! row_id {
                 Self(value)
             }
         }
+
+        impl From<$name> for i64 {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
     };
 }
 

@@ -13,7 +13,7 @@ pub async fn create_admin(
     username: &str,
     password_from_stdin: bool,
 ) -> Result<Option<String>, ServerError> {
-    app::api::auth::check_username(username).map_err(|e| ServerError::Config(e.0))?;
+    nsm_core::account::check_username(username).map_err(|e| ServerError::Invalid(e.0))?;
     let (password, generated) = if password_from_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
@@ -21,14 +21,14 @@ pub async fn create_admin(
     } else {
         (password::generate(), true)
     };
-    app::api::auth::check_password(&password).map_err(|e| ServerError::Config(e.0))?;
+    nsm_core::account::check_password(&password).map_err(|e| ServerError::Invalid(e.0))?;
     tokio::fs::create_dir_all(&settings.data_dir).await?;
     let pool = db::open(&settings.database_path()).await?;
     let hash = password::hash(&password)?;
     match db::users::insert_admin(&pool, username, &hash, false).await {
         Ok(_) => {}
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(ServerError::Config(format!("user {username} already exists")));
+            return Err(ServerError::UserExists(username.to_owned()));
         }
         Err(e) => return Err(e.into()),
     }

@@ -1,7 +1,32 @@
-//! Server-side errors, and their single mapping to what the user sees.
+//! The control plane's error policy.
+//!
+//! * **Storage** (`db`) returns `sqlx::Error`, or a small per-table enum where a
+//!   constraint means something to the user (`ProjectStoreError::Duplicate`,
+//!   `EdgeStoreError::HostnameTaken`). It never decides what the user sees.
+//! * **Services** (`deploy`, `edge`, `hub`, `activity`, `secrets`) have one
+//!   `thiserror` enum each (`DeployError`, `EdgeError`, `HubError`, `SecretError`).
+//!   A deployment's failure reason is written for the user (it is shown word for word),
+//!   so the types that carry one (`SpecError`, `roles::PublishFailure`) say it plainly.
+//! * **Application services** (`control_plane`) map those once into
+//!   [`app::error::AppError`], the only error that reaches the browser: a missing row
+//!   is `NotFound`, a refused constraint a field error, and anything unexpected goes
+//!   through [`internal`] — logged here, once, in the request's span, and answered as
+//!   a 500 ("the details are in its log"). A store failure is never disguised as
+//!   "not found" or "unauthorized".
+//! * **HTTP** (`http::api`) does the same for JSON routes with
+//!   `http::api::status::internal_error`.
+//! * **Start-up and the command line** return [`ServerError`], printed by `main`.
+//!
+//! `Result<_, String>` is not used; `let _ =` only where losing the value is the
+//! intent, with a comment saying why.
 
 use app::error::AppError;
 
+use crate::deploy::DeployError;
+use crate::edge::EdgeError;
+use crate::secrets::SecretError;
+
+/// Why the server could not start, or a command-line operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("database: {0}")]
@@ -9,16 +34,26 @@ pub enum ServerError {
     #[error("database migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing: {0}")]
-    PasswordHash(String),
+    PasswordHash(argon2::password_hash::Error),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error("secrets: {0}")]
+    Secrets(#[from] SecretError),
+    #[error("deployments: {0}")]
+    Deploy(#[from] DeployError),
+    #[error("edge: {0}")]
+    Edge(#[from] EdgeError),
     #[error("{0}")]
-    Config(String),
+    Invalid(String),
+    #[error("user {0} already exists")]
+    UserExists(String),
+    #[error("the server task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
-/// Maps an internal failure to the user-facing error, logging the detail once.
-pub fn internal(error: impl Into<ServerError>) -> AppError {
-    let error = error.into();
+/// Maps an unexpected failure (a store, the file system, a worker's protocol error…)
+/// to the user-facing 500, logging the detail once, in the span of the request.
+pub fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "internal error");
     AppError::Internal
 }

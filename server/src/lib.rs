@@ -1,7 +1,7 @@
 //! NSM's control plane as a library, so tests can start the real server on port 0.
 
+pub mod activity;
 pub mod admin;
-pub mod api;
 pub mod auth;
 pub mod control_plane;
 pub mod db;
@@ -48,7 +48,7 @@ impl RunningServer {
         self.plane.edge.stop().await;
         match served {
             Ok(result) => Ok(result?),
-            Err(join) => Err(ServerError::Config(format!("server task failed: {join}"))),
+            Err(join) => Err(join.into()),
         }
     }
 
@@ -79,8 +79,8 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
 
     let secrets = secrets::SecretBox::open(&settings.data_dir).await?;
     let plane = Plane::new(db, settings, secrets);
-    plane.deployer.recover().await.map_err(|e| ServerError::Config(e.to_string()))?;
-    plane.edge.start().await.map_err(|e| ServerError::Config(e.to_string()))?;
+    plane.deployer.recover().await?;
+    plane.edge.start().await?;
 
     let app = http::router(plane.clone(), leptos_options);
     let (shutdown, rx) = oneshot::channel::<()>();

@@ -8,7 +8,6 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use rand::RngCore;
 
-use crate::error::ServerError;
 
 const KEY_FILE: &str = "secret.key";
 const NONCE_LEN: usize = 12;
@@ -23,15 +22,19 @@ pub enum SecretError {
     Undecryptable,
     #[error("encryption failed")]
     Encrypt,
+    #[error("the key file {0} must hold exactly 32 bytes")]
+    KeyLength(String),
+    #[error("the key file: {0}")]
+    KeyFile(#[from] std::io::Error),
 }
 
 impl SecretBox {
     /// Loads the key from the data directory, creating it (mode 0600) on first start.
-    pub async fn open(data_dir: &Path) -> Result<Self, ServerError> {
+    pub async fn open(data_dir: &Path) -> Result<Self, SecretError> {
         let path = data_dir.join(KEY_FILE);
         let key = match tokio::fs::read(&path).await {
             Ok(bytes) if bytes.len() == 32 => bytes,
-            Ok(_) => return Err(ServerError::Config(format!("{} must hold exactly 32 bytes", path.display()))),
+            Ok(_) => return Err(SecretError::KeyLength(path.display().to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = vec![0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut key);
@@ -65,7 +68,7 @@ impl SecretBox {
     }
 }
 
-async fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ServerError> {
+async fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
     let mut options = tokio::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

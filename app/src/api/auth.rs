@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
+pub use nsm_core::account::{check_password, check_username, MIN_PASSWORD_LEN};
+
 use crate::error::AppError;
 use crate::model::CurrentUser;
 
 /// Endpoints reachable without a session (the server's guard allows exactly these).
 pub const PUBLIC_ENDPOINTS: [&str; 3] = ["needs_setup", "setup_admin", "sign_in"];
 
-pub const MIN_PASSWORD_LEN: usize = 10;
 
 #[server(prefix = "/api/fn", endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
@@ -31,7 +32,7 @@ pub async fn setup_admin(username: String, password: String, confirm: String) ->
         return Err(errors.into());
     }
     let plane = backend::control_plane()?;
-    let session = plane.create_first_admin(username.trim(), &password).await?;
+    let session = plane.setup_admin(username.trim(), &password).await?;
     backend::set_session_cookie(Some(&session), plane.secure_cookies());
     leptos_axum::redirect("/");
     Ok(())
@@ -63,26 +64,4 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "whoami")]
 pub async fn whoami() -> Result<CurrentUser, AppError> {
     crate::backend::current_user()
-}
-
-/// Usernames: 1–64 letters, digits, `.`, `_`, `-`, `@`.
-pub fn check_username(username: &str) -> Result<(), nsm_core::FieldError> {
-    let u = username.trim();
-    if u.is_empty() || u.len() > 64 {
-        return Err(nsm_core::FieldError::new("Username must be 1 to 64 characters"));
-    }
-    if !u.chars().all(|c| c.is_ascii_alphanumeric() || ".-_@".contains(c)) {
-        return Err(nsm_core::FieldError::new("Username may contain only letters, digits, '.', '-', '_' and '@'"));
-    }
-    Ok(())
-}
-
-pub fn check_password(password: &str) -> Result<(), nsm_core::FieldError> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(nsm_core::FieldError::new(format!("Password must be at least {MIN_PASSWORD_LEN} characters")));
-    }
-    if password.len() > 1024 {
-        return Err(nsm_core::FieldError::new("Password must be at most 1024 bytes"));
-    }
-    Ok(())
 }

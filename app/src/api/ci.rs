@@ -9,7 +9,7 @@ use super::project_id;
 #[server(prefix = "/api/fn", endpoint = "get_ci")]
 pub async fn get_ci(id: String) -> Result<CiView, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.ci(&project_id(&id)?).await
+    crate::backend::control_plane()?.get_ci(&project_id(&id)?).await
 }
 
 /// Turns CI/CD deployments on or off (`enabled` present means on).

@@ -1,15 +1,17 @@
 use leptos::prelude::*;
 
+use nsm_core::DeploymentId;
+
 use crate::error::AppError;
 use crate::model::{DeploymentDetail, DeploymentSummary, ProjectStatus, ServiceView, SyncView};
 
 #[cfg(feature = "ssr")]
 use super::project_id;
 
-#[server(prefix = "/api/fn", endpoint = "project_status")]
+#[server(prefix = "/api/fn", endpoint = "get_project_status")]
 pub async fn get_project_status(id: String) -> Result<ProjectStatus, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.project_status(&project_id(&id)?).await
+    crate::backend::control_plane()?.get_project_status(&project_id(&id)?).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "sync_project")]
@@ -20,7 +22,7 @@ pub async fn sync_project(id: String) -> Result<SyncView, AppError> {
 
 /// Queues a deployment; answers its id (an already queued one when requests coalesce).
 #[server(prefix = "/api/fn", endpoint = "deploy_project")]
-pub async fn deploy_project(id: String) -> Result<i64, AppError> {
+pub async fn deploy_project(id: String) -> Result<DeploymentId, AppError> {
     let user = crate::backend::current_user()?;
     crate::backend::control_plane()?.deploy_project(&user, &project_id(&id)?).await
 }
@@ -32,7 +34,7 @@ pub async fn teardown_project(id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "cancel_deployment")]
-pub async fn cancel_deployment(deployment: i64) -> Result<(), AppError> {
+pub async fn cancel_deployment(deployment: DeploymentId) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
     crate::backend::control_plane()?.cancel_deployment(&user, deployment).await
 }
@@ -40,19 +42,19 @@ pub async fn cancel_deployment(deployment: i64) -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "list_deployments")]
 pub async fn list_deployments(id: String) -> Result<Vec<DeploymentSummary>, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.deployments(&project_id(&id)?).await
+    crate::backend::control_plane()?.list_deployments(&project_id(&id)?).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "get_deployment")]
-pub async fn get_deployment(deployment: i64) -> Result<DeploymentDetail, AppError> {
+pub async fn get_deployment(deployment: DeploymentId) -> Result<DeploymentDetail, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.deployment(deployment).await
+    crate::backend::control_plane()?.get_deployment(deployment).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_services")]
 pub async fn list_services(id: String) -> Result<Vec<ServiceView>, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.services(&project_id(&id)?).await
+    crate::backend::control_plane()?.list_services(&project_id(&id)?).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "update_service")]
@@ -68,7 +70,6 @@ pub async fn update_service(
         errors.add("expected", nsm_core::FieldError::new(format!("Unknown state {expected:?}")));
         AppError::from(errors)
     })?;
-    crate::backend::control_plane()?
-        .update_service(&user, &project_id(&id)?, &service, expected, collect_logs.is_some())
-        .await
+    let update = crate::backend::ServiceUpdate { service, expected, collect_logs: collect_logs.is_some() };
+    crate::backend::control_plane()?.update_service(&user, &project_id(&id)?, update).await
 }

@@ -3,13 +3,16 @@
 use leptos::prelude::*;
 use nsm_core::domain::{DomainForm, ResourceForm};
 
+#[cfg(feature = "ssr")]
+use nsm_core::{DomainId, ResourceId};
+
 use crate::error::AppError;
 use crate::model::DomainsView;
 
 #[cfg(feature = "ssr")]
-fn project_id(id: &str) -> Result<nsm_core::ProjectId, AppError> {
-    nsm_core::ProjectId::parse(id).map_err(|_| AppError::NotFound(format!("Project {id:?}")))
-}
+use super::project_id;
+#[cfg(feature = "ssr")]
+use crate::backend::{MoveDirection, ResourceSave};
 
 /// Ids arrive as form strings; anything but a positive number names nothing.
 #[cfg(feature = "ssr")]
@@ -20,7 +23,7 @@ fn record_id(what: &str, id: &str) -> Result<i64, AppError> {
 #[server(prefix = "/api/fn", endpoint = "list_domains")]
 pub async fn list_domains(id: String) -> Result<DomainsView, AppError> {
     let user = crate::backend::current_user()?;
-    crate::backend::control_plane()?.domains(&user, &project_id(&id)?).await
+    crate::backend::control_plane()?.list_domains(&user, &project_id(&id)?).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_domain")]
@@ -33,7 +36,7 @@ pub async fn add_domain(id: String, #[server(flatten)] form: DomainForm) -> Resu
 #[server(prefix = "/api/fn", endpoint = "remove_domain")]
 pub async fn remove_domain(id: String, domain: String) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
-    crate::backend::control_plane()?.remove_domain(&user, &project_id(&id)?, record_id("Domain", &domain)?).await
+    crate::backend::control_plane()?.remove_domain(&user, &project_id(&id)?, DomainId(record_id("Domain", &domain)?)).await
 }
 
 /// Adds a resource to `domain`, or replaces `resource` ("" when adding).
@@ -48,33 +51,33 @@ pub async fn save_resource(
     let config = form.validate()?;
     let resource = match resource.trim() {
         "" => None,
-        text => Some(record_id("Resource", text)?),
+        text => Some(ResourceId(record_id("Resource", text)?)),
     };
-    let domain = record_id("Domain", &domain)?;
-    crate::backend::control_plane()?.save_resource(&user, &project_id(&id)?, domain, resource, config).await
+    let save = ResourceSave { domain: DomainId(record_id("Domain", &domain)?), resource, config };
+    crate::backend::control_plane()?.save_resource(&user, &project_id(&id)?, save).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_resource")]
 pub async fn delete_resource(id: String, resource: String) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
-    crate::backend::control_plane()?.delete_resource(&user, &project_id(&id)?, record_id("Resource", &resource)?).await
+    crate::backend::control_plane()?.delete_resource(&user, &project_id(&id)?, ResourceId(record_id("Resource", &resource)?)).await
 }
 
 /// `direction` is `up` or `down`.
 #[server(prefix = "/api/fn", endpoint = "move_resource")]
 pub async fn move_resource(id: String, resource: String, direction: String) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
-    let up = match direction.as_str() {
-        "up" => true,
-        "down" => false,
+    let direction = match direction.as_str() {
+        "up" => MoveDirection::Up,
+        "down" => MoveDirection::Down,
         _ => return Err(AppError::Conflict("Move a resource up or down".into())),
     };
-    let resource = record_id("Resource", &resource)?;
-    crate::backend::control_plane()?.move_resource(&user, &project_id(&id)?, resource, up).await
+    let resource = ResourceId(record_id("Resource", &resource)?);
+    crate::backend::control_plane()?.move_resource(&user, &project_id(&id)?, resource, direction).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "request_certificate")]
 pub async fn request_certificate(id: String, domain: String) -> Result<String, AppError> {
     let user = crate::backend::current_user()?;
-    crate::backend::control_plane()?.request_certificate(&user, &project_id(&id)?, record_id("Domain", &domain)?).await
+    crate::backend::control_plane()?.request_certificate(&user, &project_id(&id)?, DomainId(record_id("Domain", &domain)?)).await
 }

@@ -7,14 +7,14 @@ use crate::model::{ProjectDetail, ProjectSummary};
 #[server(prefix = "/api/fn", endpoint = "list_projects")]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.projects().await
+    crate::backend::control_plane()?.list_projects().await
 }
 
 #[server(prefix = "/api/fn", endpoint = "get_project")]
 pub async fn get_project(id: String) -> Result<ProjectDetail, AppError> {
     crate::backend::current_user()?;
     let id = parse_id(&id)?;
-    crate::backend::control_plane()?.project(&id).await
+    crate::backend::control_plane()?.get_project(&id).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_project")]

@@ -10,13 +10,13 @@ use super::project_id;
 #[server(prefix = "/api/fn", endpoint = "list_variables")]
 pub async fn list_variables(id: String) -> Result<Vec<VariableView>, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.variables(&project_id(&id)?).await
+    crate::backend::control_plane()?.list_variables(&project_id(&id)?).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_reference_targets")]
 pub async fn list_reference_targets(id: String) -> Result<Vec<ReferenceTarget>, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.reference_targets(&project_id(&id)?).await
+    crate::backend::control_plane()?.list_reference_targets(&project_id(&id)?).await
 }
 
 /// Shows a plain value on demand (audited).
@@ -35,8 +35,9 @@ pub async fn save_variable(
 ) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
     let variable = form.validate()?;
-    let original = Some(original.trim()).filter(|o| !o.is_empty());
-    crate::backend::control_plane()?.save_variable(&user, &project_id(&id)?, original, variable).await
+    let original = Some(original.trim()).filter(|o| !o.is_empty()).map(str::to_owned);
+    let save = crate::backend::VariableSave { original, variable };
+    crate::backend::control_plane()?.save_variable(&user, &project_id(&id)?, save).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_variable")]

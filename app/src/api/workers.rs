@@ -6,7 +6,7 @@ use crate::model::WorkerSummary;
 #[server(prefix = "/api/fn", endpoint = "list_workers")]
 pub async fn list_workers() -> Result<Vec<WorkerSummary>, AppError> {
     crate::backend::current_user()?;
-    crate::backend::control_plane()?.workers().await
+    crate::backend::control_plane()?.list_workers().await
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_worker")]

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::Hostname;
-use crate::edge::lexer::check_block_body;
+use crate::nginx_lexer::check_block_body;
 use crate::validation::{is_control, FieldError};
 
 /// An origin allowed to read a Static Page cross-origin: `*` (any origin) or

@@ -6,7 +6,6 @@
 //! server's; this module only writes text.
 
 mod certificates;
-pub(crate) mod lexer;
 mod nginx;
 
 pub use certificates::{certificate_map, CERTIFICATE_VARIABLE};

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::lexer::check_block_body;
+use crate::nginx_lexer::check_block_body;
 use crate::domain::{CorsOrigin, Hostname, ResourceEntry, ResourceKind, ResourcePath, Topology, TopologyError};
 use crate::project::ProjectId;
 use crate::validation::is_control;

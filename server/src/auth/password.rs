@@ -11,7 +11,7 @@ pub fn hash(password: &str) -> Result<String, ServerError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ServerError::PasswordHash(e.to_string()))
+        .map_err(ServerError::PasswordHash)
 }
 
 /// Constant-time verification. `None` as the hash still spends the same work, so the

@@ -1,23 +1,28 @@
 //! The CI/CD panel: switch, deploy key and webhook secret rotation, activity.
 
+use app::backend::Ci;
 use app::error::{AppError, AppResult};
 use app::model::{ActivityView, CiView, CurrentUser};
+use async_trait::async_trait;
 use nsm_core::ProjectId;
 
 use super::Plane;
 use crate::auth::token;
 use crate::db;
-use crate::error::{internal, ServerError};
+use crate::error::internal;
 
 impl Plane {
     async fn project_row(&self, id: &ProjectId) -> AppResult<db::projects::ProjectRow> {
-        db::projects::get(&self.db, id)
+        db::projects::get_project(&self.db, id)
             .await
-            .map_err(|e| internal(ServerError::Config(e.to_string())))?
+            .map_err(internal)?
             .ok_or_else(|| AppError::NotFound(format!("Project {id}")))
     }
+}
 
-    pub(super) async fn ci_view(&self, id: &ProjectId) -> AppResult<CiView> {
+#[async_trait]
+impl Ci for Plane {
+    async fn get_ci(&self, id: &ProjectId) -> AppResult<CiView> {
         let project = self.project_row(id).await?;
         let key = db::ci::deploy_key_hash(&self.db, id.as_str()).await.map_err(internal)?;
         let secret = db::ci::webhook_secret(&self.db, id.as_str()).await.map_err(internal)?;
@@ -42,14 +47,14 @@ impl Plane {
         })
     }
 
-    pub(super) async fn switch_ci(&self, by: &CurrentUser, id: &ProjectId, enabled: bool) -> AppResult<()> {
+    async fn set_ci_enabled(&self, by: &CurrentUser, id: &ProjectId, enabled: bool) -> AppResult<()> {
         let mut config = self.project_row(id).await?.config;
         config.allow_ci_cd = enabled;
-        db::projects::update(&self.db, id, &config).await.map_err(|e| internal(ServerError::Config(e.to_string())))?;
+        db::projects::update_project(&self.db, id, &config).await.map_err(internal)?;
         self.audit(by, "project.ci_cd", id.as_str(), Some(if enabled { "enabled" } else { "disabled" })).await
     }
 
-    pub(super) async fn new_deploy_key(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
+    async fn rotate_deploy_key(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
         self.project_row(id).await?;
         let key = format!("nsm_{}", token::generate());
         db::ci::set_deploy_key_hash(&self.db, id.as_str(), &token::digest(&key)).await.map_err(internal)?;
@@ -57,10 +62,10 @@ impl Plane {
         Ok(key)
     }
 
-    pub(super) async fn new_webhook_secret(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
+    async fn rotate_webhook_secret(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String> {
         self.project_row(id).await?;
         let secret = token::generate();
-        let sealed = self.secrets.seal(&secret).map_err(|e| internal(ServerError::Config(e.to_string())))?;
+        let sealed = self.secrets.seal(&secret).map_err(internal)?;
         db::ci::set_webhook_secret(&self.db, id.as_str(), &sealed).await.map_err(internal)?;
         self.audit(by, "project.rotate_webhook_secret", id.as_str(), None).await?;
         Ok(secret)

@@ -1,14 +1,15 @@
 //! Sync, deploy, cancel, teardown, history and services, for the UI.
 
+use app::backend::{Deployments, ServiceUpdate};
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, DeploymentDetail, DeploymentSummary, LogLineView, ProjectStatus, ServiceView, SyncView};
-use nsm_core::service::ServiceState;
-use nsm_core::ProjectId;
+use async_trait::async_trait;
+use nsm_core::{DeploymentId, ProjectId, Trigger};
 
 use super::Plane;
 use crate::db::deployments::{self as store, DeploymentRow};
 use crate::db::{self};
-use crate::deploy::{sync, DeployError, Trigger};
+use crate::deploy::{sync, DeployError};
 use crate::error::internal;
 
 /// Deploy errors in the user's words; internals go to the log.
@@ -19,6 +20,8 @@ pub fn deploy_error(error: DeployError) -> AppError {
         DeployError::Worker(e) => AppError::Conflict(e.to_string()),
         DeployError::Sync(message) => AppError::Conflict(format!("Sync failed: {message}")),
         DeployError::Database(e) => internal(e),
+        DeployError::Project(e) => internal(e),
+        DeployError::Secret(e) => internal(e),
     }
 }
 
@@ -30,8 +33,8 @@ pub fn summary(row: &DeploymentRow) -> DeploymentSummary {
     };
     DeploymentSummary {
         id: row.id,
-        state: row.state.clone(),
-        trigger: row.trigger.clone(),
+        state: row.state,
+        trigger: row.trigger,
         triggered_by: row.triggered_by.clone(),
         commit: row.commit_sha.clone(),
         reason: row.reason.clone(),
@@ -44,14 +47,16 @@ pub fn summary(row: &DeploymentRow) -> DeploymentSummary {
 
 impl Plane {
     pub(super) async fn require_project(&self, id: &ProjectId) -> AppResult<()> {
-        match db::projects::get(&self.db, id).await {
-            Ok(Some(_)) => Ok(()),
-            Ok(None) => Err(AppError::NotFound(format!("Project {id}"))),
-            Err(e) => Err(internal(crate::error::ServerError::Config(e.to_string()))),
+        match db::projects::get_project(&self.db, id).await.map_err(internal)? {
+            Some(_) => Ok(()),
+            None => Err(AppError::NotFound(format!("Project {id}"))),
         }
     }
+}
 
-    pub(super) async fn status_of(&self, id: &ProjectId) -> AppResult<ProjectStatus> {
+#[async_trait]
+impl Deployments for Plane {
+    async fn get_project_status(&self, id: &ProjectId) -> AppResult<ProjectStatus> {
         self.require_project(id).await?;
         let state = db::projects::sync_state(&self.db, id.as_str()).await.map_err(internal)?;
         let recent = store::list_for_project(&self.db, id.as_str(), 5).await.map_err(internal)?;
@@ -65,37 +70,38 @@ impl Plane {
         })
     }
 
-    pub(super) async fn sync(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<SyncView> {
+    async fn sync_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<SyncView> {
         self.require_project(id).await?;
         let found = sync::sync(&self.deployer, id).await.map_err(deploy_error)?;
         self.audit(by, "project.sync", id.as_str(), Some(&format!("commit {}", found.commit))).await?;
         Ok(found)
     }
 
-    pub(super) async fn deploy(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<i64> {
+    async fn deploy_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DeploymentId> {
         let requested = self.deployer.request(id, Trigger::Manual, Some(&by.username)).await.map_err(deploy_error)?;
         self.audit(by, "project.deploy", id.as_str(), Some(&format!("deployment #{}", requested.deployment))).await?;
         Ok(requested.deployment)
     }
 
-    pub(super) async fn teardown(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
+    async fn teardown_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
         self.require_project(id).await?;
         sync::teardown(&self.deployer, id).await.map_err(deploy_error)?;
-        self.audit(by, "project.teardown", id.as_str(), None).await
+        self.audit(by, "project.teardown", id.as_str(), None).await?;
+        self.unpublish_edge(id).await
     }
 
-    pub(super) async fn cancel(&self, by: &CurrentUser, deployment: i64) -> AppResult<()> {
+    async fn cancel_deployment(&self, by: &CurrentUser, deployment: DeploymentId) -> AppResult<()> {
         self.deployer.cancel(deployment, &by.username).await.map_err(deploy_error)?;
         self.audit(by, "deployment.cancel", &deployment.to_string(), None).await
     }
 
-    pub(super) async fn history(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>> {
+    async fn list_deployments(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>> {
         self.require_project(id).await?;
         let rows = store::list_for_project(&self.db, id.as_str(), 50).await.map_err(internal)?;
         Ok(rows.iter().map(summary).collect())
     }
 
-    pub(super) async fn deployment_detail(&self, deployment: i64) -> AppResult<DeploymentDetail> {
+    async fn get_deployment(&self, deployment: DeploymentId) -> AppResult<DeploymentDetail> {
         let row = store::get(&self.db, deployment)
             .await
             .map_err(internal)?
@@ -107,7 +113,7 @@ impl Plane {
             .map(|(seq, line)| LogLineView {
                 seq,
                 at: line.at,
-                stream: store::stream_name(line.stream).to_owned(),
+                stream: line.stream,
                 text: line.text,
             })
             .collect();
@@ -122,9 +128,9 @@ impl Plane {
         })
     }
 
-    pub(super) async fn list_services(&self, id: &ProjectId) -> AppResult<Vec<ServiceView>> {
+    async fn list_services(&self, id: &ProjectId) -> AppResult<Vec<ServiceView>> {
         self.require_project(id).await?;
-        let rows = db::services::list(&self.db, id.as_str()).await.map_err(internal)?;
+        let rows = db::services::list_services(&self.db, id.as_str()).await.map_err(internal)?;
         Ok(rows
             .into_iter()
             .map(|s| ServiceView {
@@ -138,15 +144,9 @@ impl Plane {
             .collect())
     }
 
-    pub(super) async fn save_service(
-        &self,
-        by: &CurrentUser,
-        id: &ProjectId,
-        service: &str,
-        expected: ServiceState,
-        collect_logs: bool,
-    ) -> AppResult<()> {
-        if !db::services::update(&self.db, id.as_str(), service, expected, collect_logs).await.map_err(internal)? {
+    async fn update_service(&self, by: &CurrentUser, id: &ProjectId, update: ServiceUpdate) -> AppResult<()> {
+        let ServiceUpdate { service, expected, collect_logs } = update;
+        if !db::services::update_service(&self.db, id.as_str(), &service, expected, collect_logs).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Service {service} of project {id}")));
         }
         let detail = format!("expected {expected}, collect logs {collect_logs}");

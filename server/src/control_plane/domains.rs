@@ -3,16 +3,19 @@
 //! Removing a domain stops serving it at once; other changes apply at the next
 //! deployment, which checks and publishes the whole file.
 
+use app::backend::{Domains, MoveDirection, ResourceSave};
 use app::error::{AppError, AppResult};
+use async_trait::async_trait;
+use nsm_core::certificate::CertificateStatus;
 use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ResourceView};
-use nsm_core::domain::{Hostname, ResourceConfig, ResourceForm, ResourceKind, ResourceType, Topology};
-use nsm_core::{FieldError, FieldErrors, ProjectId};
+use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
+use nsm_core::{DomainId, FieldError, FieldErrors, ProjectId, ResourceId};
 
 use super::Plane;
 use crate::db;
 use crate::db::edge::{CertificateRow, EdgeStoreError};
 use crate::edge::tls::RENEW_BEFORE;
-use crate::error::{internal, ServerError};
+use crate::error::internal;
 use crate::settings::EdgeMode;
 
 fn field(name: &str, message: impl Into<String>) -> AppError {
@@ -29,7 +32,7 @@ fn store_error(error: EdgeStoreError) -> AppError {
         EdgeStoreError::HostnameTaken(None) => field("hostname", "This project already has this hostname"),
         EdgeStoreError::PathTaken => field("path", "Another resource of this domain already uses this path"),
         EdgeStoreError::NotFound => AppError::NotFound("The domain or resource".into()),
-        other => internal(ServerError::Config(other.to_string())),
+        other => internal(other),
     }
 }
 
@@ -57,19 +60,19 @@ fn summary(kind: &ResourceKind) -> String {
 
 fn certificate_view(row: Option<CertificateRow>) -> CertificateView {
     let Some(row) = row else {
-        return CertificateView { status: "none".into(), ..CertificateView::default() };
+        return CertificateView { status: CertificateStatus::None, ..CertificateView::default() };
     };
     let expiry =
         row.not_after.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.to_utc());
     let status = match expiry {
-        _ if row.self_signed => "self_signed",
-        Some(at) if at < chrono::Utc::now() => "expired",
-        Some(at) if at - chrono::Utc::now() < RENEW_BEFORE => "expiring",
-        Some(_) => "valid",
-        None => "none",
+        _ if row.self_signed => CertificateStatus::SelfSigned,
+        Some(at) if at < chrono::Utc::now() => CertificateStatus::Expired,
+        Some(at) if at - chrono::Utc::now() < RENEW_BEFORE => CertificateStatus::Expiring,
+        Some(_) => CertificateStatus::Valid,
+        None => CertificateStatus::None,
     };
     CertificateView {
-        status: status.into(),
+        status,
         issuer: row.issuer,
         not_after: row.not_after,
         last_error: row.last_error,
@@ -79,7 +82,7 @@ fn certificate_view(row: Option<CertificateRow>) -> CertificateView {
 
 impl Plane {
     async fn edge_topology(&self, id: &ProjectId) -> AppResult<Topology> {
-        db::domains::topology(&self.db, id.as_str()).await.map_err(|e| internal(ServerError::Config(e.to_string())))
+        db::domains::topology(&self.db, id.as_str()).await.map_err(internal)
     }
 
     async fn is_admin(&self, by: &CurrentUser) -> AppResult<bool> {
@@ -101,10 +104,14 @@ impl Plane {
         Ok(entry.config.kind.resource_type() == ResourceType::Custom)
     }
 
-    pub(super) async fn list_domains(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DomainsView> {
-        let project = db::projects::get(&self.db, id)
+}
+
+#[async_trait]
+impl Domains for Plane {
+    async fn list_domains(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DomainsView> {
+        let project = db::projects::get_project(&self.db, id)
             .await
-            .map_err(|e| internal(ServerError::Config(e.to_string())))?
+            .map_err(internal)?
             .ok_or_else(|| AppError::NotFound(format!("Project {id}")))?;
         let topology = self.edge_topology(id).await?;
         let mut certificates = db::edge::certificates_of(&self.db, id.as_str()).await.map_err(internal)?;
@@ -115,7 +122,7 @@ impl Plane {
                 let resources = topology
                     .resources_on(d.id)
                     .map(|r| ResourceView {
-                        id: r.id,
+                        id: ResourceId(r.id),
                         path: r.path().to_string(),
                         kind: r.config.kind.resource_type().as_str().to_owned(),
                         summary: summary(&r.config.kind),
@@ -124,7 +131,7 @@ impl Plane {
                     .collect();
                 let position = certificates.iter().position(|c| c.hostname == d.hostname.as_str());
                 let certificate = certificate_view(position.map(|p| certificates.swap_remove(p)));
-                DomainView { id: d.id, hostname: d.hostname.to_string(), resources, certificate }
+                DomainView { id: DomainId(d.id), hostname: d.hostname.to_string(), resources, certificate }
             })
             .collect();
         let edge = match self.edge.mode() {
@@ -143,13 +150,14 @@ impl Plane {
         })
     }
 
-    pub(super) async fn create_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()> {
+    async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()> {
         self.require_project(id).await?;
         db::edge::add_domain(&self.db, id.as_str(), &hostname).await.map_err(store_error)?;
         self.audit(by, "domain.add", &format!("{id}/{hostname}"), None).await
     }
 
-    pub(super) async fn drop_domain(&self, by: &CurrentUser, id: &ProjectId, domain: i64) -> AppResult<()> {
+    async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<()> {
+        let domain = domain.get();
         let topology = self.edge_topology(id).await?;
         let custom = topology.resources_on(domain).any(|r| r.config.kind.resource_type() == ResourceType::Custom);
         self.require_admin_for(by, custom).await?;
@@ -165,14 +173,9 @@ impl Plane {
         self.audit(by, "domain.remove", &format!("{id}/{hostname}"), None).await
     }
 
-    pub(super) async fn store_resource(
-        &self,
-        by: &CurrentUser,
-        id: &ProjectId,
-        domain: i64,
-        resource: Option<i64>,
-        config: ResourceConfig,
-    ) -> AppResult<()> {
+    async fn save_resource(&self, by: &CurrentUser, id: &ProjectId, save: ResourceSave) -> AppResult<()> {
+        let ResourceSave { domain, resource, config } = save;
+        let (domain, resource) = (domain.get(), resource.map(ResourceId::get));
         let was_custom = match resource {
             Some(resource) => self.is_custom(id, resource).await?,
             None => false,
@@ -201,7 +204,8 @@ impl Plane {
         self.audit(by, action, &target, Some(kind)).await
     }
 
-    pub(super) async fn drop_resource(&self, by: &CurrentUser, id: &ProjectId, resource: i64) -> AppResult<()> {
+    async fn delete_resource(&self, by: &CurrentUser, id: &ProjectId, resource: ResourceId) -> AppResult<()> {
+        let resource = resource.get();
         self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
         if !db::edge::delete_resource(&self.db, resource).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Resource {resource}")));
@@ -209,13 +213,14 @@ impl Plane {
         self.audit(by, "resource.remove", &format!("{id}/{resource}"), None).await
     }
 
-    pub(super) async fn shift_resource(
+    async fn move_resource(
         &self,
         by: &CurrentUser,
         id: &ProjectId,
-        resource: i64,
-        up: bool,
+        resource: ResourceId,
+        direction: MoveDirection,
     ) -> AppResult<()> {
+        let (resource, up) = (resource.get(), direction == MoveDirection::Up);
         self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
         if db::edge::resource_domain(&self.db, id.as_str(), resource).await.map_err(internal)?.is_none() {
             return Err(AppError::NotFound(format!("Resource {resource}")));
@@ -224,7 +229,8 @@ impl Plane {
         Ok(())
     }
 
-    pub(super) async fn certificate_now(&self, by: &CurrentUser, id: &ProjectId, domain: i64) -> AppResult<String> {
+    async fn request_certificate(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<String> {
+        let domain = domain.get();
         let topology = self.edge_topology(id).await?;
         let entry = topology.domain(domain).ok_or_else(|| AppError::NotFound(format!("Domain {domain}")))?;
         if !self.edge.acme_enabled() {
@@ -242,6 +248,9 @@ impl Plane {
         self.edge.obtain(&entry.hostname).await.map_err(AppError::Conflict)
     }
 
+}
+
+impl Plane {
     /// Before a project is deleted: stop serving it and forget its certificates.
     pub(super) async fn forget_edge(&self, id: &ProjectId) -> AppResult<()> {
         let hostnames = db::edge::hostnames(&self.db, id.as_str()).await.map_err(internal)?;

@@ -1,15 +1,17 @@
 //! The Environment tab: variables (plain values sealed at rest) and references.
 
+use app::backend::{VariableSave, Variables};
 use app::error::{AppError, AppResult};
+use async_trait::async_trait;
 use app::model::{CurrentUser, ReferenceTarget, VariableView};
 use nsm_core::domain::Topology;
-use nsm_core::variables::{check_reference, Variable, VariableValue};
+use nsm_core::variables::{check_reference, VariableValue};
 use nsm_core::{FieldError, FieldErrors, ProjectId};
 
 use super::Plane;
 use crate::db;
 use crate::deploy::spec;
-use crate::error::{internal, ServerError};
+use crate::error::internal;
 
 fn field(name: &str, message: String) -> AppError {
     let mut errors = FieldErrors::new();
@@ -25,13 +27,16 @@ fn resource_label(topology: &Topology, resource: i64) -> Option<String> {
 
 impl Plane {
     async fn topology(&self, id: &ProjectId) -> AppResult<Topology> {
-        db::domains::topology(&self.db, id.as_str()).await.map_err(|e| internal(ServerError::Config(e.to_string())))
+        db::domains::topology(&self.db, id.as_str()).await.map_err(internal)
     }
+}
 
-    pub(super) async fn list_variables(&self, id: &ProjectId) -> AppResult<Vec<VariableView>> {
+#[async_trait]
+impl Variables for Plane {
+    async fn list_variables(&self, id: &ProjectId) -> AppResult<Vec<VariableView>> {
         self.require_project(id).await?;
         let topology = self.topology(id).await?;
-        let unused: std::collections::HashSet<String> = db::variables::list(&self.db, id.as_str())
+        let unused: std::collections::HashSet<String> = db::variables::list_variables(&self.db, id.as_str())
             .await
             .map_err(internal)?
             .into_iter()
@@ -39,7 +44,7 @@ impl Plane {
             .map(|r| r.name)
             .collect();
         let variables =
-            spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
+            spec::variables(&self.deployer, id.as_str()).await.map_err(internal)?;
         Ok(variables
             .into_iter()
             .map(|v| {
@@ -77,7 +82,7 @@ impl Plane {
             .collect())
     }
 
-    pub(super) async fn list_reference_targets(&self, id: &ProjectId) -> AppResult<Vec<ReferenceTarget>> {
+    async fn list_reference_targets(&self, id: &ProjectId) -> AppResult<Vec<ReferenceTarget>> {
         self.require_project(id).await?;
         let topology = self.topology(id).await?;
         let domains = topology.domains.iter().map(|d| ReferenceTarget {
@@ -95,9 +100,9 @@ impl Plane {
         Ok(domains.chain(resources).collect())
     }
 
-    pub(super) async fn reveal(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String> {
+    async fn reveal_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String> {
         let variables =
-            spec::variables(&self.deployer, id.as_str()).await.map_err(|e| internal(ServerError::Config(e)))?;
+            spec::variables(&self.deployer, id.as_str()).await.map_err(internal)?;
         let value = variables.into_iter().find(|v| v.name.as_str() == name).map(|v| v.value);
         match value {
             Some(VariableValue::Plain(value)) => {
@@ -109,13 +114,9 @@ impl Plane {
         }
     }
 
-    pub(super) async fn store_variable(
-        &self,
-        by: &CurrentUser,
-        id: &ProjectId,
-        original: Option<&str>,
-        variable: Variable,
-    ) -> AppResult<()> {
+    async fn save_variable(&self, by: &CurrentUser, id: &ProjectId, save: VariableSave) -> AppResult<()> {
+        let VariableSave { original, variable } = save;
+        let original = original.as_deref();
         self.require_project(id).await?;
         let existing = db::variables::names(&self.db, id.as_str()).await.map_err(internal)?;
         let name = variable.name.as_str();
@@ -132,29 +133,29 @@ impl Plane {
         }
         let (kind, sealed, reference) = match &variable.value {
             VariableValue::Plain(value) => {
-                let sealed = self.secrets.seal(value).map_err(|e| internal(ServerError::Config(e.to_string())))?;
+                let sealed = self.secrets.seal(value).map_err(internal)?;
                 ("plain", Some(sealed), None)
             }
             VariableValue::Reference(reference) => {
                 let topology = self.topology(id).await?;
                 check_reference(&variable.name, reference, &topology).map_err(|e| field("target_id", e.to_string()))?;
                 let json =
-                    serde_json::to_string(reference).map_err(|e| internal(ServerError::Config(e.to_string())))?;
+                    serde_json::to_string(reference).map_err(internal)?;
                 ("reference", None, Some(json))
             }
         };
         if let (Some(original), true) = (original, renamed) {
-            db::variables::delete(&self.db, id.as_str(), original).await.map_err(internal)?;
+            db::variables::delete_variable(&self.db, id.as_str(), original).await.map_err(internal)?;
         }
-        db::variables::upsert(&self.db, id.as_str(), name, kind, sealed.as_deref(), reference.as_deref())
+        db::variables::save_variable(&self.db, id.as_str(), name, kind, sealed.as_deref(), reference.as_deref())
             .await
             .map_err(internal)?;
         // Values never reach the audit log; names and kinds do.
         self.audit(by, "variable.save", &format!("{id}/{name}"), Some(kind)).await
     }
 
-    pub(super) async fn remove_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<()> {
-        if !db::variables::delete(&self.db, id.as_str(), name).await.map_err(internal)? {
+    async fn delete_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<()> {
+        if !db::variables::delete_variable(&self.db, id.as_str(), name).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Variable {name}")));
         }
         self.audit(by, "variable.delete", &format!("{id}/{name}"), None).await

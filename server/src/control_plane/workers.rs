@@ -1,7 +1,9 @@
 //! Worker nodes: add (token shown once, stored hashed), rotate, remove, list.
 
+use app::backend::Workers;
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, IssuedToken, WorkerSummary};
+use async_trait::async_trait;
 use nsm_core::WorkerId;
 
 use super::Plane;
@@ -9,9 +11,10 @@ use crate::auth::token;
 use crate::db;
 use crate::error::internal;
 
-impl Plane {
-    pub(super) async fn list_workers(&self) -> AppResult<Vec<WorkerSummary>> {
-        let rows = db::workers::list(&self.db).await.map_err(internal)?;
+#[async_trait]
+impl Workers for Plane {
+    async fn list_workers(&self) -> AppResult<Vec<WorkerSummary>> {
+        let rows = db::workers::list_workers(&self.db).await.map_err(internal)?;
         Ok(rows
             .into_iter()
             .map(|w| WorkerSummary {
@@ -24,7 +27,7 @@ impl Plane {
             .collect())
     }
 
-    pub(super) async fn create_worker(&self, by: &CurrentUser, id: WorkerId, name: &str) -> AppResult<IssuedToken> {
+    async fn add_worker(&self, by: &CurrentUser, id: WorkerId, name: &str) -> AppResult<IssuedToken> {
         let name = name.trim();
         let name = if name.is_empty() { id.as_str() } else { name };
         if name.len() > 100 || name.chars().any(char::is_control) {
@@ -36,7 +39,7 @@ impl Plane {
             return Err(errors.into());
         }
         let secret = token::generate();
-        if !db::workers::insert(&self.db, id.as_str(), name, &token::digest(&secret)).await.map_err(internal)? {
+        if !db::workers::add_worker(&self.db, id.as_str(), name, &token::digest(&secret)).await.map_err(internal)? {
             let mut errors = nsm_core::FieldErrors::new();
             errors.add("id", nsm_core::FieldError::new(format!("A worker with id {id} already exists")));
             return Err(errors.into());
@@ -46,7 +49,7 @@ impl Plane {
     }
 
     /// A new token; the old one stops working at once and a connected worker is dropped.
-    pub(super) async fn rotate_token(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<IssuedToken> {
+    async fn rotate_worker_token(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<IssuedToken> {
         let secret = token::generate();
         if !db::workers::set_token_hash(&self.db, id.as_str(), &token::digest(&secret)).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Worker {id}")));
@@ -56,7 +59,7 @@ impl Plane {
         Ok(IssuedToken { worker: id.to_string(), token: secret })
     }
 
-    pub(super) async fn delete_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()> {
+    async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()> {
         let users = db::workers::projects_using(&self.db, id.as_str()).await.map_err(internal)?;
         if !users.is_empty() {
             return Err(AppError::Conflict(format!(
@@ -64,12 +67,15 @@ impl Plane {
                 users.join(", ")
             )));
         }
-        if !db::workers::delete(&self.db, id.as_str()).await.map_err(internal)? {
+        if !db::workers::remove_worker(&self.db, id.as_str()).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Worker {id}")));
         }
         self.drop_worker_link(id.as_str(), "it was removed").await;
         self.audit(by, "worker.remove", id.as_str(), None).await
     }
+}
+
+impl Plane {
 
     /// Closes a worker's link and fails what it was running.
     pub async fn drop_worker_link(&self, worker: &str, why: &str) {

@@ -1,6 +1,8 @@
 //! CI/CD credentials, GitHub delivery de-duplication, and the project's activity feed.
 
+use nsm_core::activity::{ActivityOutcome, ActivitySource};
 use sqlx::Row;
+use nsm_core::DeploymentId;
 
 use super::{now, Db};
 
@@ -64,17 +66,27 @@ pub async fn remember_delivery(db: &Db, project: &str, delivery: &str, status: u
     Ok(r.rows_affected() == 1)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
     pub at: String,
-    pub source: String,
-    pub outcome: String,
+    pub source: ActivitySource,
+    pub outcome: ActivityOutcome,
     pub detail: String,
-    pub deployment_id: Option<i64>,
+    pub deployment_id: Option<DeploymentId>,
+}
+
+/// One CI/CD call and what became of it, to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub project: String,
+    pub source: ActivitySource,
+    pub outcome: ActivityOutcome,
+    pub detail: String,
+    pub deployment: Option<DeploymentId>,
 }
 
 /// Writes a batch of activity entries (each with its own timestamp) in one transaction.
-pub async fn record_activities(db: &Db, entries: &[(String, crate::api::activity::Activity)]) -> sqlx::Result<()> {
+pub async fn record_activities(db: &Db, entries: &[(String, NewActivity)]) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     for (at, entry) in entries {
         sqlx::query(
@@ -93,21 +105,11 @@ pub async fn record_activities(db: &Db, entries: &[(String, crate::api::activity
 }
 
 pub async fn activity(db: &Db, project: &str, limit: i64) -> sqlx::Result<Vec<ActivityRow>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT at, source, outcome, detail, deployment_id FROM project_activity WHERE project_id = ? ORDER BY id DESC LIMIT ?",
     )
     .bind(project)
     .bind(limit)
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| ActivityRow {
-            at: r.get(0),
-            source: r.get(1),
-            outcome: r.get(2),
-            detail: r.get(3),
-            deployment_id: r.get(4),
-        })
-        .collect())
+    .await
 }

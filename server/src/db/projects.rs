@@ -67,12 +67,12 @@ fn duplicate_or(error: sqlx::Error, id: &ProjectId) -> ProjectStoreError {
     }
 }
 
-pub async fn list(db: &Db) -> Result<Vec<ProjectRow>, ProjectStoreError> {
+pub async fn list_projects(db: &Db) -> Result<Vec<ProjectRow>, ProjectStoreError> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM projects ORDER BY id")).fetch_all(db).await?;
     rows.iter().map(from_row).collect()
 }
 
-pub async fn get(db: &Db, id: &ProjectId) -> Result<Option<ProjectRow>, ProjectStoreError> {
+pub async fn get_project(db: &Db, id: &ProjectId) -> Result<Option<ProjectRow>, ProjectStoreError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM projects WHERE id = ?"))
         .bind(id.as_str())
         .fetch_optional(db)
@@ -80,7 +80,7 @@ pub async fn get(db: &Db, id: &ProjectId) -> Result<Option<ProjectRow>, ProjectS
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn insert(db: &Db, config: &ProjectConfig) -> Result<(), ProjectStoreError> {
+pub async fn create_project(db: &Db, config: &ProjectConfig) -> Result<(), ProjectStoreError> {
     let (owner, name, url) = repository_columns(&config.repository);
     let at = now();
     sqlx::query(&format!("INSERT INTO projects ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
@@ -102,7 +102,7 @@ pub async fn insert(db: &Db, config: &ProjectConfig) -> Result<(), ProjectStoreE
 
 /// Updates the project stored as `id` (which may be renamed to `config.id`).
 /// Returns false when there is no such project.
-pub async fn update(db: &Db, id: &ProjectId, config: &ProjectConfig) -> Result<bool, ProjectStoreError> {
+pub async fn update_project(db: &Db, id: &ProjectId, config: &ProjectConfig) -> Result<bool, ProjectStoreError> {
     let (owner, name, url) = repository_columns(&config.repository);
     let result = sqlx::query(
         "UPDATE projects SET id = ?, repo_owner = ?, repo_name = ?, repo_url = ?, branch = ?, worker_id = ?,
@@ -124,7 +124,7 @@ pub async fn update(db: &Db, id: &ProjectId, config: &ProjectConfig) -> Result<b
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn delete(db: &Db, id: &ProjectId) -> Result<bool, ProjectStoreError> {
+pub async fn delete_project(db: &Db, id: &ProjectId) -> Result<bool, ProjectStoreError> {
     let result = sqlx::query("DELETE FROM projects WHERE id = ?").bind(id.as_str()).execute(db).await?;
     Ok(result.rows_affected() == 1)
 }

@@ -16,7 +16,7 @@ pub struct ServiceRow {
     pub missing: bool,
 }
 
-pub async fn list(db: &Db, project: &str) -> sqlx::Result<Vec<ServiceRow>> {
+pub async fn list_services(db: &Db, project: &str) -> sqlx::Result<Vec<ServiceRow>> {
     let rows = sqlx::query(
         "SELECT name, expected, collect_logs, actual, actual_at, missing FROM project_services WHERE project_id = ? ORDER BY name",
     )
@@ -58,7 +58,7 @@ pub async fn reconcile(db: &Db, project: &str, found: &[String]) -> sqlx::Result
     tx.commit().await
 }
 
-pub async fn update(
+pub async fn update_service(
     db: &Db,
     project: &str,
     name: &str,

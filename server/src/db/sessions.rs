@@ -1,7 +1,7 @@
 use sqlx::Row;
 
 use super::{now, Db};
-use app::model::CurrentUser;
+use nsm_core::account::CurrentUser;
 
 pub async fn insert(db: &Db, token_hash: &str, user_id: i64, expires_at: &str) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")

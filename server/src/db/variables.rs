@@ -15,7 +15,7 @@ pub struct VariableRow {
     pub updated_at: String,
 }
 
-pub async fn list(db: &Db, project: &str) -> sqlx::Result<Vec<VariableRow>> {
+pub async fn list_variables(db: &Db, project: &str) -> sqlx::Result<Vec<VariableRow>> {
     let rows = sqlx::query(
         "SELECT name, kind, value_enc, reference, unused, updated_at FROM project_variables
          WHERE project_id = ? ORDER BY position, name",
@@ -44,7 +44,7 @@ pub async fn names(db: &Db, project: &str) -> sqlx::Result<Vec<String>> {
 }
 
 /// Inserts or replaces one variable, keeping its position when it exists.
-pub async fn upsert(
+pub async fn save_variable(
     db: &Db,
     project: &str,
     name: &str,
@@ -70,7 +70,7 @@ pub async fn upsert(
     Ok(())
 }
 
-pub async fn delete(db: &Db, project: &str, name: &str) -> sqlx::Result<bool> {
+pub async fn delete_variable(db: &Db, project: &str, name: &str) -> sqlx::Result<bool> {
     let result = sqlx::query("DELETE FROM project_variables WHERE project_id = ? AND name = ?")
         .bind(project)
         .bind(name)

@@ -35,7 +35,7 @@ pub async fn seen(db: &Db, id: &str, version: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn list(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
+pub async fn list_workers(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
     let rows = sqlx::query("SELECT id, name, version, last_seen FROM workers ORDER BY id").fetch_all(db).await?;
     Ok(rows
         .into_iter()
@@ -58,7 +58,7 @@ pub async fn set_token_hash(db: &Db, id: &str, token_hash: &str) -> sqlx::Result
 }
 
 /// Adds a worker; false when the id is taken.
-pub async fn insert(db: &Db, id: &str, name: &str, token_hash: &str) -> sqlx::Result<bool> {
+pub async fn add_worker(db: &Db, id: &str, name: &str, token_hash: &str) -> sqlx::Result<bool> {
     let result = sqlx::query(
         "INSERT INTO workers (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
     )
@@ -75,6 +75,6 @@ pub async fn projects_using(db: &Db, id: &str) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT id FROM projects WHERE worker_id = ? ORDER BY id").bind(id).fetch_all(db).await
 }
 
-pub async fn delete(db: &Db, id: &str) -> sqlx::Result<bool> {
+pub async fn remove_worker(db: &Db, id: &str) -> sqlx::Result<bool> {
     Ok(sqlx::query("DELETE FROM workers WHERE id = ?").bind(id).execute(db).await?.rows_affected() == 1)
 }

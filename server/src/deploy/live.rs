@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use nsm_core::protocol::LogLine;
 use tokio::sync::broadcast;
 
-use crate::db::deployments::DeploymentState;
+use nsm_core::{DeploymentId, DeploymentState};
 
 #[derive(Debug, Clone)]
 pub enum LiveEvent {
@@ -16,41 +16,41 @@ pub enum LiveEvent {
 
 #[derive(Default)]
 pub struct LiveLogs {
-    channels: Mutex<HashMap<i64, broadcast::Sender<LiveEvent>>>,
+    channels: Mutex<HashMap<DeploymentId, broadcast::Sender<LiveEvent>>>,
 }
 
 impl LiveLogs {
-    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<i64, broadcast::Sender<LiveEvent>>> {
+    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<DeploymentId, broadcast::Sender<LiveEvent>>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn open(&self, id: i64) {
+    pub fn open(&self, id: DeploymentId) {
         self.channels().entry(id).or_insert_with(|| broadcast::channel(1024).0);
     }
 
-    pub fn is_open(&self, id: i64) -> bool {
+    pub fn is_open(&self, id: DeploymentId) -> bool {
         self.channels().contains_key(&id)
     }
 
     /// None once the deployment has ended: read the stored log instead.
-    pub fn subscribe(&self, id: i64) -> Option<broadcast::Receiver<LiveEvent>> {
+    pub fn subscribe(&self, id: DeploymentId) -> Option<broadcast::Receiver<LiveEvent>> {
         self.channels().get(&id).map(broadcast::Sender::subscribe)
     }
 
-    pub fn line(&self, id: i64, seq: i64, line: LogLine) {
+    pub fn line(&self, id: DeploymentId, seq: i64, line: LogLine) {
         if let Some(tx) = self.channels().get(&id) {
             let _ = tx.send(LiveEvent::Line { seq, line });
         }
     }
 
-    pub fn state(&self, id: i64, state: DeploymentState) {
+    pub fn state(&self, id: DeploymentId, state: DeploymentState) {
         if let Some(tx) = self.channels().get(&id) {
             let _ = tx.send(LiveEvent::State(state));
         }
     }
 
     /// Dropping the sender ends every subscriber's stream.
-    pub fn close(&self, id: i64) {
+    pub fn close(&self, id: DeploymentId) {
         self.channels().remove(&id);
     }
 }
@@ -65,7 +65,7 @@ pub enum Followed {
 /// Where a follower is: lines before `next` have been sent.
 struct Follower {
     db: crate::db::Db,
-    id: i64,
+    id: DeploymentId,
     next: i64,
     live: Option<broadcast::Receiver<LiveEvent>>,
     queue: std::collections::VecDeque<Followed>,
@@ -78,7 +78,7 @@ impl super::Deployer {
     /// `None` for an unknown deployment.
     pub async fn follow(
         &self,
-        id: i64,
+        id: DeploymentId,
         from: i64,
         live: bool,
     ) -> Result<Option<futures::stream::BoxStream<'static, Followed>>, sqlx::Error> {
@@ -90,8 +90,7 @@ impl super::Deployer {
         };
         let stored = crate::db::deployments::log_since(self.db(), id, from).await?;
         let next = stored.last().map_or(from, |(seq, _)| seq + 1);
-        let mut queue: std::collections::VecDeque<Followed> =
-            DeploymentState::parse(&row.state).map(Followed::State).into_iter().collect();
+        let mut queue: std::collections::VecDeque<Followed> = std::iter::once(Followed::State(row.state)).collect();
         queue.extend(stored.into_iter().map(|(seq, line)| Followed::Line { seq, line }));
         let follower = Follower { db: self.db().clone(), id, next, live: receiver, queue };
         Ok(Some(futures::stream::unfold(follower, step).boxed()))
@@ -121,7 +120,7 @@ async fn step(mut f: Follower) -> Option<(Followed, Follower)> {
                         }
                     }
                     Err(error) => {
-                        tracing::error!(%error, id = f.id, "cannot catch a slow log reader up");
+                        tracing::error!(%error, deployment = %f.id, "cannot catch a slow log reader up");
                         f.live = None;
                     }
                 }

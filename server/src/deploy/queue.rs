@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 
+use nsm_core::DeploymentId;
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ProjectSlot {
-    pub running: Option<i64>,
-    pub queued: Option<i64>,
+    pub running: Option<DeploymentId>,
+    pub queued: Option<DeploymentId>,
 }
 
 /// What became of a deploy request.
@@ -16,7 +18,7 @@ pub enum Admission {
     /// Something runs: this new deployment waits.
     Queued,
     /// One already waits: the request joins it.
-    Coalesced(i64),
+    Coalesced(DeploymentId),
 }
 
 #[derive(Debug, Default)]
@@ -34,7 +36,7 @@ impl Queues {
         }
     }
 
-    pub fn record(&mut self, project: &str, id: i64, admission: Admission) {
+    pub fn record(&mut self, project: &str, id: DeploymentId, admission: Admission) {
         let slot = self.slots.entry(project.to_owned()).or_default();
         match admission {
             Admission::StartNow => slot.running = Some(id),
@@ -45,7 +47,7 @@ impl Queues {
 
     /// A deployment ended (or a queued one was cancelled): returns the queued
     /// deployment that must start now, if any.
-    pub fn finished(&mut self, project: &str, id: i64) -> Option<i64> {
+    pub fn finished(&mut self, project: &str, id: DeploymentId) -> Option<DeploymentId> {
         let slot = self.slots.get_mut(project)?;
         let next = if slot.running == Some(id) {
             slot.running = slot.queued.take();

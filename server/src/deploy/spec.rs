@@ -4,30 +4,59 @@
 use std::sync::Arc;
 
 use nsm_core::env::EnvName;
-use nsm_core::protocol::{DeploySpec, ServiceExpectation};
-use nsm_core::variables::{parse_resource_key, resolve, PortLeases, Reference, Variable, VariableValue};
-use nsm_core::ProjectId;
+use nsm_core::protocol::{DeploySpec, LogStream, ServiceExpectation};
+use nsm_core::variables::{parse_resource_key, resolve, LeaseError, PortLeases, Reference, Variable, VariableValue};
+use nsm_core::{DeploymentId, ProjectId, WorkerId};
 
-use super::{sync, Deployer};
+use super::{sync, DeployError, Deployer};
+use crate::db::domains::TopologyReadError;
+use crate::db::projects::ProjectStoreError;
 use crate::db::{self, Db};
 
 /// Longest settle window; shorter when the project's timeout is shorter.
 const SETTLE_SECS: u32 = 60;
 
+/// Why a deployment's job cannot be built; said to the user as the deployment's reason.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Project(#[from] ProjectStoreError),
+    #[error("project {0} no longer exists")]
+    NoProject(ProjectId),
+    #[error("{0}")]
+    Sync(#[from] DeployError),
+    #[error("stored variable {name}: {reason}")]
+    StoredName { name: String, reason: String },
+    #[error("variable {name}: {reason}")]
+    Variable { name: EnvName, reason: String },
+    #[error("stored variable {0} is incomplete")]
+    Incomplete(EnvName),
+    #[error("{0}")]
+    Leases(#[from] LeaseError),
+    #[error("{0}")]
+    Topology(#[from] TopologyReadError),
+    #[error("variables cannot be resolved: {0}")]
+    Unresolved(String),
+}
+
 /// Reads the project's variables, decrypting plain values.
-pub async fn variables(deployer: &Deployer, project: &str) -> Result<Vec<Variable>, String> {
-    let rows = db::variables::list(deployer.db(), project).await.map_err(|e| e.to_string())?;
+pub async fn variables(deployer: &Deployer, project: &str) -> Result<Vec<Variable>, SpecError> {
+    let rows = db::variables::list_variables(deployer.db(), project).await?;
     rows.into_iter()
         .map(|row| {
-            let name = EnvName::parse(&row.name).map_err(|e| format!("stored variable {}: {e}", row.name))?;
+            let name = EnvName::parse(&row.name)
+                .map_err(|e| SpecError::StoredName { name: row.name.clone(), reason: e.to_string() })?;
+            let broken = |reason: String| SpecError::Variable { name: name.clone(), reason };
             let value = match (row.kind.as_str(), row.value_enc, row.reference) {
-                ("plain", Some(sealed), _) => VariableValue::Plain(
-                    deployer.secrets().open_sealed(&sealed).map_err(|e| format!("variable {name}: {e}"))?,
-                ),
+                ("plain", Some(sealed), _) => {
+                    VariableValue::Plain(deployer.secrets().open_sealed(&sealed).map_err(|e| broken(e.to_string()))?)
+                }
                 ("reference", _, Some(json)) => VariableValue::Reference(
-                    serde_json::from_str::<Reference>(&json).map_err(|e| format!("variable {name}: {e}"))?,
+                    serde_json::from_str::<Reference>(&json).map_err(|e| broken(e.to_string()))?,
                 ),
-                _ => return Err(format!("stored variable {name} is incomplete")),
+                _ => return Err(SpecError::Incomplete(name)),
             };
             Ok(Variable { name, value })
         })
@@ -36,51 +65,42 @@ pub async fn variables(deployer: &Deployer, project: &str) -> Result<Vec<Variabl
 
 pub(super) async fn build(
     deployer: &Arc<Deployer>,
-    id: i64,
-    project: &str,
-    worker: &str,
-) -> Result<DeploySpec, String> {
+    id: DeploymentId,
+    project_id: &ProjectId,
+    worker: &WorkerId,
+) -> Result<DeploySpec, SpecError> {
     let db = deployer.db();
-    let project_id = ProjectId::parse(project).map_err(|e| e.to_string())?;
-    let row = db::projects::get(db, &project_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("project {project} no longer exists"))?;
-    let state = db::projects::sync_state(db, project).await.map_err(|e| e.to_string())?;
+    let project = project_id.as_str();
+    let row = db::projects::get_project(db, project_id).await?.ok_or_else(|| SpecError::NoProject(project_id.clone()))?;
+    let state = db::projects::sync_state(db, project).await?;
     if state.synced_commit.is_none() {
         // A first deploy adopts the repository's shape instead of rejecting it all.
-        deployer
-            .log(id, nsm_core::protocol::LogStream::System, "first deployment: syncing with the repository".into())
-            .await;
-        let found = sync::sync(deployer, &project_id).await.map_err(|e| e.to_string())?;
-        deployer
-            .log(id, nsm_core::protocol::LogStream::System, format!("found services: {}", found.services.join(", ")))
-            .await;
+        deployer.log(id, LogStream::System, "first deployment: syncing with the repository".into()).await;
+        let found = sync::sync(deployer, project_id).await?;
+        deployer.log(id, LogStream::System, format!("found services: {}", found.services.join(", "))).await;
     }
-    let saved = sync::saved_shape(db, project).await.map_err(|e| e.to_string())?;
-    let (_, source) = sync::repo_source(deployer, &project_id).await.map_err(|e| e.to_string())?;
+    let saved = sync::saved_shape(db, project).await?;
+    let (_, source) = sync::repo_source(deployer, project_id).await?;
 
     let variables = variables(deployer, project).await?;
-    let topology = db::domains::topology(db, project).await.map_err(|e| e.to_string())?;
-    let leases = PortLeases::from_pairs(db::domains::leases_on(db, worker).await.map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let topology = db::domains::topology(db, project).await?;
+    let leases = PortLeases::from_pairs(db::domains::leases_on(db, worker.as_str()).await?)?;
     let own: Vec<i64> = topology.resources.iter().map(|r| r.id).collect();
     let resolution = resolve(&variables, &topology, &leases).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("variables cannot be resolved: {}", list.join("; "))
+        SpecError::Unresolved(list.join("; "))
     })?;
 
-    let services = db::services::list(db, project)
-        .await
-        .map_err(|e| e.to_string())?
+    let services = db::services::list_services(db, project)
+        .await?
         .into_iter()
         .filter(|s| !s.missing)
         .map(|s| ServiceExpectation { service: s.name, expected: s.expected })
         .collect();
     let timeout_secs = row.config.timeout.secs();
     Ok(DeploySpec {
-        deployment: id,
-        project: project_id,
+        deployment: id.into(),
+        project: project_id.clone(),
         source,
         saved,
         variables: resolution.variables,

@@ -17,12 +17,12 @@ use crate::db;
 const SYNC_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What a sync found and what changed: the UI's view of it.
-pub use app::model::SyncView as SyncSummary;
+pub use nsm_core::view::SyncView as SyncSummary;
 
 /// The saved configuration deployments are compared with.
 pub async fn saved_shape(db: &db::Db, project: &str) -> Result<SavedShape, DeployError> {
     let state = db::projects::sync_state(db, project).await?;
-    let services = db::services::list(db, project)
+    let services = db::services::list_services(db, project)
         .await?
         .into_iter()
         .filter(|s| !s.missing)
@@ -35,14 +35,13 @@ pub async fn saved_shape(db: &db::Db, project: &str) -> Result<SavedShape, Deplo
 /// Where the worker clones from: the project's URL, or owner/name on the git base URL.
 pub async fn repo_source(deployer: &Deployer, project: &ProjectId) -> Result<(String, RepoSource), DeployError> {
     let db = deployer.db();
-    let row = db::projects::get(db, project)
-        .await
-        .map_err(|e| DeployError::Sync(e.to_string()))?
+    let row = db::projects::get_project(db, project)
+        .await?
         .ok_or_else(|| DeployError::NoProject(project.to_string()))?;
     let base = db::settings::git_base_url(db).await?;
     let state = db::projects::sync_state(db, project.as_str()).await?;
     let token = match state.repo_token_enc {
-        Some(sealed) => Some(deployer.secrets().open_sealed(&sealed).map_err(|e| DeployError::Sync(e.to_string()))?),
+        Some(sealed) => Some(deployer.secrets().open_sealed(&sealed)?),
         None => None,
     };
     let source =
@@ -82,7 +81,7 @@ pub async fn apply(
     let variables: Vec<String> = discovery.variables.iter().map(ToString::to_string).collect();
     for name in variables.iter().filter(|n| !known.contains(*n)) {
         // New names start as empty plain values for the user to fill in.
-        db::variables::upsert(db, project, name, "plain", Some(&empty), None).await?;
+        db::variables::save_variable(db, project, name, "plain", Some(&empty), None).await?;
     }
     db::variables::mark_usage(db, project, &variables).await?;
     Ok(SyncSummary {

@@ -2,8 +2,6 @@
 //! Workers dial in over WebSocket (`ws.rs`); the embedded worker does the same over
 //! loopback, so there is one protocol and one code path.
 
-pub mod ws;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;

@@ -39,7 +39,7 @@ pub fn ProjectActions(#[prop(into)] id: Signal<String>) -> impl IntoView {
                 {move || Suspend::new(async move {
                     status.await.ok().map(|s| {
                         let synced = s.synced_commit.map(|c| format!("synced at {}", short(&c))).unwrap_or_else(|| "never synced".into());
-                        let last = s.last.map(|d| format!(" · last deployment #{} {}", d.id, d.state.replace('_', " "))).unwrap_or_default();
+                        let last = s.last.map(|d| format!(" · last deployment #{} {}", d.id, d.state.as_str().replace('_', " "))).unwrap_or_default();
                         view! { <span class="mr-2 text-sm text-slate-500" data-testid="project-status">{synced}{last}</span> }
                     })
                 })}

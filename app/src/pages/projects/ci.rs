@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use nsm_core::activity::ActivityOutcome;
 
 use crate::api::ci::{get_ci, RotateDeployKey, RotateWebhookSecret, SetCiEnabled};
 use crate::components::ErrorBanner;
@@ -107,10 +108,10 @@ pub fn CiPanel(#[prop(into)] project: Signal<String>) -> impl IntoView {
                         Ok(c) => view! {
                             <ul class="mt-2 divide-y divide-slate-100 text-sm" data-testid="ci-activity">
                                 {c.activity.into_iter().map(|a| {
-                                    let color = if a.outcome == "accepted" { "text-emerald-700" } else { "text-slate-600" };
+                                    let color = if a.outcome == ActivityOutcome::Accepted { "text-emerald-700" } else { "text-slate-600" };
                                     view! {
                                         <li class="flex justify-between gap-4 py-1.5">
-                                            <span><span class=color>{a.outcome}</span>" · "{a.source}" · "{a.detail}</span>
+                                            <span><span class=color>{a.outcome.as_str()}</span>" · "{a.source.as_str()}" · "{a.detail}</span>
                                             <span class="text-xs text-slate-400">{a.at}</span>
                                         </li>
                                     }

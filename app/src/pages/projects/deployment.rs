@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use nsm_core::protocol::LogStream;
+use nsm_core::{DeploymentId, DeploymentState};
 
 use super::actions::short;
 use super::deployments::state_badge;
@@ -13,7 +15,7 @@ use crate::model::{DeploymentDetail, LogLineView};
 pub fn DeploymentPage() -> impl IntoView {
     let params = use_params_map();
     let deployment =
-        Memo::new(move |_| params.with(|p| p.get("deployment").and_then(|d| d.parse::<i64>().ok()).unwrap_or(0)));
+        Memo::new(move |_| params.with(|p| p.get("deployment").and_then(|d| d.parse::<DeploymentId>().ok()).unwrap_or(DeploymentId(0))));
     // Bumped when the live stream ends, to load the final details.
     let ended = RwSignal::new(0u32);
     let cancel = ServerAction::<CancelDeployment>::new();
@@ -37,26 +39,26 @@ fn DeploymentView(
     cancel: ServerAction<CancelDeployment>,
 ) -> impl IntoView {
     let id = detail.summary.id;
-    let state = RwSignal::new(detail.summary.state.clone());
+    let state = RwSignal::new(detail.summary.state);
     let lines = RwSignal::new(detail.log.clone());
     let live = !detail.summary.is_terminal();
     if live {
         let from = detail.log.last().map_or(0, |l| l.seq + 1);
         follow(id, from, lines, state, ended);
     }
-    let running = move || !matches!(state.get().as_str(), "succeeded" | "failed" | "timed_out" | "cancelled");
+    let running = move || !state.get().is_terminal();
     view! {
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
             <div class="flex items-center gap-3">
                 <h2 class="text-lg font-semibold">{format!("Deployment #{id}")}</h2>
-                <span class=move || format!("rounded-full px-2 py-0.5 text-xs font-medium {}", state_badge(&state.get())) data-testid="deployment-state">
-                    {move || state.get().replace('_', " ")}
+                <span class=move || format!("rounded-full px-2 py-0.5 text-xs font-medium {}", state_badge(state.get())) data-testid="deployment-state">
+                    {move || state.get().as_str().replace('_', " ")}
                 </span>
                 {detail.summary.commit.as_deref().map(|c| view! { <code class="text-xs text-slate-500">{short(c)}</code> })}
             </div>
             <Show when=running>
                 <ActionForm action=cancel>
-                    <input type="hidden" name="deployment" value=id />
+                    <input type="hidden" name="deployment" value=id.to_string() />
                     <button type="submit" class="rounded-md border border-red-200 px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50">"Cancel"</button>
                 </ActionForm>
             </Show>
@@ -93,10 +95,10 @@ fn DeploymentView(
 
 #[component]
 fn LogRow(line: LogLineView) -> impl IntoView {
-    let color = match line.stream.as_str() {
-        "system" => "text-sky-300",
-        "stderr" => "text-amber-200",
-        _ => "text-slate-100",
+    let color = match line.stream {
+        LogStream::System => "text-sky-300",
+        LogStream::Stderr => "text-amber-200",
+        LogStream::Stdout => "text-slate-100",
     };
     let time = line.at.get(11..19).unwrap_or_default().to_owned();
     view! { <div class=color><span class="select-none text-slate-500">{time}" "</span>{line.text}</div> }
@@ -105,7 +107,13 @@ fn LogRow(line: LogLineView) -> impl IntoView {
 /// Appends the deployment's new log lines as the server streams them (each line
 /// once); on the server this does nothing.
 #[allow(unused_variables)]
-fn follow(id: i64, from: i64, lines: RwSignal<Vec<LogLineView>>, state: RwSignal<String>, ended: RwSignal<u32>) {
+fn follow(
+    id: DeploymentId,
+    from: i64,
+    lines: RwSignal<Vec<LogLineView>>,
+    state: RwSignal<DeploymentState>,
+    ended: RwSignal<u32>,
+) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use send_wrapper::SendWrapper;
@@ -127,8 +135,8 @@ fn follow(id: i64, from: i64, lines: RwSignal<Vec<LogLineView>>, state: RwSignal
             }
         });
         let on_state = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(data) = event.data().as_string() {
-                state.set(data);
+            if let Some(word) = event.data().as_string().as_deref().and_then(DeploymentState::parse) {
+                state.set(word);
             }
         });
         let closer = source.clone();

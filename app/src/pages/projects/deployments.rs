@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use nsm_core::DeploymentState;
 use leptos_router::hooks::use_params_map;
 
 use super::actions::short;
@@ -43,12 +44,14 @@ pub fn DeploymentsTab() -> impl IntoView {
     }
 }
 
-pub fn state_badge(state: &str) -> &'static str {
+pub fn state_badge(state: DeploymentState) -> &'static str {
     match state {
-        "succeeded" => "bg-emerald-50 text-emerald-700",
-        "failed" | "timed_out" => "bg-red-50 text-red-700",
-        "cancelled" => "bg-slate-100 text-slate-600",
-        _ => "bg-indigo-50 text-indigo-700",
+        DeploymentState::Succeeded => "bg-emerald-50 text-emerald-700",
+        DeploymentState::Failed | DeploymentState::TimedOut => "bg-red-50 text-red-700",
+        DeploymentState::Cancelled => "bg-slate-100 text-slate-600",
+        DeploymentState::Queued | DeploymentState::Preparing | DeploymentState::Starting | DeploymentState::Settling => {
+            "bg-indigo-50 text-indigo-700"
+        }
     }
 }
 
@@ -57,13 +60,13 @@ fn HistoryRow(project: String, deployment: DeploymentSummary) -> impl IntoView {
     let href = format!("/projects/{project}/deployments/{}", deployment.id);
     let who = match &deployment.triggered_by {
         Some(by) => format!("{} · {by}", deployment.trigger),
-        None => deployment.trigger.clone(),
+        None => deployment.trigger.to_string(),
     };
     view! {
         <tr>
             <td class="px-4 py-3"><a href=href class="font-medium text-indigo-600 hover:underline">{format!("#{}", deployment.id)}</a></td>
             <td class="px-4 py-3">
-                <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {}", state_badge(&deployment.state))>{deployment.state.replace('_', " ")}</span>
+                <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {}", state_badge(deployment.state))>{deployment.state.as_str().replace('_', " ")}</span>
                 {deployment.reason.map(|r| { let title = r.clone(); view! { <p class="mt-1 max-w-md truncate text-xs text-slate-500" title=title>{r}</p> } })}
             </td>
             <td class="px-4 py-3 text-slate-600">{who}</td>

@@ -3,6 +3,7 @@
 //! installs.
 
 use leptos::prelude::*;
+use nsm_core::certificate::CertificateStatus;
 use leptos_router::hooks::use_params_map;
 use nsm_core::domain::{DomainForm, ResourceForm, ResourceType};
 
@@ -141,7 +142,7 @@ fn DomainCard(
     https_port: u16,
     published: bool,
 ) -> impl IntoView {
-    let domain_id = domain.id;
+    let domain_id = domain.id.get();
     let hostname = domain.hostname.clone();
     let port = if https_port == 443 { String::new() } else { format!(":{https_port}") };
     let url = (published && !hostname.starts_with('*')).then(|| format!("https://{hostname}{port}/"));
@@ -153,7 +154,7 @@ fn DomainCard(
                 <div class="min-w-0">
                     <h2 class="font-mono text-base font-semibold">{hostname.clone()}</h2>
                     {url.map(|u| view! { <a class="text-xs text-indigo-600 hover:underline" href=u.clone() target="_blank" rel="noopener">{u.clone()}</a> })}
-                    <CertificateStatus certificate=domain.certificate.clone() />
+                    <CertificateBadge certificate=domain.certificate.clone() />
                 </div>
                 <div class="flex gap-2">
                     <ActionForm action=actions.certificate>
@@ -194,7 +195,7 @@ fn ResourceRow(
     first: bool,
     last: bool,
 ) -> impl IntoView {
-    let id = resource.id;
+    let id = resource.id.get();
     let label = ResourceType::from_form(&resource.kind).map(ResourceType::label).unwrap_or("Unknown");
     let editable = can_custom || resource.kind != "custom";
     let editing = move || actions.editing.get() == Some((domain, Some(id)));
@@ -240,21 +241,21 @@ fn ResourceRow(
 }
 
 #[component]
-fn CertificateStatus(certificate: CertificateView) -> impl IntoView {
-    let (label, class) = match certificate.status.as_str() {
-        "valid" => ("Certificate valid", "bg-green-100 text-green-800"),
-        "expiring" => ("Renewal due", "bg-amber-100 text-amber-800"),
-        "expired" => ("Certificate expired", "bg-red-100 text-red-800"),
-        "self_signed" => ("Self-signed placeholder", "bg-slate-100 text-slate-700"),
-        _ => ("No certificate yet", "bg-slate-100 text-slate-500"),
+fn CertificateBadge(certificate: CertificateView) -> impl IntoView {
+    let (label, class) = match certificate.status {
+        CertificateStatus::Valid => ("Certificate valid", "bg-green-100 text-green-800"),
+        CertificateStatus::Expiring => ("Renewal due", "bg-amber-100 text-amber-800"),
+        CertificateStatus::Expired => ("Certificate expired", "bg-red-100 text-red-800"),
+        CertificateStatus::SelfSigned => ("Self-signed placeholder", "bg-slate-100 text-slate-700"),
+        CertificateStatus::None => ("No certificate yet", "bg-slate-100 text-slate-500"),
     };
     let expiry = certificate.not_after.clone().map(|t| t.chars().take(10).collect::<String>());
     let details = match (&certificate.issuer, expiry) {
-        (Some(issuer), Some(until)) if certificate.status != "self_signed" => format!("{issuer}, until {until}"),
+        (Some(issuer), Some(until)) if certificate.status != CertificateStatus::SelfSigned => format!("{issuer}, until {until}"),
         _ => String::new(),
     };
     view! {
-        <div class="mt-1 flex flex-wrap items-center gap-2 text-xs" data-testid="certificate" data-status=certificate.status.clone()>
+        <div class="mt-1 flex flex-wrap items-center gap-2 text-xs" data-testid="certificate" data-status=certificate.status.as_str()>
             <span class=format!("rounded px-1.5 py-0.5 font-medium {class}") data-testid="certificate-status">{label}</span>
             <span class="text-slate-500" data-testid="certificate-issuer">{details}</span>
             {certificate.last_error.clone().map(|e| view! {

@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::super::lexer::{tokenize, Token};
+use crate::nginx_lexer::{tokenize, Token};
 use super::*;
 
 #[test]

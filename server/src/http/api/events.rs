@@ -11,10 +11,10 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures::stream::{self, Stream, StreamExt};
+use nsm_core::DeploymentId;
 use serde::Deserialize;
 
 use crate::control_plane::Plane;
-use crate::db::deployments as store;
 use crate::deploy::Followed;
 
 #[derive(Debug, Deserialize)]
@@ -28,7 +28,7 @@ fn line_event(seq: i64, line: &nsm_core::protocol::LogLine) -> Event {
     let data = serde_json::json!({
         "seq": seq,
         "at": line.at,
-        "stream": store::stream_name(line.stream),
+        "stream": line.stream,
         "text": line.text,
     });
     Event::default().event("line").id(seq.to_string()).data(data.to_string())
@@ -37,7 +37,7 @@ fn line_event(seq: i64, line: &nsm_core::protocol::LogLine) -> Event {
 pub async fn deployment_events(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
-    Path(id): Path<i64>,
+    Path(id): Path<DeploymentId>,
     Query(since): Query<Since>,
 ) -> Response {
     if user.is_none() {
@@ -47,7 +47,7 @@ pub async fn deployment_events(
         Ok(Some(stream)) => Sse::new(stream).keep_alive(KeepAlive::default()).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "not_found" }))).into_response(),
         Err(error) => {
-            tracing::error!(%error, id, "cannot stream deployment events");
+            tracing::error!(%error, deployment = %id, "cannot stream deployment events");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
@@ -55,7 +55,7 @@ pub async fn deployment_events(
 
 async fn events(
     plane: Arc<Plane>,
-    id: i64,
+    id: DeploymentId,
     from: i64,
 ) -> Result<Option<impl Stream<Item = Result<Event, Infallible>>>, sqlx::Error> {
     let Some(followed) = plane.deployer.follow(id, from, true).await? else {

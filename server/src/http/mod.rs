@@ -1,5 +1,10 @@
-//! The HTTP surface: UI (SSR + server functions), static assets, health, and the
-//! `/api/v1` routes, all behind the session/CSRF guard.
+//! The HTTP surface, the top layer: UI (SSR + server functions), static assets,
+//! health, the `/api/v1` routes (REST, CI/CD, live events) and the worker link, all
+//! behind the session/CSRF guard and a request tracing layer.
+
+pub mod api;
+mod guard;
+pub mod worker_link;
 
 use std::sync::Arc;
 
@@ -9,8 +14,9 @@ use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
 
-use crate::auth::guard::guard;
+use guard::guard;
 use crate::control_plane::Plane;
 
 pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
@@ -28,9 +34,14 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
         .nest_service("/pkg", ServeDir::new(pkg_dir))
         .fallback(leptos_axum::file_and_error_handler_with_context(context, app::shell))
         .with_state(leptos_options)
-        .merge(crate::api::router(plane.clone()))
-        // Outermost: every route, UI and API alike, passes the guard.
+        .merge(api::router(plane.clone()))
+        // Every route, UI and API alike, passes the guard…
         .layer(axum::middleware::from_fn_with_state(plane, guard))
+        // …inside one span per request, so every line logged for it carries its method
+        // and path (and the guard's refusals are traced too).
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
 }
 
 async fn healthz() -> Json<serde_json::Value> {

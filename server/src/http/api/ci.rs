@@ -9,16 +9,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use nsm_core::ProjectId;
+use nsm_core::activity::{ActivityOutcome, ActivitySource};
+use nsm_core::{DeploymentId, ProjectId, Trigger};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::activity::Activity;
 use super::keys;
-use super::status::{deployment_json, status_code_for};
+use super::status::{deployment_json, internal_error, status_code_for, unauthorized};
+use crate::activity::Activity;
 use crate::control_plane::Plane;
 use crate::db::{self, projects::ProjectRow};
-use crate::deploy::Trigger;
 
 /// Beyond the project's timeout, how long `?wait=true` holds on.
 const WAIT_MARGIN: Duration = Duration::from_secs(60);
@@ -33,41 +33,40 @@ fn answer(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn unauthorized() -> Response {
-    answer(StatusCode::UNAUTHORIZED, json!({ "error": "unauthorized" }))
-}
-
 fn activity(
     plane: &Plane,
     project: &str,
-    source: &'static str,
-    outcome: &'static str,
+    source: ActivitySource,
+    outcome: ActivityOutcome,
     detail: impl Into<String>,
-    deployment: Option<i64>,
+    deployment: Option<DeploymentId>,
 ) {
     plane.activity.record(Activity { project: project.to_owned(), source, outcome, detail: detail.into(), deployment });
 }
 
-async fn load(plane: &Plane, id: &str) -> Option<ProjectRow> {
-    let id = ProjectId::parse(id).ok()?;
-    match db::projects::get(&plane.db, &id).await {
-        Ok(row) => row,
-        Err(error) => {
-            tracing::error!(%error, "project lookup failed");
-            None
-        }
-    }
+/// The project a CI call names. One that cannot exist is refused like a wrong key
+/// (401, so ids cannot be probed); a store failure is a 500.
+async fn load(plane: &Plane, id: &str) -> Result<ProjectRow, Response> {
+    let Ok(id) = ProjectId::parse(id) else {
+        return Err(unauthorized());
+    };
+    db::projects::get_project(&plane.db, &id).await.map_err(internal_error)?.ok_or_else(unauthorized)
 }
 
 /// Checks the project's switch and rate limit, then queues (or joins) a deployment.
-async fn admit(plane: &Arc<Plane>, project: &ProjectRow, source: &'static str, who: &str) -> Result<i64, Response> {
+async fn admit(
+    plane: &Arc<Plane>,
+    project: &ProjectRow,
+    source: ActivitySource,
+    who: &str,
+) -> Result<DeploymentId, Response> {
     let id = project.config.id.as_str();
     if !project.config.allow_ci_cd {
-        activity(plane, id, source, "refused", "CI/CD is disabled for this project", None);
+        activity(plane, id, source, ActivityOutcome::Refused, "CI/CD is disabled for this project", None);
         return Err(answer(StatusCode::FORBIDDEN, json!({ "error": "ci_cd_disabled" })));
     }
     if let Err(wait) = plane.ci_limiter.check(id) {
-        activity(plane, id, source, "refused", "rate limited", None);
+        activity(plane, id, source, ActivityOutcome::Refused, "rate limited", None);
         let secs = wait.as_secs().max(1);
         let mut response =
             answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": "rate_limited", "retry_after": secs }));
@@ -83,31 +82,31 @@ async fn admit(plane: &Arc<Plane>, project: &ProjectRow, source: &'static str, w
             } else {
                 format!("queued deployment #{}", requested.deployment)
             };
-            activity(plane, id, source, "accepted", &detail, Some(requested.deployment));
+            activity(plane, id, source, ActivityOutcome::Accepted, &detail, Some(requested.deployment));
             Ok(requested.deployment)
         }
         Err(error) => {
             tracing::error!(%error, project = id, "webhook deployment request failed");
-            activity(plane, id, source, "refused", "server error", None);
+            activity(plane, id, source, ActivityOutcome::Refused, "server error", None);
             Err(answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal" })))
         }
     }
 }
 
-fn accepted(deployment: i64) -> Value {
+fn accepted(deployment: DeploymentId) -> Value {
     json!({ "deployment_id": deployment.to_string(), "status_url": format!("/api/v1/deployments/{deployment}") })
 }
 
 /// With `?wait=true`, holds until the deployment ends: `200` when it succeeded, the
 /// same JSON with a non-2xx status otherwise, so `curl --fail` fails the CI job.
-async fn settle(plane: &Arc<Plane>, project: &ProjectRow, deployment: i64, wait: bool) -> Response {
+async fn settle(plane: &Arc<Plane>, project: &ProjectRow, deployment: DeploymentId, wait: bool) -> Response {
     if !wait {
         return answer(StatusCode::ACCEPTED, accepted(deployment));
     }
     let bound = Duration::from_secs(u64::from(project.config.timeout.secs())) + WAIT_MARGIN;
     match plane.deployer.wait_for_end(deployment, bound).await {
         Ok(Some(row)) => {
-            let status = status_code_for(&row.state);
+            let status = status_code_for(row.state);
             answer(status, deployment_json(&row))
         }
         Ok(None) => answer(
@@ -115,7 +114,7 @@ async fn settle(plane: &Arc<Plane>, project: &ProjectRow, deployment: i64, wait:
             json!({ "error": "still_running", "deployment_id": deployment.to_string() }),
         ),
         Err(error) => {
-            tracing::error!(%error, deployment, "waiting for a deployment failed");
+            tracing::error!(%error, %deployment, "waiting for a deployment failed");
             answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal" }))
         }
     }
@@ -127,19 +126,23 @@ pub async fn deploy(
     Query(query): Query<DeployQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(project) = load(&plane, &id).await else {
-        return unauthorized();
+    let project = match load(&plane, &id).await {
+        Ok(project) => project,
+        Err(refusal) => return refusal,
     };
-    let stored = db::ci::deploy_key_hash(&plane.db, &id).await.ok().flatten();
+    let stored = match db::ci::deploy_key_hash(&plane.db, &id).await {
+        Ok(stored) => stored,
+        Err(error) => return internal_error(error),
+    };
     let valid = match (keys::bearer(&headers), stored.as_deref()) {
         (Some(presented), Some(stored)) => keys::key_matches(presented, stored),
         _ => false,
     };
     if !valid {
-        activity(&plane, &id, "deploy key", "refused", "missing or wrong deploy key", None);
+        activity(&plane, &id, ActivitySource::DeployKey, ActivityOutcome::Refused, "missing or wrong deploy key", None);
         return unauthorized();
     }
-    match admit(&plane, &project, "deploy key", "deploy key").await {
+    match admit(&plane, &project, ActivitySource::DeployKey, "deploy key").await {
         Ok(deployment) => settle(&plane, &project, deployment, query.wait).await,
         Err(response) => response,
     }
@@ -155,33 +158,43 @@ pub async fn github(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(project) = load(&plane, &id).await else {
-        return unauthorized();
+    let project = match load(&plane, &id).await {
+        Ok(project) => project,
+        Err(refusal) => return refusal,
     };
     let secret = match db::ci::webhook_secret(&plane.db, &id).await {
-        Ok(Some(sealed)) => plane.secrets.open_sealed(&sealed).ok(),
-        _ => None,
+        Ok(Some(sealed)) => match plane.secrets.open_sealed(&sealed) {
+            Ok(secret) => Some(secret),
+            Err(error) => return internal_error(error),
+        },
+        Ok(None) => None,
+        Err(error) => return internal_error(error),
     };
     let signed = secret
         .as_deref()
         .is_some_and(|s| keys::github_signature_valid(s.as_bytes(), &body, header(&headers, "x-hub-signature-256")));
     if !signed {
-        activity(&plane, &id, "github", "refused", "missing or bad signature", None);
+        activity(&plane, &id, ActivitySource::Github, ActivityOutcome::Refused, "missing or bad signature", None);
         return unauthorized();
     }
     let delivery = header(&headers, "x-github-delivery").map(str::to_owned);
     if let Some(delivery) = &delivery {
-        if let Ok(Some((status, body))) = db::ci::delivery(&plane.db, &id, delivery).await {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-            return answer(status, body);
+        match db::ci::delivery(&plane.db, &id, delivery).await {
+            // A redelivery gets the answer the first delivery got (stored by us, so valid).
+            Ok(Some((status, body))) => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                return answer(status, body);
+            }
+            Ok(None) => {}
+            Err(error) => return internal_error(error),
         }
     }
     let (status, body) = match header(&headers, "x-github-event") {
         Some("ping") => (StatusCode::OK, json!({ "ok": true })),
         Some("push") => match push_branch(&body) {
             Some(branch) if branch == project.config.branch.as_str() => {
-                match admit(&plane, &project, "github", "github push").await {
+                match admit(&plane, &project, ActivitySource::Github, "github push").await {
                     Ok(deployment) => (StatusCode::ACCEPTED, accepted(deployment)),
                     Err(response) => return response,
                 }
@@ -190,8 +203,8 @@ pub async fn github(
                 activity(
                     &plane,
                     &id,
-                    "github",
-                    "skipped",
+                    ActivitySource::Github,
+                    ActivityOutcome::Skipped,
                     format!("push to {branch}, not {}", project.config.branch),
                     None,
                 );

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures::stream::StreamExt;
 use nsm_core::protocol::LogLine;
+use nsm_core::{DeploymentId, DeploymentState};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -41,38 +42,55 @@ pub fn deployment_json(row: &DeploymentRow) -> Value {
 }
 
 /// `200` for success; failures map to statuses `curl --fail` treats as errors.
-pub fn status_code_for(state: &str) -> StatusCode {
+pub fn status_code_for(state: DeploymentState) -> StatusCode {
     match state {
-        "succeeded" => StatusCode::OK,
-        "timed_out" => StatusCode::GATEWAY_TIMEOUT,
-        "failed" | "cancelled" => StatusCode::CONFLICT,
-        _ => StatusCode::ACCEPTED,
+        DeploymentState::Succeeded => StatusCode::OK,
+        DeploymentState::TimedOut => StatusCode::GATEWAY_TIMEOUT,
+        DeploymentState::Failed | DeploymentState::Cancelled => StatusCode::CONFLICT,
+        DeploymentState::Queued | DeploymentState::Preparing | DeploymentState::Starting | DeploymentState::Settling => {
+            StatusCode::ACCEPTED
+        }
     }
 }
 
 /// The deployment, if the caller may see it: a session, or the project's deploy key.
-async fn authorized(plane: &Plane, id: i64, user: Option<&CurrentUser>, headers: &HeaderMap) -> Option<DeploymentRow> {
-    let row = store::get(&plane.db, id).await.ok().flatten()?;
+/// Anyone else gets the same 401 whether it exists or not; a store failure is a 500.
+async fn authorized(
+    plane: &Plane,
+    id: DeploymentId,
+    user: Option<&CurrentUser>,
+    headers: &HeaderMap,
+) -> Result<DeploymentRow, Response> {
+    let row = store::get(&plane.db, id).await.map_err(internal_error)?.ok_or_else(unauthorized)?;
     if user.is_some() {
-        return Some(row);
+        return Ok(row);
     }
-    let stored = db::ci::deploy_key_hash(&plane.db, &row.project_id).await.ok().flatten()?;
-    keys::bearer(headers).filter(|presented| keys::key_matches(presented, &stored)).map(|_| row)
+    let stored = db::ci::deploy_key_hash(&plane.db, &row.project_id).await.map_err(internal_error)?;
+    match (keys::bearer(headers), stored) {
+        (Some(presented), Some(stored)) if keys::key_matches(presented, &stored) => Ok(row),
+        _ => Err(unauthorized()),
+    }
 }
 
-fn unauthorized() -> Response {
+pub fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, Json(json!({ "error": "unauthorized" }))).into_response()
+}
+
+/// An unexpected failure: logged once here, answered as a bare 500.
+pub fn internal_error(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "internal error");
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal" }))).into_response()
 }
 
 pub async fn deployment(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
-    Path(id): Path<i64>,
+    Path(id): Path<DeploymentId>,
     headers: HeaderMap,
 ) -> Response {
     match authorized(&plane, id, user.as_deref(), &headers).await {
-        Some(row) => Json(deployment_json(&row)).into_response(),
-        None => unauthorized(),
+        Ok(row) => Json(deployment_json(&row)).into_response(),
+        Err(refusal) => refusal,
     }
 }
 
@@ -83,24 +101,24 @@ pub struct LogQuery {
 }
 
 fn format_line(line: &LogLine) -> Bytes {
-    Bytes::from(format!("{} [{}] {}\n", line.at, store::stream_name(line.stream), line.text))
+    Bytes::from(format!("{} [{}] {}\n", line.at, line.stream, line.text))
 }
 
 pub async fn log(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
-    Path(id): Path<i64>,
+    Path(id): Path<DeploymentId>,
     Query(query): Query<LogQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if authorized(&plane, id, user.as_deref(), &headers).await.is_none() {
-        return unauthorized();
+    if let Err(refusal) = authorized(&plane, id, user.as_deref(), &headers).await {
+        return refusal;
     }
     let followed = match plane.deployer.follow(id, 0, query.follow).await {
         Ok(Some(followed)) => followed,
         Ok(None) => return unauthorized(),
         Err(error) => {
-            tracing::error!(%error, id, "cannot read a deployment log");
+            tracing::error!(%error, deployment = %id, "cannot read a deployment log");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };

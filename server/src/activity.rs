@@ -8,14 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::db::{self, Db};
 
 /// One webhook call and what became of it.
-#[derive(Debug, Clone)]
-pub struct Activity {
-    pub project: String,
-    pub source: &'static str,
-    pub outcome: &'static str,
-    pub detail: String,
-    pub deployment: Option<i64>,
-}
+pub use crate::db::ci::NewActivity as Activity;
 
 enum Command {
     Record { at: String, activity: Activity },
@@ -51,7 +44,8 @@ impl ActivityLog {
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.tx.send(Command::Flush(done)).is_ok() {
-            let _ = wait.await;
+            // A dropped sender means the writer stopped; `record` has said so already.
+            wait.await.ok();
         }
     }
 }
@@ -76,8 +70,9 @@ async fn write_loop(db: Db, mut rx: mpsc::UnboundedReceiver<Command>) {
             }
             pending.clear();
         }
+        // A flusher that gave up waiting is no one's loss.
         for done in waiting.drain(..) {
-            let _ = done.send(());
+            done.send(()).ok();
         }
     }
 }
@@ -89,8 +84,8 @@ mod tests {
     fn entry(project: &str, n: usize) -> Activity {
         Activity {
             project: project.to_owned(),
-            source: "deploy key",
-            outcome: "accepted",
+            source: nsm_core::activity::ActivitySource::DeployKey,
+            outcome: nsm_core::activity::ActivityOutcome::Accepted,
             detail: format!("call {n}"),
             deployment: None,
         }

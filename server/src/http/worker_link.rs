@@ -53,6 +53,7 @@ async fn authenticate(plane: &Plane, worker_id: &str, presented: &str) -> Result
     })
 }
 
+#[tracing::instrument(name = "worker_link", skip_all, fields(%peer, worker = tracing::field::Empty))]
 async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) {
     let hello = match tokio::time::timeout(HELLO_WITHIN, socket.recv()).await {
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<WorkerMessage>(&text).ok(),
@@ -64,6 +65,7 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
         return;
     };
     let worker = worker_id.to_string();
+    tracing::Span::current().record("worker", worker.as_str());
     if protocol != PROTOCOL_VERSION {
         tracing::warn!(%peer, worker, protocol, "refused worker: protocol version mismatch");
         refuse(&mut socket, &format!("protocol {protocol} not supported; this server speaks {PROTOCOL_VERSION}")).await;
@@ -89,7 +91,8 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
         tracing::error!(%error, worker, "cannot record worker presence");
     }
     tracing::info!(%peer, worker, version, ?compose, "worker connected");
-    let _ = outbox.send(ServerMessage::Welcome { protocol: PROTOCOL_VERSION });
+    // The receiver is ours (below), so this cannot fail while we hold it.
+    outbox.send(ServerMessage::Welcome { protocol: PROTOCOL_VERSION }).ok();
     // The hub holds the only sender now: removing the link ends the writer and closes.
     drop(outbox);
 
@@ -109,7 +112,8 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
                 break;
             }
         }
-        let _ = sink.send(Message::Close(None)).await;
+        // The peer may be gone already; closing is a courtesy.
+        sink.send(Message::Close(None)).await.ok();
     });
 
     let reason = loop {

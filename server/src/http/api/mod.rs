@@ -1,11 +1,9 @@
 //! `/api/v1`: the worker link, live deployment events, and the CI/CD API.
 //! These routes authenticate themselves (session, bearer key or worker token).
 
-pub mod activity;
 mod ci;
 mod events;
 mod keys;
-pub mod rate;
 mod status;
 
 use std::sync::Arc;
@@ -14,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::control_plane::Plane;
-use crate::hub::ws;
+use super::worker_link as ws;
 
 pub fn router(plane: Arc<Plane>) -> Router {
     Router::new()

@@ -1,0 +1,135 @@
+//! What the UI asks of the control plane, one small trait per area. Each method has
+//! the name of the server function that calls it (and of the store function behind it
+//! where there is one), so an operation is found by one word from the browser to the
+//! database. The server implements each trait in that area's own module.
+
+use async_trait::async_trait;
+use nsm_core::domain::{Hostname, ResourceConfig};
+use nsm_core::service::ServiceState;
+use nsm_core::variables::Variable;
+use nsm_core::{DeploymentId, DomainId, ProjectConfig, ProjectId, ResourceId, WorkerId};
+
+use crate::error::AppResult;
+use crate::model::{
+    CiView, ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, DomainsView, IssuedToken, NewSession,
+    ProjectDetail, ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView,
+    WorkerSummary,
+};
+
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    async fn needs_setup(&self) -> AppResult<bool>;
+    /// Creates the first administrator; refused once any user exists.
+    async fn setup_admin(&self, username: &str, password: &str) -> AppResult<NewSession>;
+    async fn sign_in(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession>;
+    async fn sign_out(&self, session_token: &str) -> AppResult<()>;
+    /// Whether session cookies get the `Secure` attribute (served over HTTPS).
+    fn secure_cookies(&self) -> bool;
+}
+
+#[async_trait]
+pub trait Projects: Send + Sync {
+    async fn list_projects(&self) -> AppResult<Vec<ProjectSummary>>;
+    async fn get_project(&self, id: &ProjectId) -> AppResult<ProjectDetail>;
+    async fn create_project(&self, by: &CurrentUser, config: ProjectConfig) -> AppResult<()>;
+    /// `id` is the project's id before the edit (ids can be renamed).
+    async fn update_project(&self, by: &CurrentUser, id: &ProjectId, config: ProjectConfig) -> AppResult<()>;
+    async fn delete_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()>;
+}
+
+#[async_trait]
+pub trait Workers: Send + Sync {
+    async fn list_workers(&self) -> AppResult<Vec<WorkerSummary>>;
+    async fn add_worker(&self, by: &CurrentUser, id: WorkerId, name: &str) -> AppResult<IssuedToken>;
+    async fn rotate_worker_token(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<IssuedToken>;
+    async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()>;
+}
+
+/// A service's settings as the Services tab saves them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUpdate {
+    pub service: String,
+    pub expected: ServiceState,
+    pub collect_logs: bool,
+}
+
+#[async_trait]
+pub trait Deployments: Send + Sync {
+    async fn get_project_status(&self, id: &ProjectId) -> AppResult<ProjectStatus>;
+    async fn sync_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<SyncView>;
+    /// Queues a deployment; answers its id (an already queued one when requests coalesce).
+    async fn deploy_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DeploymentId>;
+    /// Stops and removes the project's containers and stops serving it.
+    async fn teardown_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()>;
+    async fn cancel_deployment(&self, by: &CurrentUser, deployment: DeploymentId) -> AppResult<()>;
+    async fn list_deployments(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>>;
+    async fn get_deployment(&self, deployment: DeploymentId) -> AppResult<DeploymentDetail>;
+    async fn list_services(&self, id: &ProjectId) -> AppResult<Vec<ServiceView>>;
+    async fn update_service(&self, by: &CurrentUser, id: &ProjectId, update: ServiceUpdate) -> AppResult<()>;
+}
+
+/// A variable as the Environment tab saves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableSave {
+    /// Its name before the edit, if it existed.
+    pub original: Option<String>,
+    pub variable: Variable,
+}
+
+#[async_trait]
+pub trait Variables: Send + Sync {
+    async fn list_variables(&self, id: &ProjectId) -> AppResult<Vec<VariableView>>;
+    async fn list_reference_targets(&self, id: &ProjectId) -> AppResult<Vec<ReferenceTarget>>;
+    async fn reveal_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String>;
+    async fn save_variable(&self, by: &CurrentUser, id: &ProjectId, save: VariableSave) -> AppResult<()>;
+    async fn delete_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<()>;
+}
+
+#[async_trait]
+pub trait Ci: Send + Sync {
+    async fn get_ci(&self, id: &ProjectId) -> AppResult<CiView>;
+    async fn set_ci_enabled(&self, by: &CurrentUser, id: &ProjectId, enabled: bool) -> AppResult<()>;
+    /// A new deploy key (shown once); the old one stops working at once.
+    async fn rotate_deploy_key(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String>;
+    /// A new GitHub webhook secret (shown once).
+    async fn rotate_webhook_secret(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<String>;
+}
+
+/// A resource as the Domains tab saves it: added to `domain`, or replacing `resource`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceSave {
+    pub domain: DomainId,
+    pub resource: Option<ResourceId>,
+    pub config: ResourceConfig,
+}
+
+/// Which way a resource moves in its domain's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveDirection {
+    Up,
+    Down,
+}
+
+#[async_trait]
+pub trait Domains: Send + Sync {
+    async fn list_domains(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DomainsView>;
+    async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()>;
+    /// Removes a domain and stops serving it at once.
+    async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<()>;
+    async fn save_resource(&self, by: &CurrentUser, id: &ProjectId, save: ResourceSave) -> AppResult<()>;
+    async fn delete_resource(&self, by: &CurrentUser, id: &ProjectId, resource: ResourceId) -> AppResult<()>;
+    async fn move_resource(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        resource: ResourceId,
+        direction: MoveDirection,
+    ) -> AppResult<()>;
+    /// Asks for a certificate now instead of waiting for the renewal task.
+    async fn request_certificate(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<String>;
+}
+
+/// Everything the UI needs, as one object in the Leptos context.
+pub trait ControlPlane: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + 'static {}
+
+impl<T: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + 'static> ControlPlane for T {}

@@ -1,0 +1,84 @@
+//! The seam between the UI and the control plane. The server crate implements the
+//! area traits of [`areas`] over SQLite and provides them, combined as
+//! [`ControlPlane`], in the Leptos context; server functions only validate, authorise
+//! and call them.
+
+mod areas;
+
+use std::sync::Arc;
+
+pub use areas::{
+    Accounts, Ci, ControlPlane, Deployments, Domains, MoveDirection, Projects, ResourceSave, ServiceUpdate,
+    VariableSave, Variables, Workers,
+};
+use leptos::prelude::use_context;
+
+use crate::error::{AppError, AppResult};
+use crate::model::{ClientAddr, CurrentUser, NewSession};
+
+pub const SESSION_COOKIE: &str = "nsm_session";
+
+pub type SharedControlPlane = Arc<dyn ControlPlane>;
+
+pub fn control_plane() -> AppResult<SharedControlPlane> {
+    use_context::<SharedControlPlane>().ok_or_else(|| {
+        tracing::error!("control plane missing from Leptos context");
+        AppError::Internal
+    })
+}
+
+fn request_parts() -> AppResult<http::request::Parts> {
+    use_context::<http::request::Parts>().ok_or_else(|| {
+        tracing::error!("request parts missing from Leptos context");
+        AppError::Internal
+    })
+}
+
+/// The signed-in user; the server's middleware already refused requests without one,
+/// this is the second line of defence.
+pub fn current_user() -> AppResult<CurrentUser> {
+    request_parts()?.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthorized)
+}
+
+pub fn client_addr() -> AppResult<ClientAddr> {
+    request_parts()?.extensions.get::<ClientAddr>().copied().ok_or_else(|| {
+        tracing::error!("client address missing from request");
+        AppError::Internal
+    })
+}
+
+/// The session token from the request's cookie, if any.
+pub fn session_token() -> AppResult<Option<String>> {
+    let parts = request_parts()?;
+    Ok(parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned()))
+}
+
+/// Sets (or, with `None`, clears) the session cookie on the response.
+pub fn set_session_cookie(session: Option<&NewSession>, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = match session {
+        Some(s) => format!(
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            s.token, s.max_age_secs
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    match http::HeaderValue::from_str(&cookie) {
+        Ok(value) => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.append_header(http::header::SET_COOKIE, value);
+            } else {
+                tracing::error!("response options missing; cannot set the session cookie");
+            }
+        }
+        Err(error) => tracing::error!(%error, "session cookie is not a valid header value"),
+    }
+}

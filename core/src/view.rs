@@ -1,0 +1,210 @@
+//! What the UI and the REST API show: read models the server builds from its store and
+//! the browser renders. Pure data with typed states, so the browser and the server
+//! never compare words.
+
+use serde::{Deserialize, Serialize};
+
+use crate::activity::{ActivityOutcome, ActivitySource};
+use crate::certificate::CertificateStatus;
+use crate::deployment::{DeploymentId, DeploymentState, Trigger};
+use crate::domain::{DomainId, ResourceId};
+use crate::protocol::LogStream;
+use crate::ProjectConfig;
+
+
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    pub id: String,
+    pub repository: String,
+    pub branch: String,
+    pub worker: String,
+    pub allow_ci_cd: bool,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectDetail {
+    pub config: ProjectConfig,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerSummary {
+    pub id: String,
+    pub name: String,
+    pub online: bool,
+    pub version: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+
+/// A worker token, shown once when a worker is added or its token rotated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedToken {
+    pub worker: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentSummary {
+    pub id: DeploymentId,
+    pub state: DeploymentState,
+    pub trigger: Trigger,
+    pub triggered_by: Option<String>,
+    pub commit: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub duration_secs: Option<i64>,
+}
+
+impl DeploymentSummary {
+    pub fn is_terminal(&self) -> bool {
+        self.state.is_terminal()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLineView {
+    pub seq: i64,
+    pub at: String,
+    pub stream: LogStream,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentDetail {
+    pub summary: DeploymentSummary,
+    pub project: String,
+    pub env_masked: Option<String>,
+    pub compose_override: Option<String>,
+    pub services: Vec<crate::protocol::ServiceResult>,
+    pub log: Vec<LogLineView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceView {
+    pub name: String,
+    pub expected: crate::service::ServiceState,
+    pub collect_logs: bool,
+    pub actual: Option<crate::service::ServiceState>,
+    pub actual_at: Option<String>,
+    pub missing: bool,
+}
+
+/// What a sync with the repository found, and what changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncView {
+    pub commit: String,
+    pub compose_file: Option<String>,
+    pub services: Vec<String>,
+    pub variables: Vec<String>,
+    /// Readable differences from the configuration saved before this sync.
+    pub changes: Vec<String>,
+    /// Configured variables the repository no longer uses.
+    pub unused: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectStatus {
+    pub synced_commit: Option<String>,
+    pub synced_at: Option<String>,
+    pub compose_file: Option<String>,
+    pub running: Option<DeploymentSummary>,
+    pub last: Option<DeploymentSummary>,
+}
+
+/// A variable as the Environment tab lists it; plain values stay masked until revealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableView {
+    pub name: String,
+    /// `plain` or a reference kind (`port`, `url`, …).
+    pub kind: String,
+    /// What the reference points at, in words; `None` for plain values.
+    pub target: Option<String>,
+    pub target_id: Option<i64>,
+    /// A broken reference: shown on the row, and it blocks deploys.
+    pub error: Option<String>,
+    /// The repository no longer uses this name.
+    pub unused: bool,
+    /// Whether a plain value is empty (so the editor can say "not set").
+    pub empty: bool,
+}
+
+/// Something a reference can point at, for the pick-list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceTarget {
+    /// `domain`, or the resource type (`static`, `api`, `redirect`, `custom`).
+    pub kind: String,
+    pub id: i64,
+    pub label: String,
+}
+
+/// The CI/CD panel: the switch, whether credentials exist, and recent webhook calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CiView {
+    pub allow_ci_cd: bool,
+    pub has_deploy_key: bool,
+    pub has_webhook_secret: bool,
+    pub activity: Vec<ActivityView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub at: String,
+    pub source: ActivitySource,
+    pub outcome: ActivityOutcome,
+    pub detail: String,
+    pub deployment: Option<DeploymentId>,
+}
+
+/// The Domains tab: a project's domains, each with its ordered resources and its
+/// certificate, and what the edge does with them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainsView {
+    pub domains: Vec<DomainView>,
+    /// The signed-in user may write Custom resources (raw nginx configuration).
+    pub can_custom: bool,
+    /// `managed`, `system` or `off`.
+    pub edge: String,
+    /// Whether nginx serves the project now (it is published by a deployment).
+    pub published: bool,
+    pub https_port: u16,
+    /// What the project's nginx file is rendered from now; the browser renders the
+    /// preview with the same code the server installs with.
+    pub preview: Option<crate::edge::NginxInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainView {
+    pub id: DomainId,
+    pub hostname: String,
+    pub resources: Vec<ResourceView>,
+    pub certificate: CertificateView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceView {
+    pub id: ResourceId,
+    pub path: String,
+    /// The form value of its type: `static`, `api`, `redirect`, `custom`.
+    pub kind: String,
+    /// Its options in a few words.
+    pub summary: String,
+    /// The form pre-filled, for editing.
+    pub form: crate::domain::ResourceForm,
+}
+
+/// A hostname's certificate as the edge has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateView {
+    pub status: CertificateStatus,
+    pub issuer: Option<String>,
+    /// RFC 3339.
+    pub not_after: Option<String>,
+    pub last_error: Option<String>,
+    pub last_attempt: Option<String>,
+}

@@ -1,0 +1,59 @@
+//! Projects: list, read, create, update (ids can be renamed), delete.
+
+use app::backend::Projects;
+use app::error::{AppError, AppResult};
+use app::model::{CurrentUser, ProjectDetail, ProjectSummary};
+use async_trait::async_trait;
+use nsm_core::{ProjectConfig, ProjectId};
+
+use super::{store_error, Plane};
+use crate::db;
+
+#[async_trait]
+impl Projects for Plane {
+    async fn list_projects(&self) -> AppResult<Vec<ProjectSummary>> {
+        let rows = db::projects::list_projects(&self.db).await.map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ProjectSummary {
+                id: r.config.id.to_string(),
+                repository: r.config.repository.label(),
+                branch: r.config.branch.to_string(),
+                worker: r.config.worker.to_string(),
+                allow_ci_cd: r.config.allow_ci_cd,
+                updated_at: r.updated_at,
+            })
+            .collect())
+    }
+
+    async fn get_project(&self, id: &ProjectId) -> AppResult<ProjectDetail> {
+        match db::projects::get_project(&self.db, id).await.map_err(store_error)? {
+            Some(r) => Ok(ProjectDetail { config: r.config, created_at: r.created_at, updated_at: r.updated_at }),
+            None => Err(AppError::NotFound(format!("Project {id}"))),
+        }
+    }
+
+    async fn create_project(&self, by: &CurrentUser, config: ProjectConfig) -> AppResult<()> {
+        self.check_worker(&config).await?;
+        db::projects::create_project(&self.db, &config).await.map_err(store_error)?;
+        self.audit(by, "project.create", config.id.as_str(), None).await
+    }
+
+    async fn update_project(&self, by: &CurrentUser, id: &ProjectId, config: ProjectConfig) -> AppResult<()> {
+        self.check_worker(&config).await?;
+        if !db::projects::update_project(&self.db, id, &config).await.map_err(store_error)? {
+            return Err(AppError::NotFound(format!("Project {id}")));
+        }
+        self.rename_edge(id, &config.id).await;
+        let detail = (id != &config.id).then(|| format!("renamed to {}", config.id));
+        self.audit(by, "project.update", id.as_str(), detail.as_deref()).await
+    }
+
+    async fn delete_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
+        self.forget_edge(id).await?;
+        if !db::projects::delete_project(&self.db, id).await.map_err(store_error)? {
+            return Err(AppError::NotFound(format!("Project {id}")));
+        }
+        self.audit(by, "project.delete", id.as_str(), None).await
+    }
+}

@@ -1,0 +1,150 @@
+//! What workers report about deployments: phases, log lines, results, service
+//! states, and losing a worker mid-deploy.
+
+use std::sync::Arc;
+
+use nsm_core::protocol::{DeployOutcome, DeployPhase, DeployReport, WorkerMessage};
+use nsm_core::{DeploymentId, DeploymentState};
+
+use super::dispatch::owners;
+use super::{spec, Deployer};
+use crate::db;
+use crate::db::deployments::{self as store, Ending};
+
+impl Deployer {
+    #[tracing::instrument(skip_all, fields(worker = %worker))]
+    pub async fn on_worker_message(self: &Arc<Self>, worker: &str, message: WorkerMessage) {
+        match message {
+            WorkerMessage::DeployPhase { deployment, phase } => {
+                let deployment = DeploymentId::from(deployment);
+                let state = match phase {
+                    DeployPhase::Preparing => DeploymentState::Preparing,
+                    DeployPhase::Starting => DeploymentState::Starting,
+                    DeployPhase::Settling => DeploymentState::Settling,
+                };
+                match store::advance(&self.db, deployment, state).await {
+                    Ok(true) => self.live.state(deployment, state),
+                    Ok(false) => {}
+                    Err(error) => tracing::error!(%error, %deployment, "cannot record a deployment's phase"),
+                }
+            }
+            WorkerMessage::DeployLog { deployment, line } => {
+                let deployment = DeploymentId::from(deployment);
+                if self.live.is_open(deployment) {
+                    self.append(deployment, line).await;
+                }
+            }
+            WorkerMessage::DeployFinished { deployment, report } => {
+                // Publishing waits on nginx and ACME: not on this worker's message loop.
+                let (this, worker) = (self.clone(), worker.to_owned());
+                let deployment = DeploymentId::from(deployment);
+                tokio::spawn(async move { this.finished(&worker, deployment, *report).await });
+            }
+            WorkerMessage::ServiceChanged { project, service, state } => {
+                if let Err(error) = db::services::set_actual(&self.db, project.as_str(), &service, state).await {
+                    tracing::warn!(%error, %project, service, "cannot record a service state");
+                }
+            }
+            WorkerMessage::Synced { request, .. } | WorkerMessage::TornDown { request, .. } => {
+                if let Some(unclaimed) = self.hub.answer(request, message) {
+                    tracing::debug!(?unclaimed, "answer for a request nobody waits for");
+                }
+            }
+            WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(worker = %worker, deployment = %id))]
+    async fn finished(self: &Arc<Self>, worker: &str, id: DeploymentId, report: DeployReport) {
+        let row = match store::get(&self.db, id).await {
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                tracing::warn!("result for an unknown deployment");
+                return;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot load a deployment to record its result");
+                return;
+            }
+        };
+        if let Err(error) = spec::record_ports(&self.db, &row.worker_id, &report.ports).await {
+            tracing::error!(%error, "cannot record port leases");
+        }
+        let services = match serde_json::to_string(&report.services) {
+            Ok(json) => Some(json),
+            Err(error) => {
+                tracing::error!(%error, "cannot encode the services' results");
+                None
+            }
+        };
+        let (state, reason) = match &report.outcome {
+            DeployOutcome::Succeeded => (DeploymentState::Succeeded, None),
+            DeployOutcome::Failed { reason } => (DeploymentState::Failed, Some(reason.clone())),
+            DeployOutcome::TimedOut { reason } => (DeploymentState::TimedOut, Some(reason.clone())),
+            DeployOutcome::Cancelled { reason } => (DeploymentState::Cancelled, Some(reason.clone())),
+            DeployOutcome::Rejected { changes } => {
+                let list: Vec<String> = changes.iter().map(ToString::to_string).collect();
+                (
+                    DeploymentState::Failed,
+                    Some(format!("major changes need review (sync with the repository first): {}", list.join("; "))),
+                )
+            }
+        };
+        for service in &report.services {
+            if let Err(error) = db::services::set_actual(&self.db, &row.project_id, &service.service, service.actual).await
+            {
+                tracing::warn!(%error, service = service.service, "cannot record a service state");
+            }
+        }
+        // Publish (design §4.6): a configuration nginx refuses fails the deployment,
+        // and the previous one keeps serving.
+        let (state, reason) = match state {
+            DeploymentState::Succeeded => {
+                let published = match owners(&row) {
+                    Ok((project, worker)) => self
+                        .edge
+                        .publish_deployment(self.as_ref(), id, &project, &worker)
+                        .await
+                        .map_err(|failure| failure.reason),
+                    Err(reason) => Err(reason),
+                };
+                match published {
+                    Ok(()) => (state, reason),
+                    Err(why) => (DeploymentState::Failed, Some(why)),
+                }
+            }
+            _ => (state, reason),
+        };
+        let ending = Ending {
+            reason: reason.as_deref(),
+            commit: report.commit.as_deref(),
+            env_masked: report.env_masked.as_deref(),
+            compose_override: report.compose_override.as_deref(),
+            services: services.as_deref(),
+        };
+        self.end(id, &row.project_id, state, ending).await;
+    }
+
+    /// The worker's link dropped: its deployments in flight have failed.
+    #[tracing::instrument(skip_all, fields(worker = %worker))]
+    pub async fn on_worker_lost(self: &Arc<Self>, worker: &str, reason: &str) {
+        let ids = match store::unfinished_on_worker(&self.db, worker).await {
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::error!(%error, "cannot find the deployments of a lost worker");
+                return;
+            }
+        };
+        for id in ids {
+            match store::get(&self.db, id).await {
+                Ok(Some(row)) => {
+                    let reason = format!("worker {worker} disconnected mid-deploy ({reason})");
+                    let ending = Ending { reason: Some(&reason), ..Ending::default() };
+                    self.end(id, &row.project_id, DeploymentState::Failed, ending).await;
+                }
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, deployment = %id, "cannot load a deployment of a lost worker"),
+            }
+        }
+    }
+}
