@@ -3,6 +3,7 @@
 //! a whole are `domains::topology`.
 
 use nsm_core::domain::{Hostname, ResourceConfig};
+use nsm_core::{DomainId, ProjectId, ResourceId};
 use sqlx::Row;
 
 use super::{now, Db};
@@ -13,13 +14,22 @@ pub enum EdgeStoreError {
     Database(#[from] sqlx::Error),
     /// The hostname is taken; by which project (`None`: this one).
     #[error("the hostname is already used")]
-    HostnameTaken(Option<String>),
+    HostnameTaken(Option<ProjectId>),
     #[error("another resource of this domain already uses this path")]
     PathTaken,
     #[error("not found")]
     NotFound,
     #[error("cannot store a resource: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("stored {what} `{value}` is invalid")]
+    Corrupt { what: &'static str, value: String },
+}
+
+/// Which way a resource moves in its domain's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
@@ -27,22 +37,27 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// Adds a domain to a project; a hostname belongs to one project only.
-pub async fn add_domain(db: &Db, project: &str, hostname: &Hostname) -> Result<i64, EdgeStoreError> {
+pub async fn add_domain(db: &Db, project: &ProjectId, hostname: &Hostname) -> Result<DomainId, EdgeStoreError> {
     let owner: Option<String> = sqlx::query_scalar("SELECT project_id FROM domains WHERE hostname = ?")
         .bind(hostname.as_str())
         .fetch_optional(db)
         .await?;
     if let Some(owner) = owner {
-        return Err(EdgeStoreError::HostnameTaken((owner != project).then_some(owner)));
+        if owner == project.as_str() {
+            return Err(EdgeStoreError::HostnameTaken(None));
+        }
+        let owner =
+            ProjectId::parse(&owner).map_err(|_| EdgeStoreError::Corrupt { what: "project id", value: owner })?;
+        return Err(EdgeStoreError::HostnameTaken(Some(owner)));
     }
     let result = sqlx::query("INSERT INTO domains (project_id, hostname, created_at) VALUES (?, ?, ?)")
-        .bind(project)
+        .bind(project.as_str())
         .bind(hostname.as_str())
         .bind(now())
         .execute(db)
         .await;
     match result {
-        Ok(done) => Ok(done.last_insert_rowid()),
+        Ok(done) => Ok(DomainId(done.last_insert_rowid())),
         // Lost a race with another request for the same name.
         Err(e) if is_unique_violation(&e) => Err(EdgeStoreError::HostnameTaken(None)),
         Err(e) => Err(e.into()),
@@ -51,48 +66,59 @@ pub async fn add_domain(db: &Db, project: &str, hostname: &Hostname) -> Result<i
 
 /// Removes a domain of `project` (its resources and their leases go with it) and
 /// returns its hostname.
-pub async fn delete_domain(db: &Db, project: &str, domain: i64) -> Result<Hostname, EdgeStoreError> {
+pub async fn delete_domain(db: &Db, project: &ProjectId, domain: DomainId) -> Result<Hostname, EdgeStoreError> {
     let hostname: Option<String> =
         sqlx::query_scalar("DELETE FROM domains WHERE id = ? AND project_id = ? RETURNING hostname")
             .bind(domain)
-            .bind(project)
+            .bind(project.as_str())
             .fetch_optional(db)
             .await?;
     let hostname = hostname.ok_or(EdgeStoreError::NotFound)?;
     Hostname::parse(&hostname).map_err(|_| EdgeStoreError::NotFound)
 }
 
-/// The hostnames of a project's domains.
-pub async fn hostnames(db: &Db, project: &str) -> sqlx::Result<Vec<Hostname>> {
+/// The hostnames of a project's domains (a stored name that no longer parses is
+/// left out, with a log line).
+pub async fn hostnames(db: &Db, project: &ProjectId) -> sqlx::Result<Vec<Hostname>> {
     let rows: Vec<String> = sqlx::query_scalar("SELECT hostname FROM domains WHERE project_id = ? ORDER BY id")
-        .bind(project)
+        .bind(project.as_str())
         .fetch_all(db)
         .await?;
-    Ok(rows.iter().filter_map(|h| Hostname::parse(h).ok()).collect())
+    Ok(rows.iter().filter_map(|h| parse_hostname(h)).collect())
+}
+
+fn parse_hostname(stored: &str) -> Option<Hostname> {
+    match Hostname::parse(stored) {
+        Ok(hostname) => Some(hostname),
+        Err(error) => {
+            tracing::error!(hostname = stored, error = %error.0, "a stored hostname is invalid");
+            None
+        }
+    }
 }
 
 /// The domain a resource is on, if both belong to `project`.
-pub async fn resource_domain(db: &Db, project: &str, resource: i64) -> sqlx::Result<Option<i64>> {
+pub async fn resource_domain(db: &Db, project: &ProjectId, resource: ResourceId) -> sqlx::Result<Option<DomainId>> {
     sqlx::query_scalar(
         "SELECT r.domain_id FROM resources r JOIN domains d ON d.id = r.domain_id WHERE r.id = ? AND d.project_id = ?",
     )
     .bind(resource)
-    .bind(project)
+    .bind(project.as_str())
     .fetch_optional(db)
     .await
 }
 
-pub async fn domain_belongs(db: &Db, project: &str, domain: i64) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM domains WHERE id = ? AND project_id = ?")
+pub async fn domain_belongs(db: &Db, project: &ProjectId, domain: DomainId) -> sqlx::Result<bool> {
+    let found: Option<DomainId> = sqlx::query_scalar("SELECT id FROM domains WHERE id = ? AND project_id = ?")
         .bind(domain)
-        .bind(project)
+        .bind(project.as_str())
         .fetch_optional(db)
         .await?;
     Ok(found.is_some())
 }
 
 /// Appends a resource at the end of its domain's list.
-pub async fn insert_resource(db: &Db, domain: i64, config: &ResourceConfig) -> Result<i64, EdgeStoreError> {
+pub async fn insert_resource(db: &Db, domain: DomainId, config: &ResourceConfig) -> Result<ResourceId, EdgeStoreError> {
     let json = serde_json::to_string(config)?;
     let result = sqlx::query(
         "INSERT INTO resources (domain_id, position, path, config)
@@ -105,13 +131,13 @@ pub async fn insert_resource(db: &Db, domain: i64, config: &ResourceConfig) -> R
     .execute(db)
     .await;
     match result {
-        Ok(done) => Ok(done.last_insert_rowid()),
+        Ok(done) => Ok(ResourceId(done.last_insert_rowid())),
         Err(e) if is_unique_violation(&e) => Err(EdgeStoreError::PathTaken),
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn update_resource(db: &Db, resource: i64, config: &ResourceConfig) -> Result<(), EdgeStoreError> {
+pub async fn update_resource(db: &Db, resource: ResourceId, config: &ResourceConfig) -> Result<(), EdgeStoreError> {
     let json = serde_json::to_string(config)?;
     let result = sqlx::query("UPDATE resources SET path = ?, config = ? WHERE id = ?")
         .bind(config.path.as_str())
@@ -127,13 +153,13 @@ pub async fn update_resource(db: &Db, resource: i64, config: &ResourceConfig) ->
     }
 }
 
-pub async fn delete_resource(db: &Db, resource: i64) -> sqlx::Result<bool> {
+pub async fn delete_resource(db: &Db, resource: ResourceId) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM resources WHERE id = ?").bind(resource).execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Swaps a resource with its neighbour above (`up`) or below; false at either end.
-pub async fn move_resource(db: &Db, resource: i64, up: bool) -> sqlx::Result<bool> {
+/// Swaps a resource with its neighbour above or below; false at either end.
+pub async fn move_resource(db: &Db, resource: ResourceId, direction: Direction) -> sqlx::Result<bool> {
     let mut tx = db.begin().await?;
     let Some(row) = sqlx::query("SELECT domain_id, position FROM resources WHERE id = ?")
         .bind(resource)
@@ -142,8 +168,8 @@ pub async fn move_resource(db: &Db, resource: i64, up: bool) -> sqlx::Result<boo
     else {
         return Ok(false);
     };
-    let (domain, position): (i64, i64) = (row.get(0), row.get(1));
-    let neighbour_sql = if up {
+    let (domain, position): (DomainId, i64) = (row.get(0), row.get(1));
+    let neighbour_sql = if direction == Direction::Up {
         "SELECT id, position FROM resources WHERE domain_id = ? AND position < ? ORDER BY position DESC LIMIT 1"
     } else {
         "SELECT id, position FROM resources WHERE domain_id = ? AND position > ? ORDER BY position ASC LIMIT 1"
@@ -151,7 +177,7 @@ pub async fn move_resource(db: &Db, resource: i64, up: bool) -> sqlx::Result<boo
     let Some(neighbour) = sqlx::query(neighbour_sql).bind(domain).bind(position).fetch_optional(&mut *tx).await? else {
         return Ok(false);
     };
-    let (other, other_position): (i64, i64) = (neighbour.get(0), neighbour.get(1));
+    let (other, other_position): (ResourceId, i64) = (neighbour.get(0), neighbour.get(1));
     for (id, to) in [(resource, other_position), (other, position)] {
         sqlx::query("UPDATE resources SET position = ? WHERE id = ?").bind(to).bind(id).execute(&mut *tx).await?;
     }
@@ -167,9 +193,9 @@ pub async fn is_admin(db: &Db, user: i64) -> sqlx::Result<bool> {
 }
 
 /// A hostname's certificate as the Domains tab shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRow {
-    pub hostname: String,
+    pub hostname: Hostname,
     pub self_signed: bool,
     pub issuer: Option<String>,
     /// RFC 3339.
@@ -178,45 +204,51 @@ pub struct CertificateRow {
     pub last_attempt: Option<String>,
 }
 
-fn certificate_row(r: &sqlx::sqlite::SqliteRow) -> CertificateRow {
-    CertificateRow {
-        hostname: r.get(0),
+fn certificate_row(r: &sqlx::sqlite::SqliteRow) -> Option<CertificateRow> {
+    Some(CertificateRow {
+        hostname: parse_hostname(&r.get::<String, _>(0))?,
         self_signed: r.get::<i64, _>(1) != 0,
         issuer: r.get(2),
         not_after: r.get(3),
         last_error: r.get(4),
         last_attempt: r.get(5),
-    }
+    })
 }
 
 const CERT_COLUMNS: &str = "hostname, self_signed, issuer, not_after, last_error, last_attempt";
 
-pub async fn certificate(db: &Db, hostname: &str) -> sqlx::Result<Option<CertificateRow>> {
+pub async fn certificate(db: &Db, hostname: &Hostname) -> sqlx::Result<Option<CertificateRow>> {
     let row = sqlx::query(&format!("SELECT {CERT_COLUMNS} FROM certificates WHERE hostname = ?"))
-        .bind(hostname)
+        .bind(hostname.as_str())
         .fetch_optional(db)
         .await?;
-    Ok(row.as_ref().map(certificate_row))
+    Ok(row.as_ref().and_then(certificate_row))
 }
 
 /// The certificates of a project's hostnames.
-pub async fn certificates_of(db: &Db, project: &str) -> sqlx::Result<Vec<CertificateRow>> {
+pub async fn certificates_of(db: &Db, project: &ProjectId) -> sqlx::Result<Vec<CertificateRow>> {
     let rows = sqlx::query(&format!(
         "SELECT {CERT_COLUMNS} FROM certificates WHERE hostname IN (SELECT hostname FROM domains WHERE project_id = ?)"
     ))
-    .bind(project)
+    .bind(project.as_str())
     .fetch_all(db)
     .await?;
-    Ok(rows.iter().map(certificate_row).collect())
+    Ok(rows.iter().filter_map(certificate_row).collect())
+}
+
+/// What a certificate file installed for a hostname says.
+#[derive(Debug, Clone, Copy)]
+pub struct InstalledCertificate<'a> {
+    pub self_signed: bool,
+    pub issuer: &'a str,
+    pub not_after: chrono::DateTime<chrono::Utc>,
 }
 
 /// Records the certificate now installed for a hostname (a success clears the error).
 pub async fn record_certificate(
     db: &Db,
-    hostname: &str,
-    self_signed: bool,
-    issuer: &str,
-    not_after: &str,
+    hostname: &Hostname,
+    certificate: &InstalledCertificate<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO certificates (hostname, self_signed, issuer, not_after, last_error, updated_at)
@@ -224,10 +256,10 @@ pub async fn record_certificate(
          ON CONFLICT (hostname) DO UPDATE SET self_signed = excluded.self_signed, issuer = excluded.issuer,
              not_after = excluded.not_after, last_error = NULL, updated_at = excluded.updated_at",
     )
-    .bind(hostname)
-    .bind(self_signed)
-    .bind(issuer)
-    .bind(not_after)
+    .bind(hostname.as_str())
+    .bind(certificate.self_signed)
+    .bind(certificate.issuer)
+    .bind(super::timestamp(certificate.not_after))
     .bind(now())
     .execute(db)
     .await?;
@@ -235,14 +267,14 @@ pub async fn record_certificate(
 }
 
 /// Notes an attempt to obtain a certificate: its failure, or `None` for success.
-pub async fn record_attempt(db: &Db, hostname: &str, error: Option<&str>) -> sqlx::Result<()> {
+pub async fn record_attempt(db: &Db, hostname: &Hostname, error: Option<&str>) -> sqlx::Result<()> {
     let at = now();
     sqlx::query(
         "INSERT INTO certificates (hostname, last_error, last_attempt, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (hostname) DO UPDATE SET last_error = excluded.last_error,
              last_attempt = excluded.last_attempt, updated_at = excluded.updated_at",
     )
-    .bind(hostname)
+    .bind(hostname.as_str())
     .bind(error)
     .bind(&at)
     .bind(&at)
@@ -251,7 +283,7 @@ pub async fn record_attempt(db: &Db, hostname: &str, error: Option<&str>) -> sql
     Ok(())
 }
 
-pub async fn forget_certificate(db: &Db, hostname: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM certificates WHERE hostname = ?").bind(hostname).execute(db).await?;
+pub async fn forget_certificate(db: &Db, hostname: &Hostname) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM certificates WHERE hostname = ?").bind(hostname.as_str()).execute(db).await?;
     Ok(())
 }

@@ -69,6 +69,7 @@ impl AcmeClient {
 
     /// Obtains a certificate for `hostname`. nginx must already answer
     /// `http://<hostname>/.well-known/acme-challenge/` from the webroot.
+    #[tracing::instrument(name = "acme_order", skip_all, fields(hostname = %hostname))]
     pub async fn obtain(&self, hostname: &Hostname) -> Result<Issued, AcmeError> {
         let account = self.account().await?;
         let result = tokio::time::timeout(ORDER_TIMEOUT, self.order(&account, hostname)).await;
@@ -98,7 +99,9 @@ impl AcmeClient {
             }),
         };
         for file in written {
-            let _ = tokio::fs::remove_file(file).await;
+            if let Err(error) = tokio::fs::remove_file(&file).await {
+                tracing::warn!(%error, file = %file.display(), "cannot remove a challenge answer");
+            }
         }
         ready?;
         let key_pem = order.finalize().await?;

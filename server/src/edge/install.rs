@@ -2,14 +2,14 @@
 //! whole configuration, reload, verify that the workers serve the new generation;
 //! on any failure put every previous file back and say why. One change at a time.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use nsm_core::ProjectId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::layout::{control_conf, Layout, MainConf};
-use super::nginx::Target;
+use super::files::{self, FileError};
+use super::layout::control_conf;
+use super::nginx::{NginxError, Target};
 use super::Edge;
 use crate::settings::EdgeMode;
 
@@ -18,6 +18,32 @@ const VERIFY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A project's file after a change: new text, or removed.
 pub type Change = (ProjectId, Option<String>);
+
+/// Why a change was not applied (the previous files are back).
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("nginx -t refused the configuration: {0}")]
+    Refused(#[source] NginxError),
+    #[error("nginx -s reload failed: {0}")]
+    Reload(#[source] NginxError),
+    /// The workers never answered with the new generation: the last answer, and the
+    /// error log's last `[emerg]`/`[alert]` lines (`: …`, or empty).
+    #[error("nginx did not apply the configuration within {} s ({last}){log}", VERIFY_TIMEOUT.as_secs())]
+    NotApplied { last: String, log: String },
+}
+
+/// What the control server answered instead of the generation asked for.
+#[derive(Debug, thiserror::Error)]
+enum ControlError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the control server did not answer")]
+    Silent,
+    #[error("unexpected control answer {0:?}")]
+    Unexpected(String),
+}
 
 impl Edge {
     pub(super) fn live_target(&self) -> Target<'_> {
@@ -28,25 +54,20 @@ impl Edge {
     }
 
     /// Applies `changes` as one transaction. `Err` says why nothing changed.
-    pub async fn install(&self, changes: &[Change]) -> Result<(), String> {
+    pub async fn install(&self, changes: &[Change]) -> Result<(), InstallError> {
         let _one = self.config_lock.lock().await;
         self.install_locked(changes).await
     }
 
-    pub(super) async fn install_locked(&self, changes: &[Change]) -> Result<(), String> {
+    async fn install_locked(&self, changes: &[Change]) -> Result<(), InstallError> {
         let mut previous = Vec::with_capacity(changes.len());
         for (project, _) in changes {
-            let path = self.layout.site_file(project);
-            let before = match tokio::fs::read_to_string(&path).await {
-                Ok(text) => Some(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-            };
+            let before = files::read_if_exists(&self.layout.site_file(project)).await?;
             previous.push((project.clone(), before));
         }
         if let Err(e) = self.write_all(changes).await {
             self.restore(&previous).await;
-            return Err(e);
+            return Err(e.into());
         }
         let applied = self.apply().await;
         if let Err(reason) = applied {
@@ -61,20 +82,13 @@ impl Edge {
         Ok(())
     }
 
-    /// `nginx -t` on the live configuration as it is on disk.
-    pub async fn check_live(&self) -> Result<(), String> {
-        self.nginx.test(self.live_target()).await
-    }
-
     /// Tests, reloads and verifies the live configuration as it is on disk.
-    pub(super) async fn apply(&self) -> Result<(), String> {
+    pub(super) async fn apply(&self) -> Result<(), InstallError> {
         let generation = self.next_generation();
-        write_file(&self.layout.control_file(), &control_conf(self.control_port, generation)).await?;
-        self.nginx.test(self.live_target()).await.map_err(|e| format!("nginx -t refused the configuration: {e}"))?;
+        files::write_file(&self.layout.control_file(), &control_conf(self.control_port, generation)).await?;
+        self.nginx.test(self.live_target()).await.map_err(InstallError::Refused)?;
         match self.mode {
-            EdgeMode::System => {
-                self.nginx.reload(self.live_target()).await.map_err(|e| format!("nginx -s reload failed: {e}"))?
-            }
+            EdgeMode::System => self.nginx.reload(self.live_target()).await.map_err(InstallError::Reload)?,
             _ => {
                 // A master still starting could die of SIGHUP: let it answer first.
                 self.wait_until_answering(Duration::from_secs(5)).await;
@@ -97,26 +111,31 @@ impl Edge {
     }
 
     /// Waits until nginx's workers answer with `generation`.
-    pub(super) async fn verify(&self, generation: u64) -> Result<(), String> {
+    pub(super) async fn verify(&self, generation: u64) -> Result<(), InstallError> {
         let deadline = Instant::now() + VERIFY_TIMEOUT;
         let mut last = String::from("no answer");
         while Instant::now() < deadline {
             match served_generation(self.control_port).await {
                 Ok(served) if served == generation => return Ok(()),
                 Ok(served) => last = format!("still serving generation {served}"),
-                Err(e) => last = e,
+                Err(e) => last = e.to_string(),
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let log = self.error_log_tail().await;
-        Err(format!("nginx did not apply the configuration within {} s ({last}){log}", VERIFY_TIMEOUT.as_secs()))
+        Err(InstallError::NotApplied { last, log: self.error_log_tail().await })
     }
 
     async fn error_log_tail(&self) -> String {
         if self.mode == EdgeMode::System {
             return String::new();
         }
-        let text = tokio::fs::read_to_string(self.layout.error_log()).await.unwrap_or_default();
+        let text = match tokio::fs::read_to_string(self.layout.error_log()).await {
+            Ok(text) => text,
+            Err(error) => {
+                tracing::debug!(%error, "no error log of the managed nginx to quote");
+                String::new()
+            }
+        };
         let lines: Vec<&str> =
             text.lines().rev().filter(|l| l.contains("[emerg]") || l.contains("[alert]")).take(3).collect();
         if lines.is_empty() {
@@ -126,124 +145,26 @@ impl Edge {
         }
     }
 
-    async fn write_all(&self, changes: &[Change]) -> Result<(), String> {
+    async fn write_all(&self, changes: &[Change]) -> Result<(), FileError> {
         for (project, text) in changes {
             let path = self.layout.site_file(project);
             match text {
-                Some(text) => write_file(&path, text).await?,
-                None => remove_file(&path).await?,
+                Some(text) => files::write_file(&path, text).await?,
+                None => files::remove_file(&path).await?,
             }
         }
         Ok(())
     }
 
-    async fn restore(&self, previous: &[(ProjectId, Option<String>)]) {
-        let restored: Vec<Change> = previous.to_vec();
-        if let Err(e) = self.write_all(&restored).await {
+    async fn restore(&self, previous: &[Change]) {
+        if let Err(e) = self.write_all(previous).await {
             tracing::error!(error = %e, "cannot restore the previous nginx configuration");
         }
-    }
-
-    /// `nginx -t` on the live configuration with one project's file replaced by
-    /// `text`, without touching the live files: what a deployment checks before the
-    /// worker is asked to do anything.
-    pub async fn check_candidate(&self, project: &ProjectId, text: &str) -> Result<(), String> {
-        let scratch = Scratch::new(&self.layout.check).await?;
-        let candidate = scratch.dir.join(format!("candidate-{project}.conf"));
-        write_file(&candidate, text).await?;
-        let own = self.layout.site_file(project);
-        let mut sites: Vec<PathBuf> = {
-            let _one = self.config_lock.lock().await;
-            self.layout.installed().map_err(|e| format!("cannot list the installed sites: {e}"))?
-        }
-        .into_iter()
-        .map(|(_, path)| path)
-        .filter(|p| p != &own)
-        .collect();
-        sites.push(candidate);
-        let result = scratch.test(self, &sites).await;
-        scratch.remove().await;
-        result
-    }
-
-    /// Checks each file alone (with nothing else installed): which ones cannot load.
-    pub(super) async fn broken_files(&self, files: &[PathBuf]) -> Vec<(PathBuf, String)> {
-        let mut broken = Vec::new();
-        let Ok(scratch) = Scratch::new(&self.layout.check).await else {
-            return broken;
-        };
-        for file in files {
-            if let Err(e) = scratch.test(self, std::slice::from_ref(file)).await {
-                broken.push((file.clone(), e));
-            }
-        }
-        scratch.remove().await;
-        broken
-    }
-
-    pub(super) fn main_conf(&self, sites: Option<&[PathBuf]>, scratch: Option<&Path>) -> Result<String, String> {
-        MainConf {
-            layout: &self.layout,
-            http_port: self.listen.http,
-            https_port: self.listen.https,
-            user: self.nginx_user.as_deref(),
-            sites,
-            scratch,
-        }
-        .render()
-    }
-}
-
-/// A throwaway prefix for `nginx -t` runs that must not disturb the live one.
-struct Scratch {
-    dir: PathBuf,
-}
-
-impl Scratch {
-    async fn new(check_root: &Path) -> Result<Self, String> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = check_root.join(format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
-        // nginx -t opens the logs and creates the temp directories (not their parents).
-        for sub in ["logs", "tmp"] {
-            tokio::fs::create_dir_all(dir.join(sub))
-                .await
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        Ok(Self { dir })
-    }
-
-    async fn test(&self, edge: &Edge, sites: &[PathBuf]) -> Result<(), String> {
-        let conf = self.dir.join("nginx.conf");
-        write_file(&conf, &edge.main_conf(Some(sites), Some(&self.dir))?).await?;
-        edge.nginx.test(Target::Own { prefix: &self.dir, conf: &conf }).await
-    }
-
-    async fn remove(self) {
-        let _ = tokio::fs::remove_dir_all(&self.dir).await;
-    }
-}
-
-/// Writes beside the target and renames over it: nginx never reads half a file.
-pub(super) async fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    let tmp = match path.file_name() {
-        Some(name) => path.with_file_name(format!(".{}.new", name.to_string_lossy())),
-        None => return Err(format!("{} is not a file path", path.display())),
-    };
-    tokio::fs::write(&tmp, text).await.map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    tokio::fs::rename(&tmp, path).await.map_err(|e| format!("cannot replace {}: {e}", path.display()))
-}
-
-async fn remove_file(path: &Path) -> Result<(), String> {
-    match tokio::fs::remove_file(path).await {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
     }
 }
 
 /// Asks the control server which generation the workers serve.
-async fn served_generation(port: u16) -> Result<u64, String> {
+async fn served_generation(port: u16) -> Result<u64, ControlError> {
     let ask = async {
         let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
         stream.write_all(b"GET /nsm-generation HTTP/1.0\r\nHost: nsm-control\r\n\r\n").await?;
@@ -251,22 +172,7 @@ async fn served_generation(port: u16) -> Result<u64, String> {
         stream.read_to_string(&mut response).await?;
         Ok::<_, std::io::Error>(response)
     };
-    let response = match tokio::time::timeout(Duration::from_secs(2), ask).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => return Err("the control server did not answer".into()),
-    };
+    let response = tokio::time::timeout(Duration::from_secs(2), ask).await.map_err(|_| ControlError::Silent)??;
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.trim()).unwrap_or_default();
-    body.parse().map_err(|_| format!("unexpected control answer {body:?}"))
-}
-
-impl Layout {
-    /// Scratch checks of an old process may be left over: they are only ever temporary.
-    pub fn clear_checks(&self) {
-        if let Ok(entries) = std::fs::read_dir(&self.check) {
-            for entry in entries.flatten() {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
+    body.parse().map_err(|_| ControlError::Unexpected(body.to_owned()))
 }

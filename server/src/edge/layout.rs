@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use nsm_core::domain::Hostname;
-use nsm_core::edge::{certificate_map, CERTIFICATE_VARIABLE};
+use nsm_core::edge::{certificate_map, NginxError, CERTIFICATE_VARIABLE};
 use nsm_core::ProjectId;
 
 /// The prefix of every project file, so NSM recognises its own files in a shared
@@ -147,11 +147,10 @@ impl MainConf<'_> {
     /// HTTPS server does every project's handshake, loading the certificate of the
     /// server SNI chose through the certificate map (`nsm_core::edge::certificate_map`
     /// says why); `Err` for paths nginx cannot take.
-    pub fn render(&self) -> Result<String, String> {
+    pub fn render(&self) -> Result<String, NginxError> {
         let l = self.layout;
         let certificates =
-            certificate_map(&l.certs.display().to_string(), &l.default_certificate().display().to_string())
-                .map_err(|e| e.to_string())?
+            certificate_map(&l.certs.display().to_string(), &l.default_certificate().display().to_string())?
                 .lines()
                 .map(|line| format!("    {line}\n"))
                 .collect::<String>();

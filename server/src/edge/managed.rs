@@ -58,7 +58,9 @@ impl Supervisor {
 
     /// Stops nginx gracefully (SIGQUIT: finish requests in flight) and the supervisor.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
+        if self.stop.send(true).is_err() {
+            tracing::debug!("the nginx supervisor had already ended");
+        }
         if let Err(error) = self.task.await {
             tracing::error!(%error, "the nginx supervisor failed");
         }
@@ -137,14 +139,18 @@ fn spawn(bin: &Path, prefix: &Path, conf: &Path) -> std::io::Result<Child> {
 
 async fn stop_child(child: &mut Child, master: i32) {
     if master > 0 {
-        let _ = kill(Pid::from_raw(master), Signal::SIGQUIT);
+        signal(master, Signal::SIGQUIT);
     }
     match tokio::time::timeout(STOP_GRACE, child.wait()).await {
         Ok(_) => tracing::info!("managed nginx stopped"),
         Err(_) => {
             tracing::warn!("managed nginx did not stop in time; killing it");
-            let _ = child.start_kill();
-            let _ = child.wait().await;
+            if let Err(error) = child.start_kill() {
+                tracing::warn!(%error, "cannot kill the managed nginx");
+            }
+            if let Err(error) = child.wait().await {
+                tracing::warn!(%error, "the killed nginx was not reaped");
+            }
         }
     }
     clear_group(master);
@@ -158,7 +164,7 @@ impl Drop for GroupGuard {
     fn drop(&mut self) {
         let master = self.0.swap(0, Ordering::SeqCst);
         if master > 0 {
-            let _ = killpg(Pid::from_raw(master), Signal::SIGTERM);
+            signal_group(master, Signal::SIGTERM);
         }
     }
 }
@@ -166,7 +172,23 @@ impl Drop for GroupGuard {
 /// Kills what is left of a master's process group (orphaned workers).
 fn clear_group(master: i32) {
     if master > 0 {
-        let _ = killpg(Pid::from_raw(master), Signal::SIGKILL);
+        signal_group(master, Signal::SIGKILL);
+    }
+}
+
+/// Sends `signal` to a process; one that is already gone is what we wanted.
+fn signal(pid: i32, sig: Signal) {
+    match kill(Pid::from_raw(pid), sig) {
+        Ok(()) | Err(nix::errno::Errno::ESRCH) => {}
+        Err(error) => tracing::warn!(pid, signal = %sig, %error, "cannot signal nginx"),
+    }
+}
+
+/// [`signal`] for a whole process group (a master and its workers).
+fn signal_group(pid: i32, sig: Signal) {
+    match killpg(Pid::from_raw(pid), sig) {
+        Ok(()) | Err(nix::errno::Errno::ESRCH) => {}
+        Err(error) => tracing::warn!(pid, signal = %sig, %error, "cannot signal nginx's process group"),
     }
 }
 
@@ -184,11 +206,15 @@ async fn stop_stale_master(prefix: &Path) {
         return;
     }
     tracing::warn!(pid, "stopping the nginx left running by a previous NSM process");
-    let _ = kill(Pid::from_raw(pid), Signal::SIGQUIT);
+    signal(pid, Signal::SIGQUIT);
     let deadline = Instant::now() + STOP_GRACE;
     while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     clear_group(pid);
-    let _ = std::fs::remove_file(&pid_file);
+    if let Err(error) = std::fs::remove_file(&pid_file) {
+        if error.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(%error, file = %pid_file.display(), "cannot remove a stale nginx pid file");
+        }
+    }
 }

@@ -12,46 +12,61 @@
 //!   managed nginx reads each certificate at handshake (one TLS context in all, so
 //!   reloads stay quick with thousands of hostnames); a host's nginx gets the files
 //!   named in each server.
+//!
+//! Module map: [`render`] (what a project's file says) → [`check`] (`nginx -t`
+//! without touching the live files) → [`install`] (the transaction) → [`publish`]
+//! (publish, unpublish, refresh); [`publisher`] is the edge's part in a deployment
+//! (`roles::Publisher`). [`tls`] obtains certificates through [`acme`], written by
+//! [`certs`] and checked by [`probe`]; [`renewal`] renews them in the background;
+//! [`status`] says where a hostname's certificate stands. [`lifecycle`] starts and stops it all; [`managed`] supervises
+//! the managed master, [`nginx`] runs the binary, [`files`] writes atomically and
+//! [`layout`] names every path. Errors: [`error`].
+//!
+//! The edge is a service: it uses the shared crate, storage (`crate::db`), the
+//! settings and the role traits (`crate::roles`), never the deployer, the hub or HTTP.
 
 mod acme;
 pub mod certs;
-mod hooks;
+mod check;
+mod error;
+mod files;
 mod install;
 pub mod layout;
+mod lifecycle;
 mod managed;
 mod nginx;
 mod probe;
 mod publish;
+mod publisher;
+mod render;
+mod renewal;
+mod status;
 pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use nsm_core::edge::ListenPorts;
 use tokio::sync::{watch, Mutex};
 use tokio::task::JoinHandle;
 
-pub use install::Change;
-use layout::{control_conf, Layout};
+pub use acme::AcmeError;
+pub use certs::CertError;
+pub use check::CheckError;
+pub use error::EdgeError;
+pub use files::FileError;
+pub use install::{Change, InstallError};
+use layout::Layout;
+pub use nginx::NginxError;
+pub use probe::ProbeError;
+pub use render::Rendered;
+pub use status::certificate_status;
+pub use tls::{acme_refusal, CertificateError, IssuedCertificate, RENEW_BEFORE};
 
 use crate::db::Db;
 use crate::settings::{EdgeMode, Settings};
-
-#[derive(Debug, thiserror::Error)]
-pub enum EdgeError {
-    #[error("the edge cannot use {0}: nginx needs absolute paths of letters, digits and -._/~ only")]
-    UnsafePath(String),
-    #[error("nginx cannot be run ({0}); install nginx or start with --edge off")]
-    NoNginx(String),
-    #[error("the edge's files: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Certificate(#[from] certs::CertError),
-    #[error("{0}")]
-    Nginx(String),
-}
 
 pub struct Edge {
     mode: EdgeMode,
@@ -114,7 +129,7 @@ impl Edge {
             cert_reader: if edge.mode == EdgeMode::Managed { worker_reader(edge.nginx_user.as_deref()) } else { None },
             host_conf: edge.nginx_main_conf.clone(),
             // Fixed for the life of the process (0 if none is free: start says so).
-            control_port: if edge.mode == EdgeMode::Off { 0 } else { free_port().unwrap_or(0) },
+            control_port: if edge.mode == EdgeMode::Off { 0 } else { control_port() },
             generation: AtomicU64::new(seed),
             config_lock: Mutex::new(()),
             cert_lock: Mutex::new(()),
@@ -148,106 +163,6 @@ impl Edge {
 
     fn next_generation(&self) -> u64 {
         self.generation.fetch_add(1, Ordering::SeqCst) + 1
-    }
-
-    /// Prepares the files, starts (managed) or reloads (system) nginx with every
-    /// published project re-rendered, and starts the renewal task.
-    pub async fn start(self: &Arc<Self>) -> Result<(), EdgeError> {
-        if !self.is_on() {
-            return Ok(());
-        }
-        if self.control_port == 0 {
-            return Err(EdgeError::Nginx("no free loopback port for the control server".into()));
-        }
-        let version = self.nginx.version().await.map_err(EdgeError::NoNginx)?;
-        for dir in self.layout.directories() {
-            check_path(dir)?;
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        tokio::fs::create_dir_all(self.layout.challenges()).await?;
-        self.layout.clear_checks();
-        if self.mode == EdgeMode::Managed {
-            for sub in ["logs", "tmp"] {
-                tokio::fs::create_dir_all(self.layout.prefix.join(sub)).await?;
-            }
-            let main = self.main_conf(None, None).map_err(EdgeError::Nginx)?;
-            install::write_file(&self.main_conf_path, &main).await.map_err(EdgeError::Nginx)?;
-        }
-        certs::ensure_placeholder(&self.layout.default_certificate(), DEFAULT_NAME, self.cert_reader)?;
-        let generation = self.next_generation();
-        install::write_file(&self.layout.control_file(), &control_conf(self.control_port, generation))
-            .await
-            .map_err(EdgeError::Nginx)?;
-        tracing::info!(mode = ?self.mode, %version, http = self.listen.http, https = self.listen.https, "edge starting");
-
-        match self.mode {
-            EdgeMode::Managed => {
-                let weak = Arc::downgrade(self);
-                let before_start: managed::BeforeStart = Arc::new(move || {
-                    let weak: Weak<Edge> = weak.clone();
-                    Box::pin(async move {
-                        if let Some(edge) = weak.upgrade() {
-                            edge.set_aside_broken().await;
-                        }
-                    })
-                });
-                let supervisor = managed::Supervisor::start(
-                    self.nginx.bin.clone(),
-                    self.layout.prefix.clone(),
-                    self.main_conf_path.clone(),
-                    before_start,
-                );
-                *self.supervisor.lock().await = Some(supervisor);
-                // Said, not waited for: a port in use must not hold up the server.
-                let weak = Arc::downgrade(self);
-                tokio::spawn(async move {
-                    let Some(edge) = weak.upgrade() else { return };
-                    match edge.verify(generation).await {
-                        Ok(()) => tracing::info!("managed nginx serving"),
-                        Err(error) => tracing::error!(%error, "the managed nginx is not serving"),
-                    }
-                });
-            }
-            _ => self.set_aside_broken().await,
-        }
-        if let Err(error) = self.refresh_all().await {
-            tracing::error!(%error, "cannot re-render the published projects");
-        }
-        self.start_renewal().await;
-        Ok(())
-    }
-
-    /// Stops the renewal task and the managed nginx.
-    pub async fn stop(&self) {
-        if let Some((stop, task)) = self.renewal.lock().await.take() {
-            let _ = stop.send(true);
-            let _ = task.await;
-        }
-        if let Some(supervisor) = self.supervisor.lock().await.take() {
-            supervisor.stop().await;
-        }
-    }
-
-    /// Before nginx (re)starts: project files that no longer load on their own are
-    /// renamed `*.conf.disabled`, so one broken project never keeps the rest down.
-    async fn set_aside_broken(&self) {
-        let _one = self.config_lock.lock().await;
-        if self.nginx.test(self.live_target()).await.is_ok() {
-            return;
-        }
-        let files: Vec<PathBuf> = self.layout.installed().unwrap_or_default().into_iter().map(|(_, f)| f).collect();
-        for (file, why) in self.broken_files(&files).await {
-            let aside = file.with_extension("conf.disabled");
-            match std::fs::rename(&file, &aside) {
-                Ok(()) => tracing::error!(file = %file.display(), reason = %why, "project configuration set aside"),
-                Err(e) => {
-                    tracing::error!(file = %file.display(), error = %e, "cannot set a broken configuration aside")
-                }
-            }
-        }
-        if let Err(error) = self.nginx.test(self.live_target()).await {
-            tracing::error!(%error, "nginx still refuses its configuration");
-        }
     }
 }
 
@@ -287,8 +202,16 @@ fn worker_reader(nginx_user: Option<&str>) -> Option<certs::Reader> {
     }
 }
 
-fn free_port() -> Result<u16, EdgeError> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// A free loopback port for the control server; 0 if there is none (start says so).
+fn control_port() -> u16 {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr());
+    match port {
+        Ok(address) => address.port(),
+        Err(error) => {
+            tracing::error!(%error, "no free loopback port for the edge's control server");
+            0
+        }
+    }
 }
 
 #[cfg(test)]

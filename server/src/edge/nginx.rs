@@ -10,6 +10,20 @@ use tokio::process::Command;
 /// `nginx -t` on a large configuration loads every certificate: seconds, not minutes.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Why an nginx command did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum NginxError {
+    #[error("cannot run nginx: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("nginx failed: {0}")]
+    Wait(#[source] std::io::Error),
+    #[error("nginx did not answer within {} s", COMMAND_TIMEOUT.as_secs())]
+    Timeout,
+    /// nginx's own explanation (see [`explain`]).
+    #[error("{0}")]
+    Refused(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct NginxBin {
     pub bin: PathBuf,
@@ -47,7 +61,7 @@ impl NginxBin {
     }
 
     /// The version line, or why nginx cannot be run.
-    pub async fn version(&self) -> Result<String, String> {
+    pub async fn version(&self) -> Result<String, NginxError> {
         let mut cmd = Command::new(&self.bin);
         cmd.arg("-v").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         let out = run(cmd).await?;
@@ -55,36 +69,34 @@ impl NginxBin {
     }
 
     /// `nginx -t`: `Err` carries nginx's own explanation.
-    pub async fn test(&self, target: Target<'_>) -> Result<(), String> {
+    pub async fn test(&self, target: Target<'_>) -> Result<(), NginxError> {
         let mut cmd = self.command(target);
         cmd.arg("-t").arg("-q");
-        let out = run(cmd).await?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(explain(&String::from_utf8_lossy(&out.stderr)))
-        }
+        succeeded(run(cmd).await?)
     }
 
     /// `nginx -s reload` (system mode; the managed master is signalled directly).
-    pub async fn reload(&self, target: Target<'_>) -> Result<(), String> {
+    pub async fn reload(&self, target: Target<'_>) -> Result<(), NginxError> {
         let mut cmd = self.command(target);
         cmd.arg("-s").arg("reload");
-        let out = run(cmd).await?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(explain(&String::from_utf8_lossy(&out.stderr)))
-        }
+        succeeded(run(cmd).await?)
     }
 }
 
-async fn run(mut cmd: Command) -> Result<std::process::Output, String> {
-    let child = cmd.spawn().map_err(|e| format!("cannot run nginx: {e}"))?;
+fn succeeded(out: std::process::Output) -> Result<(), NginxError> {
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(NginxError::Refused(explain(&String::from_utf8_lossy(&out.stderr))))
+    }
+}
+
+async fn run(mut cmd: Command) -> Result<std::process::Output, NginxError> {
+    let child = cmd.spawn().map_err(NginxError::Spawn)?;
     match tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output()).await {
         Ok(Ok(out)) => Ok(out),
-        Ok(Err(e)) => Err(format!("nginx failed: {e}")),
-        Err(_) => Err(format!("nginx did not answer within {} s", COMMAND_TIMEOUT.as_secs())),
+        Ok(Err(e)) => Err(NginxError::Wait(e)),
+        Err(_) => Err(NginxError::Timeout),
     }
 }
 

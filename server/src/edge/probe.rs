@@ -12,28 +12,44 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Why no certificate could be seen.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("{0}")]
+    Tls(#[from] rustls::Error),
+    #[error("{hostname}: {source}")]
+    Name { hostname: String, source: rustls::pki_types::InvalidDnsNameError },
+    #[error("{0}")]
+    Connect(#[source] std::io::Error),
+    #[error("{0}")]
+    Handshake(#[source] std::io::Error),
+    #[error("no TLS handshake on port {port} within {} s", HANDSHAKE_TIMEOUT.as_secs())]
+    Timeout { port: u16 },
+    #[error("no certificate was served")]
+    NoCertificate,
+}
+
 /// The leaf certificate (DER) served on `127.0.0.1:port` to a client asking for
 /// `hostname`. Nothing is verified but the handshake's signature: the point is which
 /// certificate it is, not whether a browser would trust it (placeholders are
 /// self-signed).
-pub async fn served_leaf(port: u16, hostname: &str) -> Result<Vec<u8>, String> {
+pub async fn served_leaf(port: u16, hostname: &str) -> Result<Vec<u8>, ProbeError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
         .with_no_client_auth();
-    let name = ServerName::try_from(hostname.to_owned()).map_err(|e| format!("{hostname}: {e}"))?;
+    let name = ServerName::try_from(hostname.to_owned())
+        .map_err(|source| ProbeError::Name { hostname: hostname.to_owned(), source })?;
     let handshake = async {
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
-        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|e| e.to_string())
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(ProbeError::Connect)?;
+        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(ProbeError::Handshake)
     };
-    let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
-        .await
-        .map_err(|_| format!("no TLS handshake on port {port} within {} s", HANDSHAKE_TIMEOUT.as_secs()))??;
+    let stream =
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await.map_err(|_| ProbeError::Timeout { port })??;
     let (_, session) = stream.get_ref();
-    let leaf = session.peer_certificates().and_then(|chain| chain.first()).ok_or("no certificate was served")?;
+    let leaf = session.peer_certificates().and_then(|chain| chain.first()).ok_or(ProbeError::NoCertificate)?;
     Ok(leaf.as_ref().to_vec())
 }
 
