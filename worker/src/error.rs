@@ -1,15 +1,18 @@
 //! The worker's error policy.
 //!
 //! Every layer has its own `thiserror` enum, carrying the failed operation's cause
-//! (`#[source]`) rather than a pre-formatted sentence:
+//! (`#[source]`) rather than a pre-formatted sentence. Two keep their cause as text on
+//! purpose: [`GitError`](crate::git::GitError) (gix's error chain, scrubbed of the
+//! token before it is stored) and [`EngineError`](crate::docker::EngineError)
+//! (comparable and cloneable for the engine trait's test doubles).
 //!
 //! | layer | type | raised by |
 //! |---|---|---|
-//! | machine: files, data dir, ports, CA store | [`MachineError`](crate::machine::MachineError), [`NoFreePort`](crate::machine::ports::NoFreePort) | `machine::{layout, checkout, ports, tls}` |
+//! | machine: files, data dir, ports, CA store | [`MachineError`](crate::MachineError), `ports::NoFreePort` | `machine::{layout, checkout, ports, tls}` |
 //! | git | [`GitError`](crate::git::GitError) (token and URL password scrubbed) | `machine::git` |
 //! | compose CLI / Docker Engine | [`RunError`](crate::compose::RunError), [`EngineError`](crate::docker::EngineError) | `machine::{compose, docker}` |
 //! | deploy pipeline | `DeployError` (`deploy/error.rs`) | the stages in `deploy/` |
-//! | sync and teardown jobs | [`SyncError`](crate::sync::SyncError), [`TeardownError`](crate::teardown::TeardownError) | `sync.rs`, `teardown.rs` |
+//! | sync and teardown jobs | [`SyncError`](crate::SyncError), [`TeardownError`](crate::TeardownError) | `sync.rs`, `teardown.rs` |
 //! | link | `LinkError` (`link/error.rs`) | the session with the server |
 //! | the worker as a whole | [`WorkerError`] | [`crate::run`], [`crate::Host::detect`] |
 //!
