@@ -1,7 +1,7 @@
 //! [`Host`]: the jobs a worker runs on its machine (deploy, sync, teardown), without
 //! a server. The link runs them for the server; tests and tools call them directly.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nsm_core::env::ComposeDialect;
@@ -17,6 +17,7 @@ use crate::outbox::Outbox;
 use crate::sync::SyncError;
 use crate::teardown::TeardownError;
 
+/// This worker's machine, and the jobs run on it.
 pub struct Host {
     machine: Machine,
 }
@@ -25,14 +26,14 @@ impl Host {
     /// Prepares the data directory and finds the compose CLI and the Docker Engine
     /// (`DOCKER_HOST` or the default socket). A missing compose CLI or an engine that
     /// is down is not an error here: deployments report it.
-    pub async fn detect(worker_id: WorkerId, data_dir: std::path::PathBuf) -> Result<Self, WorkerError> {
+    pub async fn detect(worker_id: WorkerId, data_dir: PathBuf) -> Result<Self, WorkerError> {
         Ok(Self { machine: Machine::detect(worker_id, data_dir).await? })
     }
 
     /// A host from explicit parts. `data_dir` must be absolute and exist.
     pub fn new(
         worker_id: WorkerId,
-        data_dir: std::path::PathBuf,
+        data_dir: PathBuf,
         compose: Option<ComposeCli>,
         engine: Arc<dyn ContainerEngine>,
     ) -> Self {
