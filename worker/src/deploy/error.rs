@@ -100,3 +100,53 @@ pub(crate) fn describe(result: &ServiceResult) -> String {
     let exit = result.exit_code.map(|code| format!(" (exit code {code})")).unwrap_or_default();
     format!("`{}` is {}{exit}, expected {}", result.service, result.actual, result.expected)
 }
+
+#[cfg(test)]
+mod tests {
+    use nsm_core::service::ServiceState;
+
+    use super::*;
+
+    #[test]
+    fn stops_rejections_and_failures_become_their_outcomes() {
+        let stopped = |stop| DeployError::Stopped { stop, during: "cloning the repository" };
+        assert_eq!(
+            stopped(Stop::Cancelled).into_outcome(60),
+            DeployOutcome::Cancelled { reason: "cancelled while cloning the repository".to_owned() }
+        );
+        assert_eq!(
+            stopped(Stop::TimedOut).into_outcome(60),
+            DeployOutcome::TimedOut {
+                reason: "the deployment exceeded its timeout of 60 s while cloning the repository".to_owned()
+            }
+        );
+        assert_eq!(DeployError::Rejected(vec![]).into_outcome(60), DeployOutcome::Rejected { changes: vec![] });
+        let install = DeployError::Install(MachineError::ResourceName("a/b".to_owned()));
+        assert_eq!(
+            install.into_outcome(60),
+            DeployOutcome::Failed {
+                reason: "installing the checkout failed: `a/b` cannot name a resource directory (use letters, \
+                         digits, `-`, `_`, `.`)"
+                    .to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn unsettled_services_are_described() {
+        let result = |service: &str, exit_code| ServiceResult {
+            service: service.to_owned(),
+            expected: ServiceState::Running,
+            actual: ServiceState::Exited,
+            exit_code,
+            ok: false,
+        };
+        assert_eq!(
+            DeployError::Unsettled(vec![result("api", Some(2))]).to_string(),
+            "service `api` is exited (exit code 2), expected running did not reach its expected state"
+        );
+        assert!(DeployError::Unsettled(vec![result("a", None), result("b", None)])
+            .to_string()
+            .starts_with("services did not reach their expected states: `a` is exited, expected running; "));
+    }
+}
