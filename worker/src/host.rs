@@ -1,27 +1,25 @@
-//! The machine the worker drives: its data directory, its compose CLI and its Docker
-//! Engine, and the jobs run on them.
+//! [`Host`]: the jobs a worker runs on its machine (deploy, sync, teardown), without
+//! a server. The link runs them for the server; tests and tools call them directly.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nsm_core::env::ComposeDialect;
-use nsm_core::protocol::{DeployReport, DeploySpec, RepoSource, SyncReport, WorkerMessage};
+use nsm_core::protocol::{DeployReport, DeploySpec, RepoSource, SyncReport};
 use nsm_core::{ProjectId, WorkerId};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::compose::ComposeCli;
-use crate::docker::{BollardEngine, ContainerEngine};
 use crate::error::WorkerError;
+use crate::machine::compose::ComposeCli;
+use crate::machine::docker::ContainerEngine;
+use crate::machine::Machine;
+use crate::outbox::Outbox;
+use crate::sync::SyncError;
+use crate::teardown::TeardownError;
 
-/// Where jobs send their messages for the server, in order.
-pub type Outbox = mpsc::UnboundedSender<WorkerMessage>;
-
+/// This worker's machine, and the jobs run on it.
 pub struct Host {
-    worker_id: WorkerId,
-    data_dir: PathBuf,
-    compose: Option<ComposeCli>,
-    engine: Arc<dyn ContainerEngine>,
+    machine: Machine,
 }
 
 impl Host {
@@ -29,14 +27,7 @@ impl Host {
     /// (`DOCKER_HOST` or the default socket). A missing compose CLI or an engine that
     /// is down is not an error here: deployments report it.
     pub async fn detect(worker_id: WorkerId, data_dir: PathBuf) -> Result<Self, WorkerError> {
-        let data_dir = prepare_data_dir(&data_dir).await?;
-        let compose = ComposeCli::detect().await;
-        match &compose {
-            Some(cli) => tracing::info!(version = cli.version(), "found Docker Compose"),
-            None => tracing::warn!("neither `docker compose` nor `docker-compose` works: deployments will fail"),
-        }
-        let engine: Arc<dyn ContainerEngine> = Arc::new(BollardEngine::new());
-        Ok(Self::new(worker_id, data_dir, compose, engine))
+        Ok(Self { machine: Machine::detect(worker_id, data_dir).await? })
     }
 
     /// A host from explicit parts. `data_dir` must be absolute and exist.
@@ -46,53 +37,43 @@ impl Host {
         compose: Option<ComposeCli>,
         engine: Arc<dyn ContainerEngine>,
     ) -> Self {
-        Self { worker_id, data_dir, compose, engine }
+        Self { machine: Machine::new(worker_id, data_dir, compose, engine) }
     }
 
     pub fn worker_id(&self) -> &WorkerId {
-        &self.worker_id
+        self.machine.worker_id()
     }
 
     pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+        self.machine.data_dir()
     }
 
     pub fn compose(&self) -> Option<&ComposeCli> {
-        self.compose.as_ref()
+        self.machine.compose()
     }
 
     pub fn compose_dialect(&self) -> Option<ComposeDialect> {
-        self.compose.as_ref().map(ComposeCli::dialect)
+        self.machine.compose_dialect()
     }
 
     pub fn engine(&self) -> &Arc<dyn ContainerEngine> {
-        &self.engine
+        self.machine.engine()
     }
 
     /// Runs one deployment to its end. Sends `DeployPhase`, `DeployLog` and exactly one
     /// `DeployFinished` to `out`, and returns the same report.
     pub async fn deploy(&self, spec: DeploySpec, cancel: CancellationToken, out: &Outbox) -> DeployReport {
-        crate::deploy::run(self, spec, cancel, out).await
+        crate::deploy::run(&self.machine, spec, cancel, out).await
     }
 
     /// Clones the branch into a temporary directory and reports what it holds.
-    pub async fn sync(&self, source: &RepoSource) -> Result<SyncReport, String> {
-        crate::sync::sync(self, source).await
+    pub async fn sync(&self, source: &RepoSource) -> Result<SyncReport, SyncError> {
+        crate::sync::sync(&self.machine, source).await
     }
 
     /// Stops and removes the project's containers and networks (its files, volume
     /// included, stay).
-    pub async fn teardown(&self, project: &ProjectId) -> Result<(), String> {
-        crate::deploy::teardown_project(self, project).await
+    pub async fn teardown(&self, project: &ProjectId) -> Result<(), TeardownError> {
+        crate::teardown::teardown(&self.machine, project).await
     }
-}
-
-/// Creates the data directory's layout and returns its absolute path: paths under it
-/// end up in `.env` files and compose volumes, which need absolute paths.
-async fn prepare_data_dir(data_dir: &Path) -> Result<PathBuf, WorkerError> {
-    let fail = |source| WorkerError::DataDir { path: data_dir.to_owned(), source };
-    for sub in ["projects", "tmp"] {
-        tokio::fs::create_dir_all(data_dir.join(sub)).await.map_err(fail)?;
-    }
-    tokio::fs::canonicalize(data_dir).await.map_err(fail)
 }

@@ -5,19 +5,36 @@
 //! it in-process as its embedded `local` worker over the same protocol. [`Host`]
 //! exposes the jobs themselves (deploy, sync, teardown) without a server, for tests and
 //! tools.
+//!
+//! Layers point down; a module imports only from the layers below it:
+//!
+//! ```text
+//! link/       the server link: session (protocol), jobs (requests → Host), services
+//!             (container state reports), backoff
+//! host.rs     Host: the jobs on this machine, without a server
+//! deploy/     the deployment pipeline: prepare → install → replace → settle
+//! sync.rs     the Sync job       teardown.rs   the Teardown job
+//! machine/    the leaf: data dir layout, checkout reading, ports, compose CLI,
+//!             Docker Engine, git, TLS; knows nothing of jobs or the server
+//! outbox.rs   where messages for the server wait (used by every job)
+//! error.rs    the error policy and WorkerError
+//! ```
 
-pub mod compose;
 mod deploy;
-pub mod docker;
 mod error;
-pub mod git;
 mod host;
 mod link;
+mod machine;
+mod outbox;
 mod sync;
-mod tls;
+mod teardown;
 
 pub use error::WorkerError;
-pub use host::{Host, Outbox};
+pub use host::Host;
 pub use link::{run, WorkerConfig};
+pub use machine::{compose, docker, git, MachineError};
+pub use outbox::Outbox;
+pub use sync::SyncError;
+pub use teardown::TeardownError;
 /// Cancels a running job ([`Host::deploy`]).
 pub use tokio_util::sync::CancellationToken;

@@ -17,7 +17,7 @@ use nsm_core::protocol::{
     PROTOCOL_VERSION,
 };
 use nsm_core::service::ServiceState;
-use nsm_core::{ProjectId, WorkerId};
+use nsm_core::{DeploymentId, ProjectId, WorkerId};
 use nsm_testkit::{fixture_app_files, FixtureApp, FixtureRepo};
 use nsm_worker::{run, WorkerConfig, WorkerError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -216,7 +216,7 @@ fn service_state(message: &WorkerMessage, project: &str) -> Option<ServiceState>
 fn slow_spec(project: &ProjectId, deployment: i64, url: &str) -> DeploySpec {
     let var = |name: &str, value| JobVariable { name: EnvName::parse(name).expect("valid name"), value };
     DeploySpec {
-        deployment,
+        deployment: DeploymentId(deployment),
         project: project.clone(),
         source: RepoSource { url: url.to_owned(), branch: "main".to_owned(), token: None },
         saved: fixture_shape(),
@@ -250,18 +250,22 @@ async fn a_deployment_outlives_a_dropped_link_and_reports_after_reconnecting() -
     let worker = Worker::start(listener.local_addr()?)?;
     let mut socket = welcome(&listener).await?;
     send(&mut socket, &ServerMessage::Deploy { spec: Box::new(slow_spec(&project, 601, &repo.file_url())) }).await?;
-    expect(&mut socket, |m| matches!(m, WorkerMessage::DeployPhase { deployment: 601, .. }).then_some(())).await?;
+    expect(&mut socket, |m| {
+        matches!(m, WorkerMessage::DeployPhase { deployment: DeploymentId(601), .. }).then_some(())
+    })
+    .await?;
     drop(socket);
 
     // Reconnected: the job is still running; cancel it and get its report here.
     let mut socket = welcome(&listener).await?;
     expect(&mut socket, |m| {
-        matches!(m, WorkerMessage::DeployLog { deployment: 601, ref line } if line.text.contains("Step")).then_some(())
+        matches!(m, WorkerMessage::DeployLog { deployment: DeploymentId(601), ref line } if line.text.contains("Step"))
+            .then_some(())
     })
     .await?;
-    send(&mut socket, &ServerMessage::Cancel { deployment: 601 }).await?;
+    send(&mut socket, &ServerMessage::Cancel { deployment: DeploymentId(601) }).await?;
     let report = expect(&mut socket, |m| match m {
-        WorkerMessage::DeployFinished { deployment: 601, report } => Some(report),
+        WorkerMessage::DeployFinished { deployment: DeploymentId(601), report } => Some(report),
         _ => None,
     })
     .await?;
@@ -270,12 +274,13 @@ async fn a_deployment_outlives_a_dropped_link_and_reports_after_reconnecting() -
     // Stopping the worker mid-job cancels the job and still reports it.
     send(&mut socket, &ServerMessage::Deploy { spec: Box::new(slow_spec(&project, 602, &repo.file_url())) }).await?;
     expect(&mut socket, |m| {
-        matches!(m, WorkerMessage::DeployLog { deployment: 602, ref line } if line.text.contains("Step")).then_some(())
+        matches!(m, WorkerMessage::DeployLog { deployment: DeploymentId(602), ref line } if line.text.contains("Step"))
+            .then_some(())
     })
     .await?;
     let stopping = tokio::spawn(worker.shut_down());
     let report = expect(&mut socket, |m| match m {
-        WorkerMessage::DeployFinished { deployment: 602, report } => Some(report),
+        WorkerMessage::DeployFinished { deployment: DeploymentId(602), report } => Some(report),
         _ => None,
     })
     .await?;

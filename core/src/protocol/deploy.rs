@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::changes::{MajorChange, SavedShape};
+use crate::deployment::DeploymentId;
 use crate::env::EnvName;
 use crate::project::ProjectId;
 use crate::service::ServiceState;
@@ -11,7 +12,7 @@ use crate::service::ServiceState;
 /// the values only the worker's machine knows (ports, paths).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploySpec {
-    pub deployment: i64,
+    pub deployment: DeploymentId,
     pub project: ProjectId,
     pub source: super::RepoSource,
     /// The saved configuration, for major-change detection.

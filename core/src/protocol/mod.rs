@@ -14,6 +14,7 @@ pub use deploy::*;
 use serde::{Deserialize, Serialize};
 
 use crate::compose::Discovery;
+use crate::deployment::DeploymentId;
 use crate::env::ComposeDialect;
 use crate::project::ProjectId;
 use crate::service::ServiceState;
@@ -47,17 +48,17 @@ pub enum WorkerMessage {
     },
     /// A deployment moved to another phase.
     DeployPhase {
-        deployment: i64,
+        deployment: DeploymentId,
         phase: DeployPhase,
     },
     /// One log line of a deployment, in order.
     DeployLog {
-        deployment: i64,
+        deployment: DeploymentId,
         line: LogLine,
     },
     /// The deployment ended; always sent exactly once per [`ServerMessage::Deploy`].
     DeployFinished {
-        deployment: i64,
+        deployment: DeploymentId,
         report: Box<DeployReport>,
     },
     /// Result of [`ServerMessage::Teardown`].
@@ -94,7 +95,7 @@ pub enum ServerMessage {
     },
     /// Stop a running deployment; it finishes as `cancelled`.
     Cancel {
-        deployment: i64,
+        deployment: DeploymentId,
     },
     /// Stop and remove the project's containers and networks.
     Teardown {

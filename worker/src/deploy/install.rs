@@ -8,45 +8,51 @@ use nsm_core::compose::OVERRIDE_FILE_NAME;
 use nsm_core::protocol::{DeploySpec, JobValue};
 use tokio::io::AsyncWriteExt;
 
-use super::layout::Layout;
 use super::prepare::Prepared;
+use crate::machine::layout::Layout;
+use crate::machine::MachineError;
 
 /// Installs the checkout as `current` and returns its path.
-pub(crate) async fn install(layout: &Layout, spec: &DeploySpec, prepared: &Prepared) -> Result<PathBuf, String> {
+#[tracing::instrument(name = "install", skip_all)]
+pub(crate) async fn install(layout: &Layout, spec: &DeploySpec, prepared: &Prepared) -> Result<PathBuf, MachineError> {
     let current = layout.current();
-    if tokio::fs::try_exists(&current).await.unwrap_or(false) {
+    if exists(&current).await? {
         // Deleted after the job reports (see `run`): only the swap waits here.
         let retired = layout.retired(spec.deployment);
-        tokio::fs::rename(&current, &retired).await.map_err(|e| io_error(&current, &e))?;
+        tokio::fs::rename(&current, &retired).await.map_err(MachineError::io(&current))?;
     }
-    tokio::fs::rename(&prepared.checkout, &current).await.map_err(|e| io_error(&current, &e))?;
+    tokio::fs::rename(&prepared.checkout, &current).await.map_err(MachineError::io(&current))?;
     // `.env` holds secrets: readable by the worker's user only.
     write_private(&current.join(".env"), &prepared.dotenv).await?;
     write_private(&current.join(OVERRIDE_FILE_NAME), &prepared.override_yaml).await?;
 
     let volume = layout.volume();
-    tokio::fs::create_dir_all(&volume).await.map_err(|e| io_error(&volume, &e))?;
+    tokio::fs::create_dir_all(&volume).await.map_err(MachineError::io(&volume))?;
     let fresh: BTreeSet<&str> = spec.directories.iter().map(String::as_str).collect();
     for resource in &fresh {
         let dir = layout.directory(resource)?;
-        if tokio::fs::try_exists(&dir).await.unwrap_or(false) {
-            tokio::fs::remove_dir_all(&dir).await.map_err(|e| io_error(&dir, &e))?;
+        if exists(&dir).await? {
+            tokio::fs::remove_dir_all(&dir).await.map_err(MachineError::io(&dir))?;
         }
-        tokio::fs::create_dir_all(&dir).await.map_err(|e| io_error(&dir, &e))?;
+        tokio::fs::create_dir_all(&dir).await.map_err(MachineError::io(&dir))?;
     }
     // Directories only referenced by variables must exist too, but are not emptied.
     for variable in &spec.variables {
         if let JobValue::Directory { resource } = &variable.value {
             if !fresh.contains(resource.as_str()) {
                 let dir = layout.directory(resource)?;
-                tokio::fs::create_dir_all(&dir).await.map_err(|e| io_error(&dir, &e))?;
+                tokio::fs::create_dir_all(&dir).await.map_err(MachineError::io(&dir))?;
             }
         }
     }
     Ok(current)
 }
 
-async fn write_private(path: &Path, content: &str) -> Result<(), String> {
+async fn exists(path: &Path) -> Result<bool, MachineError> {
+    tokio::fs::try_exists(path).await.map_err(MachineError::io(path))
+}
+
+async fn write_private(path: &Path, content: &str) -> Result<(), MachineError> {
     let mut file = tokio::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -54,11 +60,7 @@ async fn write_private(path: &Path, content: &str) -> Result<(), String> {
         .mode(0o600)
         .open(path)
         .await
-        .map_err(|e| io_error(path, &e))?;
-    file.write_all(content.as_bytes()).await.map_err(|e| io_error(path, &e))?;
-    file.flush().await.map_err(|e| io_error(path, &e))
-}
-
-fn io_error(path: &Path, error: &std::io::Error) -> String {
-    format!("{}: {error}", path.display())
+        .map_err(MachineError::io(path))?;
+    file.write_all(content.as_bytes()).await.map_err(MachineError::io(path))?;
+    file.flush().await.map_err(MachineError::io(path))
 }

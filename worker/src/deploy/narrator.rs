@@ -2,43 +2,40 @@
 
 use chrono::{SecondsFormat, Utc};
 use nsm_core::protocol::{DeployPhase, DeployReport, LogLine, LogStream, WorkerMessage};
+use nsm_core::DeploymentId;
 
-use crate::host::Outbox;
+use crate::outbox::{post, Outbox};
 
 pub(crate) struct Narrator<'a> {
-    deployment: i64,
+    deployment: DeploymentId,
     out: &'a Outbox,
 }
 
 impl<'a> Narrator<'a> {
-    pub fn new(deployment: i64, out: &'a Outbox) -> Self {
+    pub fn new(deployment: DeploymentId, out: &'a Outbox) -> Self {
         Self { deployment, out }
     }
 
-    /// NSM's own narration of a step.
+    /// NSM's own narration of a step (also logged, in the deployment's span).
     pub fn system(&self, text: impl Into<String>) {
         let text = text.into();
-        tracing::debug!(deployment = self.deployment, "{text}");
+        tracing::debug!("{text}");
         self.line(LogStream::System, text);
     }
 
     /// A line of a process's output.
     pub fn line(&self, stream: LogStream, text: String) {
         let line = LogLine { at: now(), stream, text };
-        self.send(WorkerMessage::DeployLog { deployment: self.deployment, line });
+        post(self.out, WorkerMessage::DeployLog { deployment: self.deployment, line });
     }
 
     pub fn phase(&self, phase: DeployPhase) {
-        self.send(WorkerMessage::DeployPhase { deployment: self.deployment, phase });
+        post(self.out, WorkerMessage::DeployPhase { deployment: self.deployment, phase });
     }
 
     pub fn finish(&self, report: &DeployReport) {
-        self.send(WorkerMessage::DeployFinished { deployment: self.deployment, report: Box::new(report.clone()) });
-    }
-
-    fn send(&self, message: WorkerMessage) {
-        // Only fails when the worker is shutting down and nobody reads any more.
-        let _ = self.out.send(message);
+        let report = Box::new(report.clone());
+        post(self.out, WorkerMessage::DeployFinished { deployment: self.deployment, report });
     }
 }
 

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use nsm_core::env::EnvName;
 use nsm_core::protocol::{DeploySpec, JobValue};
 
-use super::layout::{path_text, Layout};
-use super::ports::{Choice, PortPicker};
+use super::error::DeployError;
+use crate::machine::layout::{path_text, Layout};
+use crate::machine::ports::{Choice, PortPicker};
 
 /// Shown instead of a secret value.
 pub(crate) const MASK: &str = "********";
@@ -30,7 +31,7 @@ pub(crate) fn resolve(
     layout: &Layout,
     worker_id: &str,
     held_ports: &[u16],
-) -> Result<Resolved, String> {
+) -> Result<Resolved, DeployError> {
     let mut picker = PortPicker::new(spec.reserved_ports.iter().copied(), held_ports.iter().copied());
     let mut ports_by_resource: BTreeMap<&str, u16> = BTreeMap::new();
     let mut resolved = Resolved::default();
@@ -44,8 +45,9 @@ pub(crate) fn resolve(
                 let port = match ports_by_resource.get(resource.as_str()) {
                     Some(port) => *port,
                     None => {
-                        let (port, choice) =
-                            picker.pick(*preferred).map_err(|e| format!("resource `{resource}`: {e}"))?;
+                        let (port, choice) = picker
+                            .pick(*preferred)
+                            .map_err(|source| DeployError::NoFreePort { resource: resource.clone(), source })?;
                         resolved.notes.push(port_note(resource, port, *preferred, choice));
                         ports_by_resource.insert(resource, port);
                         resolved.ports.push((resource.clone(), port));
@@ -81,13 +83,13 @@ mod tests {
 
     use nsm_core::changes::SavedShape;
     use nsm_core::protocol::{JobVariable, RepoSource};
-    use nsm_core::ProjectId;
+    use nsm_core::{DeploymentId, ProjectId};
 
     use super::*;
 
     fn spec(variables: Vec<(&str, JobValue)>) -> DeploySpec {
         DeploySpec {
-            deployment: 1,
+            deployment: DeploymentId(1),
             project: ProjectId::parse("shop").unwrap(),
             source: RepoSource { url: "/r".to_owned(), branch: "main".to_owned(), token: None },
             saved: SavedShape::default(),

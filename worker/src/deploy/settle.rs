@@ -4,13 +4,16 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use nsm_core::protocol::{DeployOutcome, DeploySpec, LogStream, ServiceResult};
+use nsm_core::protocol::{DeploySpec, LogStream, ServiceResult};
 use nsm_core::service::ServiceState;
 use tokio::time::Instant;
 
+use super::error::{describe, DeployError};
 use super::guard::Guard;
 use super::narrator::Narrator;
-use crate::docker::{compose_project_name, ContainerEngine, ContainerInfo, LabelFilter, COMPOSE_PROJECT_LABEL};
+use crate::machine::docker::{
+    compose_project_name, ContainerEngine, ContainerInfo, EngineError, LabelFilter, COMPOSE_PROJECT_LABEL,
+};
 
 const POLL: Duration = Duration::from_millis(500);
 /// How long every service must hold its expected state: a service that crashes right
@@ -28,12 +31,16 @@ struct Observation {
     container: Option<String>,
 }
 
+const DURING: &str = "waiting for the services to settle";
+
+/// Every service's observed state, and whether the deployment settled.
+#[tracing::instrument(name = "settle", skip_all)]
 pub(crate) async fn settle(
     engine: &dyn ContainerEngine,
     spec: &DeploySpec,
     guard: &Guard,
     narr: &Narrator<'_>,
-) -> (Vec<ServiceResult>, DeployOutcome) {
+) -> (Vec<ServiceResult>, Result<(), DeployError>) {
     let watched: Vec<String> = spec
         .services
         .iter()
@@ -52,8 +59,8 @@ pub(crate) async fn settle(
     // Nothing to hold: one look for the report is enough.
     let stable_for = if watched.is_empty() { Duration::ZERO } else { STABLE_FOR.min(window_end - Instant::now()) };
     let outcome = loop {
-        match guard.run(observe(engine, &filter, spec)).await {
-            Err(stop) => break guard.outcome(stop, "waiting for the services to settle"),
+        match guard.step(DURING, observe(engine, &filter, spec)).await {
+            Err(stopped) => break Err(stopped),
             Ok(Err(error)) => tracing::warn!(%error, "could not inspect the project's containers"),
             Ok(Ok(observed)) => observations = Some(observed),
         }
@@ -62,21 +69,20 @@ pub(crate) async fn settle(
         if observations.is_some() && pending.is_empty() {
             let since = *all_ok_since.get_or_insert(now);
             if now - since >= stable_for || now >= window_end {
-                break DeployOutcome::Succeeded;
+                break Ok(());
             }
         } else {
             all_ok_since = None;
         }
         let hopeless = !pending.is_empty() && pending.iter().all(|o| o.settled_wrong);
         if hopeless || now >= window_end {
-            let reason = match &observations {
-                None => "the project's containers could not be inspected".to_owned(),
-                Some(_) => failure_reason(&pending),
-            };
-            break DeployOutcome::Failed { reason };
+            break Err(match &observations {
+                None => DeployError::Uninspectable,
+                Some(_) => DeployError::Unsettled(pending.iter().map(|o| o.result.clone()).collect()),
+            });
         }
-        if let Err(stop) = guard.sleep(POLL.min(window_end - now)).await {
-            break guard.outcome(stop, "waiting for the services to settle");
+        if let Err(stopped) = guard.sleep(DURING, POLL.min(window_end - now)).await {
+            break Err(stopped);
         }
     };
     let observations = observations.unwrap_or_default();
@@ -90,7 +96,7 @@ async fn observe(
     engine: &dyn ContainerEngine,
     filter: &LabelFilter,
     spec: &DeploySpec,
-) -> Result<Vec<Observation>, crate::docker::EngineError> {
+) -> Result<Vec<Observation>, EngineError> {
     let containers = engine.list_containers(filter).await?;
     let mut by_service: HashMap<&str, Vec<&ContainerInfo>> = HashMap::new();
     for container in &containers {
@@ -142,20 +148,6 @@ async fn observe(
     Ok(observed)
 }
 
-fn failure_reason(pending: &[&Observation]) -> String {
-    let described: Vec<String> = pending.iter().map(|o| describe(&o.result)).collect();
-    match described.len() {
-        0 => "the services did not settle".to_owned(),
-        1 => format!("service {} did not reach its expected state", described.join("")),
-        _ => format!("services did not reach their expected states: {}", described.join("; ")),
-    }
-}
-
-fn describe(result: &ServiceResult) -> String {
-    let exit = result.exit_code.map(|code| format!(" (exit code {code})")).unwrap_or_default();
-    format!("`{}` is {}{exit}, expected {}", result.service, result.actual, result.expected)
-}
-
 /// Narrates why a service is off, with the end of its log when it stopped.
 async fn explain(engine: &dyn ContainerEngine, observation: &Observation, narr: &Narrator<'_>) {
     narr.system(format!("Service {}", describe(&observation.result)));
@@ -171,7 +163,10 @@ async fn explain(engine: &dyn ContainerEngine, observation: &Observation, narr: 
                 narr.line(stream, format!("{} | {line}", observation.result.service));
             }
         }
-        Err(error) => narr.line(LogStream::System, format!("Could not read its log: {error}")),
+        Err(error) => {
+            tracing::debug!(%error, container, "could not read a container's log");
+            narr.line(LogStream::System, format!("Could not read its log: {error}"));
+        }
     }
 }
 
@@ -183,12 +178,12 @@ mod tests {
     use async_trait::async_trait;
     use futures_util::stream::BoxStream;
     use nsm_core::changes::SavedShape;
-    use nsm_core::protocol::{RepoSource, ServiceExpectation};
-    use nsm_core::ProjectId;
+    use nsm_core::protocol::{DeployOutcome, RepoSource, ServiceExpectation};
+    use nsm_core::{DeploymentId, ProjectId};
     use tokio_util::sync::CancellationToken;
 
     use super::*;
-    use crate::docker::{ContainerEvent, ContainerStatus, EngineError, NetworkInfo, COMPOSE_SERVICE_LABEL};
+    use crate::machine::docker::{ContainerEvent, ContainerStatus, NetworkInfo, COMPOSE_SERVICE_LABEL};
 
     /// Answers listings from a script of frames (the last one repeats).
     struct Scripted {
@@ -250,7 +245,7 @@ mod tests {
 
     fn spec(expected: &[(&str, ServiceState)], settle_secs: u32) -> DeploySpec {
         DeploySpec {
-            deployment: 1,
+            deployment: DeploymentId(1),
             project: ProjectId::parse("p").unwrap(),
             source: RepoSource { url: "/r".to_owned(), branch: "main".to_owned(), token: None },
             saved: SavedShape::default(),
@@ -268,9 +263,10 @@ mod tests {
 
     async fn settle_with(engine: Scripted, spec: &DeploySpec) -> (Vec<ServiceResult>, DeployOutcome, String) {
         let (out, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let narr = Narrator::new(1, &out);
+        let narr = Narrator::new(DeploymentId(1), &out);
         let guard = Guard::new(spec.timeout_secs, CancellationToken::new());
-        let (results, outcome) = settle(&engine, spec, &guard, &narr).await;
+        let (results, settled) = settle(&engine, spec, &guard, &narr).await;
+        let outcome = settled.map_or_else(|error| error.into_outcome(spec.timeout_secs), |()| DeployOutcome::Succeeded);
         drop(out);
         let mut log = String::new();
         while let Some(message) = rx.recv().await {

@@ -1,19 +1,24 @@
 //! Running the server's requests: jobs run concurrently across projects, one at a time
-//! per project, and survive a dropped link (their messages wait in the outbox).
+//! per project, and survive a dropped link (their messages wait in the outbox). Job
+//! results become wire messages here; their errors become the messages' reason text.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use nsm_core::protocol::{DeployOutcome, DeployReport, DeploySpec, RepoSource, ServerMessage, WorkerMessage};
-use nsm_core::ProjectId;
+use nsm_core::{DeploymentId, ProjectId};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
-use crate::host::{Host, Outbox};
+use crate::host::Host;
+use crate::outbox::{post, Outbox};
 
 pub(super) struct Jobs {
     host: Arc<Host>,
+    /// The worker's span: jobs outlive the session (and the message) that started them.
+    span: tracing::Span,
     out: Outbox,
     state: Arc<Mutex<State>>,
     tracker: TaskTracker,
@@ -25,7 +30,7 @@ struct State {
     /// Held by the job running for a project; later jobs of the project wait for it.
     projects: HashMap<ProjectId, Arc<tokio::sync::Mutex<()>>>,
     /// Running or waiting deployments.
-    deployments: HashMap<i64, CancellationToken>,
+    deployments: HashMap<DeploymentId, CancellationToken>,
 }
 
 impl State {
@@ -34,17 +39,19 @@ impl State {
     }
 }
 
+/// The state stays consistent even if a holder panicked: every update is one call.
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Jobs {
     pub fn new(host: Arc<Host>, out: Outbox) -> Self {
-        Self { host, out, state: Arc::default(), tracker: TaskTracker::new(), closing: AtomicBool::new(false) }
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state stays consistent even if a holder panicked: every update is one call.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        let span = tracing::Span::current();
+        Self { host, span, out, state: Arc::default(), tracker: TaskTracker::new(), closing: AtomicBool::new(false) }
     }
 
     /// Handles a job request; session messages (welcome, heartbeat…) are ignored here.
+    #[tracing::instrument(name = "server_message", skip_all, fields(kind = kind(&message)))]
     pub fn handle(&self, message: ServerMessage) {
         match message {
             ServerMessage::Deploy { spec } => self.deploy(*spec),
@@ -57,68 +64,75 @@ impl Jobs {
 
     fn deploy(&self, spec: DeploySpec) {
         let deployment = spec.deployment;
+        let request = tracing::info_span!("deploy_request", deployment = %deployment, project = %spec.project);
+        let _entered = request.enter();
         if self.closing.load(Ordering::SeqCst) {
+            tracing::info!("refusing a deployment: the worker is shutting down");
             let outcome = DeployOutcome::Cancelled { reason: "the worker is shutting down".to_owned() };
             let report = Box::new(DeployReport::early(outcome));
-            let _ = self.out.send(WorkerMessage::DeployFinished { deployment, report });
+            post(&self.out, WorkerMessage::DeployFinished { deployment, report });
             return;
         }
         let cancel = CancellationToken::new();
-        let lock = {
-            let mut state = self.state();
+        let project_lock = {
+            let mut state = lock(&self.state);
             if state.deployments.contains_key(&deployment) {
-                tracing::warn!(deployment, "ignoring a repeated request for a deployment already running");
+                tracing::warn!("ignoring a repeated request for a deployment already running");
                 return;
             }
             state.deployments.insert(deployment, cancel.clone());
             state.project_lock(&spec.project)
         };
-        tracing::info!(deployment, project = %spec.project, "deployment requested");
+        tracing::info!("deployment requested");
         let (host, out, state) = (self.host.clone(), self.out.clone(), self.state.clone());
-        self.tracker.spawn(async move {
-            let _turn = lock.lock().await;
-            let report = host.deploy(spec, cancel, &out).await;
-            tracing::info!(deployment, outcome = ?report.outcome, "deployment finished");
-            state.lock().unwrap_or_else(PoisonError::into_inner).deployments.remove(&deployment);
-        });
+        // The job logs in its own `deployment` span (see `deploy::run`).
+        let job = async move {
+            let _turn = project_lock.lock().await;
+            host.deploy(spec, cancel, &out).await;
+            lock(&state).deployments.remove(&deployment);
+        };
+        self.tracker.spawn(job.instrument(self.span.clone()));
     }
 
-    fn cancel(&self, deployment: i64) {
-        match self.state().deployments.get(&deployment) {
+    fn cancel(&self, deployment: DeploymentId) {
+        match lock(&self.state).deployments.get(&deployment) {
             Some(token) => {
-                tracing::info!(deployment, "cancelling");
+                tracing::info!(%deployment, "cancelling");
                 token.cancel();
             }
-            None => tracing::debug!(deployment, "cancel for a deployment that is not running here"),
+            None => tracing::debug!(%deployment, "cancel for a deployment that is not running here"),
         }
     }
 
     fn sync(&self, request: u64, source: RepoSource) {
         let (host, out) = (self.host.clone(), self.out.clone());
-        self.tracker.spawn(async move {
+        let job = async move {
             let result = host.sync(&source).await;
             if let Err(error) = &result {
-                tracing::warn!(request, %error, "sync failed");
+                tracing::warn!(%error, "sync failed");
             }
-            let _ = out.send(WorkerMessage::Synced { request, result });
-        });
+            let result = result.map_err(|error| error.to_string());
+            post(&out, WorkerMessage::Synced { request, result });
+        };
+        self.tracker.spawn(job.instrument(tracing::info_span!(parent: &self.span, "sync_request", request)));
     }
 
     fn teardown(&self, request: u64, project: ProjectId) {
-        let lock = self.state().project_lock(&project);
+        let span = tracing::info_span!(parent: &self.span, "teardown_request", request);
+        let project_lock = lock(&self.state).project_lock(&project);
         let (host, out) = (self.host.clone(), self.out.clone());
-        self.tracker.spawn(async move {
-            let _turn = lock.lock().await;
-            tracing::info!(%project, "tearing down");
-            let result = host.teardown(&project).await;
-            let _ = out.send(WorkerMessage::TornDown { request, result });
-        });
+        let job = async move {
+            let _turn = project_lock.lock().await;
+            let result = host.teardown(&project).await.map_err(|error| error.to_string());
+            post(&out, WorkerMessage::TornDown { request, result });
+        };
+        self.tracker.spawn(job.instrument(span));
     }
 
     /// Stops taking deployments and cancels the running ones.
     pub fn shut_down(&self) {
         self.closing.store(true, Ordering::SeqCst);
-        for token in self.state().deployments.values() {
+        for token in lock(&self.state).deployments.values() {
             token.cancel();
         }
         self.tracker.close();
@@ -127,5 +141,18 @@ impl Jobs {
     /// Resolves once every job has ended (after [`Self::shut_down`]).
     pub async fn idle(&self) {
         self.tracker.wait().await;
+    }
+}
+
+/// A message's type, for logs.
+pub(super) fn kind(message: &ServerMessage) -> &'static str {
+    match message {
+        ServerMessage::Welcome { .. } => "welcome",
+        ServerMessage::Refused { .. } => "refused",
+        ServerMessage::Heartbeat => "heartbeat",
+        ServerMessage::Sync { .. } => "sync",
+        ServerMessage::Deploy { .. } => "deploy",
+        ServerMessage::Cancel { .. } => "cancel",
+        ServerMessage::Teardown { .. } => "teardown",
     }
 }

@@ -1,8 +1,12 @@
-//! The worker's link to the server: connect, serve, reconnect with backoff, and stop
-//! gracefully.
+//! The worker's link to the server, the top layer: connect, serve, reconnect with
+//! backoff, and stop gracefully. `session` speaks the protocol over one connection,
+//! `jobs` runs the server's requests through [`Host`], `services` reports container
+//! state from Docker's event stream.
 
 mod backoff;
+mod error;
 mod jobs;
+mod services;
 mod session;
 
 use std::fmt;
@@ -15,10 +19,12 @@ use nsm_core::WorkerId;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use tracing::Instrument;
+
 use self::backoff::Backoff;
 use self::jobs::Jobs;
+use self::services::watch_services;
 use self::session::{Session, SessionEnd};
-use crate::docker::watch_services;
 use crate::error::WorkerError;
 use crate::host::Host;
 
@@ -50,12 +56,13 @@ impl fmt::Debug for WorkerConfig {
 ///
 /// Connection failures and lost links are retried with backoff forever; a refusal
 /// (wrong id or token, HTTP 401/403) returns [`WorkerError::Refused`].
+#[tracing::instrument(name = "worker", skip_all, fields(worker = %config.worker_id))]
 pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()> + Send) -> Result<(), WorkerError> {
     let url = connect_url(&config.server_url)?;
     let host = Arc::new(Host::detect(config.worker_id.clone(), config.data_dir.clone()).await?);
     let (out, mut outbox) = mpsc::unbounded_channel();
     let jobs = Jobs::new(host.clone(), out.clone());
-    let watcher = tokio::spawn(watch_services(host.engine().clone(), out));
+    let watcher = tokio::spawn(watch_services(host.engine().clone(), out).in_current_span());
     let stop = CancellationToken::new();
     let mut unsent = None;
     let mut backoff = Backoff::new();
@@ -103,7 +110,9 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()> + Send
     };
     // Not connected (or refused): cancel what runs; its reports have nowhere to go.
     jobs.shut_down();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(20), jobs.idle()).await;
+    if tokio::time::timeout(std::time::Duration::from_secs(20), jobs.idle()).await.is_err() {
+        tracing::warn!("jobs did not end within 20 s of stopping; leaving them behind");
+    }
     watcher.abort();
     result
 }

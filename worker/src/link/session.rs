@@ -12,10 +12,13 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-use super::jobs::Jobs;
+use super::error::LinkError;
+use super::jobs::{kind, Jobs};
+use super::services::service_snapshot;
 use super::WorkerConfig;
-use crate::docker::service_snapshot;
 use crate::host::Host;
+use crate::machine::tls;
+use crate::outbox;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -31,9 +34,9 @@ pub(super) enum SessionEnd {
     /// The server refused the worker: do not retry.
     Refused(String),
     /// Never got as far as a welcome.
-    Failed(String),
+    Failed(LinkError),
     /// Was connected, then lost the link.
-    Lost(String),
+    Lost(LinkError),
 }
 
 pub(super) struct Session<'a> {
@@ -48,6 +51,7 @@ pub(super) struct Session<'a> {
 }
 
 impl Session<'_> {
+    #[tracing::instrument(name = "session", skip_all)]
     pub async fn run(self) -> SessionEnd {
         let mut socket = match self.connect().await {
             Ok(socket) => socket,
@@ -62,19 +66,19 @@ impl Session<'_> {
 
     async fn connect(&self) -> Result<Socket, SessionEnd> {
         let connector = if self.url.starts_with("wss://") {
-            let config = crate::tls::client_config().map_err(SessionEnd::Failed)?;
+            let config = tls::client_config().map_err(|e| SessionEnd::Failed(e.into()))?;
             Some(tokio_tungstenite::Connector::Rustls(config))
         } else {
             None
         };
         let dial = tokio_tungstenite::connect_async_tls_with_config(self.url, None, true, connector);
         let mut socket = match tokio::time::timeout(DEAD_AFTER, dial).await {
-            Err(_) => return Err(SessionEnd::Failed("connecting timed out".to_owned())),
+            Err(_) => return Err(SessionEnd::Failed(LinkError::ConnectTimedOut)),
             Ok(Err(tungstenite::Error::Http(response))) if matches!(response.status().as_u16(), 401 | 403) => {
                 let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
                 return Err(SessionEnd::Refused(format!("HTTP {} {}", response.status(), body.trim())));
             }
-            Ok(Err(error)) => return Err(SessionEnd::Failed(error.to_string())),
+            Ok(Err(error)) => return Err(SessionEnd::Failed(error.into())),
             Ok(Ok((socket, _))) => socket,
         };
         let hello = WorkerMessage::Hello {
@@ -87,7 +91,7 @@ impl Session<'_> {
         send(&mut socket, &hello).await.map_err(SessionEnd::Failed)?;
         let first = tokio::time::timeout(DEAD_AFTER, next_message(&mut socket)).await;
         match first {
-            Err(_) => Err(SessionEnd::Failed("the server did not answer the hello".to_owned())),
+            Err(_) => Err(SessionEnd::Failed(LinkError::NoAnswer)),
             Ok(Err(reason)) => Err(SessionEnd::Failed(reason)),
             Ok(Ok(ServerMessage::Welcome { protocol })) => {
                 if protocol != PROTOCOL_VERSION {
@@ -96,11 +100,11 @@ impl Session<'_> {
                 Ok(socket)
             }
             Ok(Ok(ServerMessage::Refused { reason })) => Err(SessionEnd::Refused(reason)),
-            Ok(Ok(other)) => Err(SessionEnd::Failed(format!("expected a welcome, got {}", kind(&other)))),
+            Ok(Ok(other)) => Err(SessionEnd::Failed(LinkError::NotWelcomed(kind(&other)))),
         }
     }
 
-    async fn serve(mut self, socket: &mut Socket) -> Result<SessionEnd, String> {
+    async fn serve(mut self, socket: &mut Socket) -> Result<SessionEnd, LinkError> {
         for message in service_snapshot(self.host.engine().as_ref()).await {
             send(socket, &message).await?;
         }
@@ -116,11 +120,11 @@ impl Session<'_> {
                 frame = socket.next() => {
                     last_heard = Instant::now();
                     match frame {
-                        None => return Ok(SessionEnd::Lost("the server closed the connection".to_owned())),
-                        Some(Err(error)) => return Ok(SessionEnd::Lost(error.to_string())),
+                        None => return Ok(SessionEnd::Lost(LinkError::Closed)),
+                        Some(Err(error)) => return Ok(SessionEnd::Lost(error.into())),
                         Some(Ok(Message::Close(frame))) => {
                             let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
-                            return Ok(SessionEnd::Lost(format!("the server closed the connection {reason}")));
+                            return Ok(SessionEnd::Lost(LinkError::ClosedWith(reason)));
                         }
                         Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerMessage>(&text) {
                             Ok(ServerMessage::Refused { reason }) => return Ok(SessionEnd::Refused(reason)),
@@ -133,7 +137,7 @@ impl Session<'_> {
                 Some(message) = self.outbox.recv() => self.send_or_keep(socket, message).await?,
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > DEAD_AFTER {
-                        return Ok(SessionEnd::Lost(format!("nothing heard from the server for {DEAD_AFTER_SECS} s")));
+                        return Ok(SessionEnd::Lost(LinkError::Silent));
                     }
                     send(socket, &WorkerMessage::Heartbeat).await?;
                 }
@@ -155,7 +159,7 @@ impl Session<'_> {
         }
     }
 
-    async fn send_or_keep(&mut self, socket: &mut Socket, message: WorkerMessage) -> Result<(), String> {
+    async fn send_or_keep(&mut self, socket: &mut Socket, message: WorkerMessage) -> Result<(), LinkError> {
         if let Err(reason) = send(socket, &message).await {
             *self.unsent = Some(message);
             return Err(reason);
@@ -165,47 +169,37 @@ impl Session<'_> {
 
     async fn flush_and_close(&mut self, socket: &mut Socket) {
         while let Ok(message) = self.outbox.try_recv() {
-            if send(socket, &message).await.is_err() {
+            if let Err(error) = send(socket, &message).await {
+                tracing::warn!(%error, message = outbox::kind(&message), "could not flush a message before stopping");
                 return;
             }
         }
-        let _ = tokio::time::timeout(Duration::from_secs(5), socket.close(None)).await;
+        match tokio::time::timeout(Duration::from_secs(5), socket.close(None)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::debug!(%error, "closing the link failed"),
+            Err(_) => tracing::debug!("closing the link timed out"),
+        }
     }
 }
 
-async fn send(socket: &mut Socket, message: &WorkerMessage) -> Result<(), String> {
-    let text = serde_json::to_string(message).map_err(|e| e.to_string())?;
+async fn send(socket: &mut Socket, message: &WorkerMessage) -> Result<(), LinkError> {
+    let text = serde_json::to_string(message).map_err(LinkError::Encode)?;
     // A server that stops reading must not wedge the worker: bounded like silence.
     match tokio::time::timeout(DEAD_AFTER, socket.send(Message::text(text))).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(_) => Err("sending to the server timed out".to_owned()),
+        Ok(result) => Ok(result?),
+        Err(_) => Err(LinkError::SendTimedOut),
     }
 }
 
 /// The next protocol message, skipping pings and pongs.
-async fn next_message(socket: &mut Socket) -> Result<ServerMessage, String> {
+async fn next_message(socket: &mut Socket) -> Result<ServerMessage, LinkError> {
     loop {
         match socket.next().await {
-            None => return Err("the server closed the connection".to_owned()),
-            Some(Err(error)) => return Err(error.to_string()),
-            Some(Ok(Message::Text(text))) => {
-                return serde_json::from_str(&text).map_err(|e| format!("unreadable message from the server: {e}"))
-            }
-            Some(Ok(Message::Close(_))) => return Err("the server closed the connection".to_owned()),
+            None => return Err(LinkError::Closed),
+            Some(Err(error)) => return Err(error.into()),
+            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).map_err(LinkError::Unreadable),
+            Some(Ok(Message::Close(_))) => return Err(LinkError::Closed),
             Some(Ok(_)) => {}
         }
-    }
-}
-
-fn kind(message: &ServerMessage) -> &'static str {
-    match message {
-        ServerMessage::Welcome { .. } => "welcome",
-        ServerMessage::Refused { .. } => "refused",
-        ServerMessage::Heartbeat => "heartbeat",
-        ServerMessage::Sync { .. } => "sync",
-        ServerMessage::Deploy { .. } => "deploy",
-        ServerMessage::Cancel { .. } => "cancel",
-        ServerMessage::Teardown { .. } => "teardown",
     }
 }

@@ -16,7 +16,7 @@ use nsm_core::protocol::{
     DeployReport, DeploySpec, JobValue, JobVariable, LogStream, RepoSource, ServiceExpectation, WorkerMessage,
 };
 use nsm_core::service::ServiceState;
-use nsm_core::{ProjectId, WorkerId};
+use nsm_core::{DeploymentId, ProjectId, WorkerId};
 use nsm_testkit::{FIXTURE_SERVICES, FIXTURE_VARIABLES};
 use nsm_worker::docker::{ContainerInfo, LabelFilter};
 use nsm_worker::{CancellationToken, Host};
@@ -61,7 +61,7 @@ impl Deployer {
     pub fn spec(&self, deployment: i64, url: &str, greeting: &str) -> DeploySpec {
         let var = |name: &str, value| JobVariable { name: EnvName::parse(name).expect("valid name"), value };
         DeploySpec {
-            deployment,
+            deployment: DeploymentId(deployment),
             project: self.project.clone(),
             source: RepoSource { url: url.to_owned(), branch: "main".to_owned(), token: None },
             saved: fixture_shape(),

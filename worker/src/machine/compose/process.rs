@@ -11,21 +11,15 @@ use nsm_core::protocol::LogStream;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
+
+pub use crate::machine::limits::Limits;
+use crate::machine::limits::Stop;
 
 /// Longest line passed on; the rest of a longer line is cut (progress bars, minified
 /// output), so one line can never flood the deployment log.
 const MAX_LINE_BYTES: usize = 8 * 1024;
 /// How long output may keep arriving after the process exited (helpers still flushing).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
-
-/// When a run must stop early.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits<'a> {
-    pub deadline: Instant,
-    pub cancel: &'a CancellationToken,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -45,6 +39,17 @@ pub enum RunError {
     TimedOut,
     #[error("stopped: cancelled")]
     Cancelled,
+}
+
+impl RunError {
+    /// The stop that ended the run, if it was stopped rather than failed.
+    pub fn stop(&self) -> Option<Stop> {
+        match self {
+            Self::Cancelled => Some(Stop::Cancelled),
+            Self::TimedOut => Some(Stop::TimedOut),
+            Self::Spawn { .. } | Self::Wait { .. } => None,
+        }
+    }
 }
 
 /// Runs `command` to completion, handing each output line to `on_line`, unless the
@@ -80,15 +85,20 @@ pub async fn run_streaming(
     };
     if stopped.is_err() {
         kill_group(group);
-        let _ = child.wait().await;
+        if let Err(error) = child.wait().await {
+            tracing::warn!(%error, %program, "could not reap a killed process");
+        }
     }
     // Output written just before the exit is still in the pipes.
-    let _ = tokio::time::timeout(DRAIN_GRACE, async {
+    let drained = tokio::time::timeout(DRAIN_GRACE, async {
         while let Some((stream, line)) = lines.recv().await {
             on_line(stream, line);
         }
     })
     .await;
+    if drained.is_err() {
+        tracing::debug!(%program, "output kept coming after the process ended; the rest is not shown");
+    }
     // Helpers left behind in the group have no one to report to.
     kill_group(group);
     stopped
@@ -113,7 +123,11 @@ async fn forward_lines(
     loop {
         buf.clear();
         match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) => return,
+            Err(error) => {
+                tracing::debug!(%error, ?stream, "stopped reading a process's output");
+                return;
+            }
             Ok(_) => {
                 if tx.send((stream, clean_line(&buf))).is_err() {
                     return;
@@ -137,6 +151,9 @@ fn clean_line(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use tokio::time::Instant;
+    use tokio_util::sync::CancellationToken;
 
     use super::*;
 

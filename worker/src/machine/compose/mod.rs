@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use nsm_core::env::ComposeDialect;
 use tokio::process::Command;
 
-pub use process::{run_streaming, Limits, RunError};
+pub use process::{run_streaming, RunError};
+
+pub use super::limits::Limits;
 
 /// Variables passed from the worker's environment to Compose. Anything else could
 /// override the project's `.env` during interpolation.
@@ -33,9 +35,17 @@ impl ComposeCli {
         for program in [&["docker", "compose"][..], &["docker-compose"][..]] {
             let mut command = clean_command(program);
             command.arg("version").stdin(std::process::Stdio::null()).kill_on_drop(true);
-            let Ok(Ok(output)) = tokio::time::timeout(std::time::Duration::from_secs(30), command.output()).await
-            else {
-                continue;
+            let shown = program.join(" ");
+            let output = match tokio::time::timeout(std::time::Duration::from_secs(30), command.output()).await {
+                Ok(Ok(output)) => output,
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, program = %shown, "this compose CLI does not run");
+                    continue;
+                }
+                Err(_) => {
+                    tracing::debug!(program = %shown, "this compose CLI did not answer in time");
+                    continue;
+                }
             };
             if !output.status.success() {
                 continue;

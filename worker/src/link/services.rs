@@ -1,4 +1,5 @@
-//! Container state of NSM's projects, reported from Docker's event stream.
+//! Container state of NSM's projects, reported to the server from Docker's event
+//! stream (and as a snapshot after each connect).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,8 +11,8 @@ use nsm_core::protocol::WorkerMessage;
 use nsm_core::service::ServiceState;
 use nsm_core::ProjectId;
 
-use super::{ContainerEngine, ContainerEvent, LabelFilter, COMPOSE_SERVICE_LABEL};
-use crate::host::Outbox;
+use crate::machine::docker::{ContainerEngine, ContainerEvent, LabelFilter, COMPOSE_SERVICE_LABEL};
+use crate::outbox::{post, Outbox};
 
 /// Event actions after which a container's state may have changed.
 const STATE_ACTIONS: [&str; 8] = ["create", "start", "restart", "die", "stop", "pause", "unpause", "destroy"];
@@ -48,7 +49,7 @@ pub(crate) async fn watch_services(engine: Arc<dyn ContainerEngine>, out: Outbox
                 Ok(event) => {
                     delay = RETRY_MIN;
                     if let Some(message) = on_event(engine.as_ref(), &event, &mut last_state).await {
-                        if out.send(message).is_err() {
+                        if !post(&out, message) {
                             return;
                         }
                     }

@@ -13,7 +13,7 @@ use rand::Rng;
 const RANGE: RangeInclusive<u16> = 20000..=32767;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Choice {
+pub enum Choice {
     /// The preferred port, free on the host.
     Kept,
     /// The preferred port, published by this project's running deployment.
@@ -22,7 +22,16 @@ pub(crate) enum Choice {
     New,
 }
 
-pub(crate) struct PortPicker {
+/// Every port of the range is reserved, chosen or in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no free TCP port in {first}-{last}")]
+pub struct NoFreePort {
+    pub first: u16,
+    pub last: u16,
+}
+
+/// Picks the ports of one deployment: never one twice.
+pub struct PortPicker {
     reserved: BTreeSet<u16>,
     held_by_project: BTreeSet<u16>,
     chosen: BTreeSet<u16>,
@@ -39,7 +48,7 @@ impl PortPicker {
         }
     }
 
-    pub fn pick(&mut self, preferred: Option<u16>) -> Result<(u16, Choice), String> {
+    pub fn pick(&mut self, preferred: Option<u16>) -> Result<(u16, Choice), NoFreePort> {
         if let Some(port) = preferred.filter(|p| *p != 0 && self.available(*p)) {
             let choice = if self.held_by_project.contains(&port) {
                 Some(Choice::KeptFromRunning)
@@ -65,7 +74,7 @@ impl PortPicker {
                 return Ok((port, Choice::New));
             }
         }
-        Err(format!("no free TCP port in {}-{}", RANGE.start(), RANGE.end()))
+        Err(NoFreePort { first: *RANGE.start(), last: *RANGE.end() })
     }
 
     fn available(&self, port: u16) -> bool {

@@ -49,7 +49,7 @@ struct CloneJob {
 
 impl CloneJob {
     fn run(self, interrupt: &AtomicBool) -> Result<String, GitError> {
-        crate::tls::install_default_provider();
+        crate::machine::tls::install_default_provider();
         let secret = self.credentials.as_ref().map(|(_, password)| password.clone());
         let asked = Arc::new(AtomicBool::new(false));
         let fail = |error: &(dyn std::error::Error + 'static)| {

@@ -10,9 +10,12 @@
 
 use std::path::{Path, PathBuf};
 
-use nsm_core::ProjectId;
+use nsm_core::{DeploymentId, ProjectId};
 
-pub(crate) struct Layout {
+use super::MachineError;
+
+/// One project's directories under the data directory.
+pub struct Layout {
     root: PathBuf,
 }
 
@@ -29,12 +32,12 @@ impl Layout {
         self.root.join("current")
     }
 
-    pub fn staging(&self, deployment: i64) -> PathBuf {
+    pub fn staging(&self, deployment: DeploymentId) -> PathBuf {
         self.root.join(format!("staging-{deployment}"))
     }
 
     /// Where the previous checkout goes; deleted once the job has reported.
-    pub fn retired(&self, deployment: i64) -> PathBuf {
+    pub fn retired(&self, deployment: DeploymentId) -> PathBuf {
         self.root.join(format!("retired-{deployment}"))
     }
 
@@ -43,22 +46,36 @@ impl Layout {
     }
 
     /// A static resource's directory; the name must be one plain path component.
-    pub fn directory(&self, resource: &str) -> Result<PathBuf, String> {
+    pub fn directory(&self, resource: &str) -> Result<PathBuf, MachineError> {
         check_resource_name(resource)?;
         Ok(self.root.join("www").join(resource))
     }
 
-    /// Leftovers of interrupted jobs (staging and retired checkouts).
+    /// Leftovers of interrupted jobs (staging and retired checkouts). A directory that
+    /// cannot be listed has none worth removing (it is logged).
     pub async fn leftovers(&self) -> Vec<PathBuf> {
         let mut found = Vec::new();
-        let Ok(mut entries) = tokio::fs::read_dir(&self.root).await else {
-            return found;
+        let mut entries = match tokio::fs::read_dir(&self.root).await {
+            Ok(entries) => entries,
+            Err(error) => {
+                tracing::warn!(%error, path = %self.root.display(), "cannot list the project's directory");
+                return found;
+            }
         };
-        while let Ok(Some(entry)) = entries.next_entry().await {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with("staging-") || name.starts_with("retired-") {
-                found.push(entry.path());
+        loop {
+            match entries.next_entry().await {
+                Ok(Some(entry)) => {
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    if name.starts_with("staging-") || name.starts_with("retired-") {
+                        found.push(entry.path());
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::warn!(%error, path = %self.root.display(), "cannot list the project's directory");
+                    break;
+                }
             }
         }
         found
@@ -66,7 +83,7 @@ impl Layout {
 }
 
 /// Removes a directory tree; one already gone (another job cleaned up) is fine.
-pub(crate) async fn remove_quietly(path: &Path) {
+pub async fn remove_quietly(path: &Path) {
     match tokio::fs::remove_dir_all(path).await {
         Ok(()) => {}
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
@@ -75,7 +92,7 @@ pub(crate) async fn remove_quietly(path: &Path) {
 }
 
 /// Resource names become directory names: one component, no traversal, no oddities.
-fn check_resource_name(name: &str) -> Result<(), String> {
+fn check_resource_name(name: &str) -> Result<(), MachineError> {
     let valid = !name.is_empty()
         && name.len() <= 128
         && name != "."
@@ -84,13 +101,13 @@ fn check_resource_name(name: &str) -> Result<(), String> {
     if valid {
         Ok(())
     } else {
-        Err(format!("`{name}` cannot name a resource directory (use letters, digits, `-`, `_`, `.`)"))
+        Err(MachineError::ResourceName(name.to_owned()))
     }
 }
 
 /// A path as `.env` text.
-pub(crate) fn path_text(path: &Path) -> Result<String, String> {
-    path.to_str().map(str::to_owned).ok_or_else(|| format!("the path {} is not valid UTF-8", path.display()))
+pub fn path_text(path: &Path) -> Result<String, MachineError> {
+    path.to_str().map(str::to_owned).ok_or_else(|| MachineError::NonUtf8Path(path.to_owned()))
 }
 
 #[cfg(test)]
@@ -103,7 +120,7 @@ mod tests {
         assert_eq!(layout.current(), Path::new("/d/projects/shop/current"));
         assert_eq!(layout.volume(), Path::new("/d/projects/shop/volume"));
         assert_eq!(layout.directory("docs").unwrap(), Path::new("/d/projects/shop/www/docs"));
-        assert_eq!(layout.staging(7), Path::new("/d/projects/shop/staging-7"));
+        assert_eq!(layout.staging(DeploymentId(7)), Path::new("/d/projects/shop/staging-7"));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! depend on how the engine is reached. [`BollardEngine`] is the real implementation.
 
 mod bollard_engine;
-mod events;
 mod scope;
 
 use std::collections::HashMap;
@@ -13,7 +12,6 @@ use nsm_core::protocol::LogStream;
 use nsm_core::service::ServiceState;
 
 pub use bollard_engine::BollardEngine;
-pub(crate) use events::{service_snapshot, watch_services};
 pub(crate) use scope::{
     compose_project_name, remove_project_resources, remove_replaced_images, remove_stale_containers,
 };

@@ -2,7 +2,7 @@
 //! the project's labels, so other compose projects on the host are never touched.
 
 use nsm_core::compose::{LABEL_DEPLOYMENT, LABEL_PROJECT};
-use nsm_core::ProjectId;
+use nsm_core::{DeploymentId, ProjectId};
 
 use super::{ContainerEngine, EngineError, LabelFilter, COMPOSE_PROJECT_LABEL};
 
@@ -63,7 +63,7 @@ pub(crate) async fn remove_project_resources(
 pub(crate) async fn remove_stale_containers(
     engine: &dyn ContainerEngine,
     project: &ProjectId,
-    deployment: i64,
+    deployment: DeploymentId,
 ) -> Result<Removed, EngineError> {
     let compose = LabelFilter::is(COMPOSE_PROJECT_LABEL, &compose_project_name(project));
     let nsm = LabelFilter::is(LABEL_PROJECT, project.as_str());
