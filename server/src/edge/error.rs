@@ -1,9 +1,8 @@
 //! The edge's errors. Each step has its own (`nginx`, `files`, `check`, `install`,
-//! `certs`, `acme`, `probe`, `tls`); [`EdgeError`] is what the edge's callers get.
+//! `certs`, `acme` and `probe` within `tls`); [`EdgeError`] is what the edge's callers get.
 //! Every message is written for the user: it becomes a deployment's reason, a line
 //! of its log or an answer in the Domains tab, word for word.
 
-use super::acme::AcmeError;
 use super::certs::CertError;
 use super::check::CheckError;
 use super::files::FileError;
@@ -29,8 +28,6 @@ pub enum EdgeError {
     Certificate(#[from] CertError),
     #[error(transparent)]
     Obtain(#[from] CertificateError),
-    #[error(transparent)]
-    Acme(#[from] AcmeError),
     /// The project's file cannot be rendered from what is saved.
     #[error(transparent)]
     Render(#[from] nsm_core::edge::NginxError),

@@ -54,6 +54,7 @@ impl Edge {
     }
 
     /// Applies `changes` as one transaction. `Err` says why nothing changed.
+    #[tracing::instrument(skip_all, fields(projects = %projects(changes)))]
     pub async fn install(&self, changes: &[Change]) -> Result<(), InstallError> {
         let _one = self.config_lock.lock().await;
         self.install_locked(changes).await
@@ -161,6 +162,11 @@ impl Edge {
             tracing::error!(error = %e, "cannot restore the previous nginx configuration");
         }
     }
+}
+
+/// The projects a change touches, for its span.
+fn projects(changes: &[Change]) -> String {
+    changes.iter().map(|(project, _)| project.as_str()).collect::<Vec<_>>().join(",")
 }
 
 /// Asks the control server which generation the workers serve.

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use nsm_core::ProjectId;
+use nsm_core::{ProjectId, WorkerId};
 
 use super::super::common::TestServer;
 use super::support::{edge_settings, nginx_or_skip, pebble_or_skip, served_leaf, start_with_edge, Pebble};
@@ -57,7 +57,7 @@ async fn pebble_issues_a_certificate_over_http01_and_the_task_renews_it() {
     add_resource(&s, "vault", HOST, "/", &[("kind", "custom"), ("body", "return 200 \"secure\";")]).await;
     let edge_now = s.server.as_ref().expect("running").plane.edge.clone();
     assert_eq!(certificate_of(&s, "vault", HOST).await["status"], "none");
-    edge_now.publish(&ProjectId::parse("vault").expect("id"), "local").await.expect("publishes");
+    edge_now.publish(&ProjectId::parse("vault").expect("id"), &WorkerId::local()).await.expect("publishes");
     assert_eq!(certificate_of(&s, "vault", HOST).await["status"], "self_signed");
 
     // The renewal task finds the placeholder and obtains a real certificate: the

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use nsm_core::ProjectId;
+use nsm_core::{ProjectId, WorkerId};
 use nsm_testkit::{fixture_app_files, FixtureApp, FixtureRepo};
 
 use super::super::common::TestServer;
@@ -76,8 +76,8 @@ async fn a_bad_custom_block_is_rolled_back_while_another_project_keeps_serving()
     custom_site(&s, &good, "good.nsm.test", "default_type text/plain;\nreturn 200 \"good\";").await;
     custom_site(&s, &bad, "bad.nsm.test", "default_type text/plain;\nreturn 200 \"bad v1\";").await;
     let edge_now = plane(&s).edge.clone();
-    edge_now.publish(&good_id, "local").await.expect("good publishes");
-    edge_now.publish(&bad_id, "local").await.expect("bad publishes");
+    edge_now.publish(&good_id, &WorkerId::local()).await.expect("good publishes");
+    edge_now.publish(&bad_id, &WorkerId::local()).await.expect("bad publishes");
     eventually(https, "good.nsm.test", "200 good").await;
     eventually(https, "bad.nsm.test", "200 bad v1").await;
     let site = edge_now.layout().site_file(&bad_id);
@@ -94,7 +94,7 @@ async fn a_bad_custom_block_is_rolled_back_while_another_project_keeps_serving()
     let log = detail["log"].to_string();
     assert!(!log.contains("dispatched to worker"), "the worker was not involved: {log}");
     // Installing it anyway is refused with nginx's reason, and the previous file is back.
-    let refused = edge_now.publish(&bad_id, "local").await.expect_err("nginx refuses");
+    let refused = edge_now.publish(&bad_id, &WorkerId::local()).await.expect_err("nginx refuses").to_string();
     assert!(refused.contains("unknown directive") && refused.contains("no_such_directive"), "{refused}");
     assert_eq!(std::fs::read_to_string(&site).expect("bad's file"), published, "the previous file was restored");
     eventually(https, "good.nsm.test", "200 good").await;
@@ -141,7 +141,7 @@ async fn removing_a_domain_or_deleting_the_project_stops_serving_it() {
     custom_site(&s, "twins", "two.nsm.test", "default_type text/plain;\nreturn 200 \"two\";").await;
     let id = ProjectId::parse("twins").expect("id");
     let edge_now = plane(&s).edge.clone();
-    edge_now.publish(&id, "local").await.expect("publishes");
+    edge_now.publish(&id, &WorkerId::local()).await.expect("publishes");
     eventually(https, "one.nsm.test", "200 one").await;
     eventually(https, "two.nsm.test", "200 two").await;
     let certificate = edge_now.layout().certificate(&nsm_core::domain::Hostname::parse("one.nsm.test").expect("name"));

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use nsm_core::ProjectId;
+use nsm_core::{ProjectId, WorkerId};
 use nsm_server::settings::EdgeMode;
 
 use super::super::common::free_port;
@@ -74,7 +74,7 @@ async fn system_mode_publishes_into_the_host_nginx() {
     add_resource(&s, "hosted", "hosted.nsm.test", "/", &[("kind", "custom"), ("body", "return 200 \"hosted\";")]).await;
     let edge_now = s.server.as_ref().expect("running").plane.edge.clone();
     let id = ProjectId::parse("hosted").expect("id");
-    edge_now.publish(&id, "local").await.expect("publishes into the host nginx");
+    edge_now.publish(&id, &WorkerId::local()).await.expect("publishes into the host nginx");
     assert!(host_dir.path().join("conf.d/nsm-hosted.conf").exists());
     assert!(host_dir.path().join("conf.d/_nsm-control.conf").exists());
 
