@@ -31,8 +31,8 @@ use crate::secrets::SecretError;
 pub enum ServerError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("database migration: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Open(#[from] crate::db::OpenError),
     #[error("password hashing: {0}")]
     PasswordHash(argon2::password_hash::Error),
     #[error("i/o: {0}")]

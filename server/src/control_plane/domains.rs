@@ -6,15 +6,14 @@
 use app::backend::{Domains, MoveDirection, ResourceSave};
 use app::error::{AppError, AppResult};
 use async_trait::async_trait;
-use nsm_core::certificate::CertificateStatus;
 use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ResourceView};
 use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
 use nsm_core::{DomainId, FieldError, FieldErrors, ProjectId, ResourceId};
 
 use super::Plane;
 use crate::db;
-use crate::db::edge::{CertificateRow, EdgeStoreError};
-use crate::edge::tls::RENEW_BEFORE;
+use crate::db::edge::{CertificateRow, Direction, EdgeStoreError};
+use crate::edge::certificate_status;
 use crate::error::internal;
 use crate::settings::EdgeMode;
 
@@ -59,17 +58,9 @@ fn summary(kind: &ResourceKind) -> String {
 }
 
 fn certificate_view(row: Option<CertificateRow>) -> CertificateView {
+    let status = certificate_status(row.as_ref(), chrono::Utc::now());
     let Some(row) = row else {
-        return CertificateView { status: CertificateStatus::None, ..CertificateView::default() };
-    };
-    let expiry =
-        row.not_after.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.to_utc());
-    let status = match expiry {
-        _ if row.self_signed => CertificateStatus::SelfSigned,
-        Some(at) if at < chrono::Utc::now() => CertificateStatus::Expired,
-        Some(at) if at - chrono::Utc::now() < RENEW_BEFORE => CertificateStatus::Expiring,
-        Some(_) => CertificateStatus::Valid,
-        None => CertificateStatus::None,
+        return CertificateView { status, ..CertificateView::default() };
     };
     CertificateView {
         status,
@@ -98,9 +89,9 @@ impl Plane {
         Ok(())
     }
 
-    async fn is_custom(&self, id: &ProjectId, resource: i64) -> AppResult<bool> {
+    async fn is_custom(&self, id: &ProjectId, resource: ResourceId) -> AppResult<bool> {
         let topology = self.edge_topology(id).await?;
-        let entry = topology.resource(resource).ok_or_else(|| AppError::NotFound(format!("Resource {resource}")))?;
+        let entry = topology.resource(resource.get()).ok_or_else(|| AppError::NotFound(format!("Resource {resource}")))?;
         Ok(entry.config.kind.resource_type() == ResourceType::Custom)
     }
 
@@ -114,7 +105,7 @@ impl Domains for Plane {
             .map_err(internal)?
             .ok_or_else(|| AppError::NotFound(format!("Project {id}")))?;
         let topology = self.edge_topology(id).await?;
-        let mut certificates = db::edge::certificates_of(&self.db, id.as_str()).await.map_err(internal)?;
+        let mut certificates = db::edge::certificates_of(&self.db, id).await.map_err(internal)?;
         let domains = topology
             .domains
             .iter()
@@ -129,7 +120,7 @@ impl Domains for Plane {
                         form: ResourceForm::from_config(&r.config),
                     })
                     .collect();
-                let position = certificates.iter().position(|c| c.hostname == d.hostname.as_str());
+                let position = certificates.iter().position(|c| c.hostname == d.hostname);
                 let certificate = certificate_view(position.map(|p| certificates.swap_remove(p)));
                 DomainView { id: DomainId(d.id), hostname: d.hostname.to_string(), resources, certificate }
             })
@@ -139,7 +130,7 @@ impl Domains for Plane {
             EdgeMode::System => "system",
             EdgeMode::Off => "off",
         };
-        let preview = self.edge.preview_input(id, project.config.worker.as_str()).await.ok();
+        let preview = self.edge.preview_input(id, &project.config.worker).await.ok();
         Ok(DomainsView {
             domains,
             can_custom: self.is_admin(by).await?,
@@ -152,16 +143,15 @@ impl Domains for Plane {
 
     async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()> {
         self.require_project(id).await?;
-        db::edge::add_domain(&self.db, id.as_str(), &hostname).await.map_err(store_error)?;
+        db::edge::add_domain(&self.db, id, &hostname).await.map_err(store_error)?;
         self.audit(by, "domain.add", &format!("{id}/{hostname}"), None).await
     }
 
     async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<()> {
-        let domain = domain.get();
         let topology = self.edge_topology(id).await?;
-        let custom = topology.resources_on(domain).any(|r| r.config.kind.resource_type() == ResourceType::Custom);
+        let custom = topology.resources_on(domain.get()).any(|r| r.config.kind.resource_type() == ResourceType::Custom);
         self.require_admin_for(by, custom).await?;
-        let hostname = db::edge::delete_domain(&self.db, id.as_str(), domain).await.map_err(store_error)?;
+        let hostname = db::edge::delete_domain(&self.db, id, domain).await.map_err(store_error)?;
         // Stop serving it now, not at the next deployment.
         if let Err(error) = self.edge.refresh(id).await {
             tracing::error!(%error, project = %id, "cannot re-publish after removing a domain");
@@ -175,23 +165,22 @@ impl Domains for Plane {
 
     async fn save_resource(&self, by: &CurrentUser, id: &ProjectId, save: ResourceSave) -> AppResult<()> {
         let ResourceSave { domain, resource, config } = save;
-        let (domain, resource) = (domain.get(), resource.map(ResourceId::get));
         let was_custom = match resource {
             Some(resource) => self.is_custom(id, resource).await?,
             None => false,
         };
         self.require_admin_for(by, config.requires_admin() || was_custom).await?;
         let topology = self.edge_topology(id).await?;
-        if topology.domain(domain).is_none() {
+        if topology.domain(domain.get()).is_none() {
             return Err(AppError::NotFound(format!("Domain {domain} of project {id}")));
         }
         if let Some(resource) = resource {
             // A resource stays on its domain; moving it is removing and adding.
-            if topology.resource(resource).map(|r| r.domain_id) != Some(domain) {
+            if topology.resource(resource.get()).map(|r| r.domain_id) != Some(domain.get()) {
                 return Err(AppError::NotFound(format!("Resource {resource} on domain {domain}")));
             }
         }
-        topology.check_path_free(domain, &config.path, resource).map_err(|e| field("path", e.0))?;
+        topology.check_path_free(domain.get(), &config.path, resource.map(ResourceId::get)).map_err(|e| field("path", e.0))?;
         let kind = config.kind.resource_type().as_str();
         let target = format!("{id}{}", config.path);
         match resource {
@@ -205,7 +194,6 @@ impl Domains for Plane {
     }
 
     async fn delete_resource(&self, by: &CurrentUser, id: &ProjectId, resource: ResourceId) -> AppResult<()> {
-        let resource = resource.get();
         self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
         if !db::edge::delete_resource(&self.db, resource).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Resource {resource}")));
@@ -220,19 +208,21 @@ impl Domains for Plane {
         resource: ResourceId,
         direction: MoveDirection,
     ) -> AppResult<()> {
-        let (resource, up) = (resource.get(), direction == MoveDirection::Up);
         self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
-        if db::edge::resource_domain(&self.db, id.as_str(), resource).await.map_err(internal)?.is_none() {
+        if db::edge::resource_domain(&self.db, id, resource).await.map_err(internal)?.is_none() {
             return Err(AppError::NotFound(format!("Resource {resource}")));
         }
-        db::edge::move_resource(&self.db, resource, up).await.map_err(internal)?;
+        let direction = match direction {
+            MoveDirection::Up => Direction::Up,
+            MoveDirection::Down => Direction::Down,
+        };
+        db::edge::move_resource(&self.db, resource, direction).await.map_err(internal)?;
         Ok(())
     }
 
     async fn request_certificate(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<String> {
-        let domain = domain.get();
         let topology = self.edge_topology(id).await?;
-        let entry = topology.domain(domain).ok_or_else(|| AppError::NotFound(format!("Domain {domain}")))?;
+        let entry = topology.domain(domain.get()).ok_or_else(|| AppError::NotFound(format!("Domain {domain}")))?;
         if !self.edge.acme_enabled() {
             return Err(AppError::Conflict("Certificates are not requested: the edge or ACME is off".into()));
         }
@@ -245,7 +235,11 @@ impl Domains for Plane {
             ));
         }
         self.audit(by, "certificate.request", &format!("{id}/{}", entry.hostname), None).await?;
-        self.edge.obtain(&entry.hostname).await.map_err(AppError::Conflict)
+        self.edge
+            .obtain(&entry.hostname)
+            .await
+            .map(|issued| issued.to_string())
+            .map_err(|e| AppError::Conflict(e.to_string()))
     }
 
 }
@@ -253,7 +247,7 @@ impl Domains for Plane {
 impl Plane {
     /// Before a project is deleted: stop serving it and forget its certificates.
     pub(super) async fn forget_edge(&self, id: &ProjectId) -> AppResult<()> {
-        let hostnames = db::edge::hostnames(&self.db, id.as_str()).await.map_err(internal)?;
+        let hostnames = db::edge::hostnames(&self.db, id).await.map_err(internal)?;
         self.edge.unpublish(id).await.map_err(|e| AppError::Conflict(format!("nginx: {e}")))?;
         for hostname in &hostnames {
             self.edge.forget(hostname).await;

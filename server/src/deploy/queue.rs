@@ -84,26 +84,26 @@ mod tests {
     fn runs_one_queues_one_coalesces_the_rest() {
         let mut q = Queues::default();
         assert_eq!(q.admit("p"), Admission::StartNow);
-        q.record("p", 1, Admission::StartNow);
+        q.record("p", DeploymentId(1), Admission::StartNow);
         assert_eq!(q.admit("p"), Admission::Queued);
-        q.record("p", 2, Admission::Queued);
+        q.record("p", DeploymentId(2), Admission::Queued);
         for _ in 0..10 {
-            assert_eq!(q.admit("p"), Admission::Coalesced(2));
+            assert_eq!(q.admit("p"), Admission::Coalesced(DeploymentId(2)));
         }
         assert_eq!(q.admit("other"), Admission::StartNow, "projects are independent");
-        assert_eq!(q.finished("p", 1), Some(2));
-        assert_eq!(q.slot("p"), ProjectSlot { running: Some(2), queued: None });
+        assert_eq!(q.finished("p", DeploymentId(1)), Some(DeploymentId(2)));
+        assert_eq!(q.slot("p"), ProjectSlot { running: Some(DeploymentId(2)), queued: None });
         assert_eq!(q.admit("p"), Admission::Queued);
-        assert_eq!(q.finished("p", 2), None);
+        assert_eq!(q.finished("p", DeploymentId(2)), None);
         assert_eq!(q.admit("p"), Admission::StartNow);
     }
 
     #[test]
     fn cancelling_the_queued_one_frees_the_queue() {
         let mut q = Queues::default();
-        q.record("p", 1, Admission::StartNow);
-        q.record("p", 2, Admission::Queued);
-        assert_eq!(q.finished("p", 2), None, "the running one goes on");
-        assert_eq!(q.slot("p"), ProjectSlot { running: Some(1), queued: None });
+        q.record("p", DeploymentId(1), Admission::StartNow);
+        q.record("p", DeploymentId(2), Admission::Queued);
+        assert_eq!(q.finished("p", DeploymentId(2)), None, "the running one goes on");
+        assert_eq!(q.slot("p"), ProjectSlot { running: Some(DeploymentId(1)), queued: None });
     }
 }
