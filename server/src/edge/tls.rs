@@ -132,7 +132,14 @@ impl Edge {
         let leaf = certs::leaf_der(pem.as_bytes())?;
         let path = self.layout.certificate(hostname);
         let config = self.config_lock.lock().await;
-        let previous = tokio::fs::read(&path).await.ok();
+        let previous = match tokio::fs::read(&path).await {
+            Ok(previous) => Some(previous),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => {
+                tracing::warn!(%error, "cannot keep the previous certificate to put back");
+                None
+            }
+        };
         certs::write_certificate(&path, pem.as_bytes(), self.cert_reader)?;
         if let Err(error) = self.serve_certificate(hostname, &leaf).await {
             if let Some(previous) = previous {
