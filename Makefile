@@ -76,5 +76,6 @@ _e2e:
 
 _lint:
 	$(FMT) --all -- --check
+	python3 scripts/module-cycles.py
 	cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::activity::{ActivityOutcome, ActivitySource};
 use crate::certificate::CertificateStatus;
 use crate::deployment::{DeploymentId, DeploymentState, Trigger};
-use crate::domain::{DomainId, ResourceId};
+use crate::domain::{DomainId, ResourceId, ResourceType};
 use crate::protocol::LogStream;
 use crate::ProjectConfig;
 
@@ -134,11 +134,32 @@ pub struct VariableView {
     pub empty: bool,
 }
 
+crate::text_enum!(
+    /// What a reference target is: a domain, or a resource of one type.
+    pub enum TargetKind {
+        Domain = "domain",
+        Static = "static",
+        Api = "api",
+        Redirect = "redirect",
+        Custom = "custom",
+    }
+);
+
+impl TargetKind {
+    pub fn of_resource(kind: ResourceType) -> Self {
+        match kind {
+            ResourceType::Static => Self::Static,
+            ResourceType::Api => Self::Api,
+            ResourceType::Redirect => Self::Redirect,
+            ResourceType::Custom => Self::Custom,
+        }
+    }
+}
+
 /// Something a reference can point at, for the pick-list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceTarget {
-    /// `domain`, or the resource type (`static`, `api`, `redirect`, `custom`).
-    pub kind: String,
+    pub kind: TargetKind,
     pub id: i64,
     pub label: String,
 }
@@ -168,8 +189,7 @@ pub struct DomainsView {
     pub domains: Vec<DomainView>,
     /// The signed-in user may write Custom resources (raw nginx configuration).
     pub can_custom: bool,
-    /// `managed`, `system` or `off`.
-    pub edge: String,
+    pub edge: crate::edge::EdgeMode,
     /// Whether nginx serves the project now (it is published by a deployment).
     pub published: bool,
     pub https_port: u16,

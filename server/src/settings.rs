@@ -89,22 +89,14 @@ impl Settings {
 /// `https://acme-staging-v02.api.letsencrypt.org/directory`.
 pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
 
-/// How projects are published (design §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EdgeMode {
-    /// NSM runs and supervises its own nginx master (prefix under the data directory).
-    Managed,
-    /// NSM writes into the include directory of the host's nginx and reloads it.
-    System,
-    /// No nginx at all: domains are kept but not served.
-    Off,
-}
+/// How projects are published (design §6); the vocabulary is the shared crate's.
+pub use nsm_core::edge::EdgeMode;
 
 /// The edge: nginx and TLS.
 #[derive(Debug, Clone, Args)]
 pub struct EdgeSettings {
     /// managed (own nginx), system (the host's nginx) or off.
-    #[arg(long = "edge", env = "NSM_EDGE", value_enum, default_value = "managed")]
+    #[arg(long = "edge", env = "NSM_EDGE", value_parser = str::parse::<EdgeMode>, default_value = "managed")]
     pub mode: EdgeMode,
     /// The nginx binary.
     #[arg(long, env = "NSM_NGINX_BIN", default_value = "nginx")]

@@ -12,7 +12,8 @@
 //! certificates, and a replaced certificate file is served without a reload; the
 //! price is reading the file on each full handshake (resumed sessions skip it).
 
-use super::nginx::{absolute_path, NginxError};
+use super::error::NginxError;
+use super::text::absolute_path;
 
 /// The variable the map defines: the certificate file (chain then key) of the server
 /// nginx chose for the handshake.

@@ -6,7 +6,21 @@
 //! server's; this module only writes text.
 
 mod certificates;
+mod error;
 mod nginx;
+mod text;
+
+crate::text_enum!(
+    /// How a node publishes its projects.
+    pub enum EdgeMode {
+        /// NSM runs and supervises its own nginx master (prefix under the data directory).
+        Managed = "managed",
+        /// NSM writes into the include directory of the host's nginx and reloads it.
+        System = "system",
+        /// No nginx at all: domains are kept but not served.
+        Off = "off",
+    }
+);
 
 pub use certificates::{certificate_map, CERTIFICATE_VARIABLE};
 pub use nginx::{

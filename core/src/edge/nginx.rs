@@ -38,9 +38,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::nginx_lexer::check_block_body;
-use crate::domain::{CorsOrigin, Hostname, ResourceEntry, ResourceKind, ResourcePath, Topology, TopologyError};
+use crate::domain::{CorsOrigin, Hostname, ResourceEntry, ResourceKind, ResourcePath, Topology};
 use crate::project::ProjectId;
 use crate::validation::is_control;
+
+pub use super::error::NginxError;
+use super::text::{absolute_path, quotable, unsafe_value, upstream_host, word, Writer};
 
 /// Where API Services are reached when nothing else is said: the embedded worker.
 pub const DEFAULT_UPSTREAM_HOST: &str = "127.0.0.1";
@@ -112,20 +115,6 @@ impl NginxInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NginxError {
-    #[error("the project's domains and resources are inconsistent: {0}")]
-    Topology(#[from] TopologyError),
-    #[error("no certificate was given for {0}")]
-    MissingCertificate(Hostname),
-    #[error("the HTTP and HTTPS ports must be two different ports other than 0")]
-    ListenPorts,
-    #[error("{what} {value:?} cannot be written safely into nginx configuration")]
-    Unsafe { what: String, value: String },
-    #[error("the Custom configuration of {resource} could leave its location block: {reason}")]
-    CustomBody { resource: String, reason: String },
-}
-
 /// Renders the project's configuration file.
 pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
     if let Err(errors) = input.topology.check() {
@@ -149,7 +138,7 @@ pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
         }
     }
     if domains.is_empty() {
-        return Ok(w.out);
+        return Ok(w.finish());
     }
 
     w.blank();
@@ -202,7 +191,7 @@ pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
         }
         w.close();
     }
-    Ok(w.out)
+    Ok(w.finish())
 }
 
 fn render_resource(
@@ -331,98 +320,4 @@ fn cors_map(w: &mut Writer, project: &ProjectId, resource: i64, origins: &[CorsO
 
 fn custom_error(input: &NginxInput, resource: &ResourceEntry, reason: &str) -> NginxError {
     NginxError::CustomBody { resource: input.topology.label(resource.id), reason: reason.to_owned() }
-}
-
-/// How `proxy_pass` names the worker: IPv6 addresses go in brackets.
-fn upstream_host(host: &str) -> Result<String, NginxError> {
-    let inner = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    if inner.contains(':') {
-        if inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
-            return Ok(format!("[{inner}]"));
-        }
-    } else if !host.is_empty()
-        && !host.starts_with(['-', '.'])
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-    {
-        return Ok(host.to_owned());
-    }
-    Err(unsafe_value("upstream host", host))
-}
-
-/// An unquoted word: printable ASCII, none of nginx's separators, quotes, escapes,
-/// variables or comments.
-fn word<'v>(what: &str, value: &'v str) -> Result<&'v str, NginxError> {
-    checked(what, value, |c| c != '#')
-}
-
-/// The inside of a `"…"` string: as a word, except that `#` is harmless in quotes.
-fn quotable<'v>(what: &str, value: &'v str) -> Result<&'v str, NginxError> {
-    checked(what, value, |_| true)
-}
-
-fn checked<'v>(what: &str, value: &'v str, also: impl Fn(char) -> bool) -> Result<&'v str, NginxError> {
-    let safe = |c: char| c.is_ascii_graphic() && !matches!(c, ';' | '{' | '}' | '"' | '\'' | '\\' | '$') && also(c);
-    if !value.is_empty() && value.chars().all(safe) {
-        Ok(value)
-    } else {
-        Err(unsafe_value(what, value))
-    }
-}
-
-pub(super) fn absolute_path<'v>(what: &str, value: &'v str) -> Result<&'v str, NginxError> {
-    if !value.starts_with('/') {
-        return Err(unsafe_value(&format!("{what} (not absolute)"), value));
-    }
-    word(what, value)
-}
-
-fn unsafe_value(what: &str, value: &str) -> NginxError {
-    NginxError::Unsafe { what: what.to_owned(), value: value.to_owned() }
-}
-
-/// Indented text, four spaces a level.
-#[derive(Default)]
-struct Writer {
-    out: String,
-    depth: usize,
-}
-
-impl Writer {
-    fn line(&mut self, text: &str) {
-        for _ in 0..self.depth {
-            self.out.push_str("    ");
-        }
-        self.out.push_str(text);
-        self.out.push('\n');
-    }
-
-    fn blank(&mut self) {
-        self.out.push('\n');
-    }
-
-    fn open(&mut self, head: &str) {
-        self.line(&format!("{head} {{"));
-        self.depth += 1;
-    }
-
-    fn close(&mut self) {
-        self.depth = self.depth.saturating_sub(1);
-        self.line("}");
-    }
-
-    fn block(&mut self, head: &str, lines: &[String]) {
-        self.open(head);
-        for line in lines {
-            self.line(line);
-        }
-        self.close();
-    }
-
-    /// Text placed as is (a Custom body: re-indenting could change its strings).
-    fn raw(&mut self, text: &str) {
-        self.out.push_str(text);
-        if !text.ends_with('\n') {
-            self.out.push('\n');
-        }
-    }
 }

@@ -44,7 +44,7 @@ pub enum WorkerMessage {
     /// Result of [`ServerMessage::Sync`].
     Synced {
         request: u64,
-        result: Result<SyncReport, String>,
+        result: Result<SyncReport, JobFailure>,
     },
     /// A deployment moved to another phase.
     DeployPhase {
@@ -64,7 +64,7 @@ pub enum WorkerMessage {
     /// Result of [`ServerMessage::Teardown`].
     TornDown {
         request: u64,
-        result: Result<(), String>,
+        result: Result<(), JobFailure>,
     },
     /// A container of a managed project changed state (from Docker's event stream).
     ServiceChanged {
@@ -102,6 +102,19 @@ pub enum ServerMessage {
         request: u64,
         project: ProjectId,
     },
+}
+
+/// Why a worker could not do a job, in words for the user (on the wire, a string).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(transparent)]
+#[error("{0}")]
+pub struct JobFailure(pub String);
+
+impl JobFailure {
+    /// The failure's text, said once at the protocol boundary.
+    pub fn of(error: &impl std::fmt::Display) -> Self {
+        Self(error.to_string())
+    }
 }
 
 /// Where to clone from.

@@ -15,7 +15,6 @@ use crate::db;
 use crate::db::edge::{CertificateRow, Direction, EdgeStoreError};
 use crate::edge::certificate_status;
 use crate::error::internal;
-use crate::settings::EdgeMode;
 
 fn field(name: &str, message: impl Into<String>) -> AppError {
     let mut errors = FieldErrors::new();
@@ -125,16 +124,11 @@ impl Domains for Plane {
                 DomainView { id: DomainId(d.id), hostname: d.hostname.to_string(), resources, certificate }
             })
             .collect();
-        let edge = match self.edge.mode() {
-            EdgeMode::Managed => "managed",
-            EdgeMode::System => "system",
-            EdgeMode::Off => "off",
-        };
         let preview = self.edge.preview_input(id, &project.config.worker).await.ok();
         Ok(DomainsView {
             domains,
             can_custom: self.is_admin(by).await?,
-            edge: edge.into(),
+            edge: self.edge.mode(),
             published: self.edge.is_published(id),
             https_port: self.edge.listen().https,
             preview,

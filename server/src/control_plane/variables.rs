@@ -3,7 +3,7 @@
 use app::backend::{VariableSave, Variables};
 use app::error::{AppError, AppResult};
 use async_trait::async_trait;
-use app::model::{CurrentUser, ReferenceTarget, VariableView};
+use app::model::{CurrentUser, ReferenceTarget, TargetKind, VariableView};
 use nsm_core::domain::Topology;
 use nsm_core::variables::{check_reference, VariableValue};
 use nsm_core::{FieldError, FieldErrors, ProjectId};
@@ -86,13 +86,13 @@ impl Variables for Plane {
         self.require_project(id).await?;
         let topology = self.topology(id).await?;
         let domains = topology.domains.iter().map(|d| ReferenceTarget {
-            kind: "domain".into(),
+            kind: TargetKind::Domain,
             id: d.id,
             label: d.hostname.to_string(),
         });
         let resources = topology.resources.iter().filter_map(|r| {
             Some(ReferenceTarget {
-                kind: r.config.kind.resource_type().as_str().into(),
+                kind: TargetKind::of_resource(r.config.kind.resource_type()),
                 id: r.id,
                 label: resource_label(&topology, r.id)?,
             })

@@ -1,12 +1,10 @@
 //! A project's compose services: expected state, log collection, last actual state.
 
 use nsm_core::service::ServiceState;
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::{now, Db};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ServiceRow {
     pub name: String,
     pub expected: ServiceState,
@@ -17,27 +15,12 @@ pub struct ServiceRow {
 }
 
 pub async fn list_services(db: &Db, project: &str) -> sqlx::Result<Vec<ServiceRow>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT name, expected, collect_logs, actual, actual_at, missing FROM project_services WHERE project_id = ? ORDER BY name",
     )
     .bind(project)
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let expected: String = r.get(1);
-            let actual: Option<String> = r.get(3);
-            ServiceRow {
-                name: r.get(0),
-                expected: ServiceState::parse(&expected).unwrap_or_default(),
-                collect_logs: r.get::<i64, _>(2) != 0,
-                actual: actual.as_deref().and_then(ServiceState::parse),
-                actual_at: r.get(4),
-                missing: r.get::<i64, _>(5) != 0,
-            }
-        })
-        .collect())
+    .await
 }
 
 /// Makes the stored set match a sync: new names are added (expected Unknown), names
@@ -67,7 +50,7 @@ pub async fn update_service(
 ) -> sqlx::Result<bool> {
     let result =
         sqlx::query("UPDATE project_services SET expected = ?, collect_logs = ? WHERE project_id = ? AND name = ?")
-            .bind(expected.as_str())
+            .bind(expected)
             .bind(collect_logs)
             .bind(project)
             .bind(name)
@@ -78,7 +61,7 @@ pub async fn update_service(
 
 pub async fn set_actual(db: &Db, project: &str, name: &str, actual: ServiceState) -> sqlx::Result<()> {
     sqlx::query("UPDATE project_services SET actual = ?, actual_at = ? WHERE project_id = ? AND name = ?")
-        .bind(actual.as_str())
+        .bind(actual)
         .bind(now())
         .bind(project)
         .bind(name)

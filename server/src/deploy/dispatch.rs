@@ -7,7 +7,8 @@ use std::time::Duration;
 use nsm_core::protocol::{LogStream, ServerMessage};
 use nsm_core::{DeploymentId, DeploymentState, ProjectId, WorkerId};
 
-use super::{spec, Deployer};
+use super::spec::{self, SpecError};
+use super::Deployer;
 use crate::db::deployments::{self as store, DeploymentRow, Ending};
 
 /// Extra time the server grants a worker beyond the project's timeout before it
@@ -15,9 +16,9 @@ use crate::db::deployments::{self as store, DeploymentRow, Ending};
 const WATCHDOG_MARGIN: Duration = Duration::from_secs(120);
 
 /// A stored deployment's project and worker as typed ids.
-pub(super) fn owners(row: &DeploymentRow) -> Result<(ProjectId, WorkerId), String> {
-    let project = ProjectId::parse(&row.project_id).map_err(|e| format!("stored project id: {e}"))?;
-    let worker = WorkerId::parse(&row.worker_id).map_err(|e| format!("stored worker id: {e}"))?;
+pub(super) fn owners(row: &DeploymentRow) -> Result<(ProjectId, WorkerId), SpecError> {
+    let project = ProjectId::parse(&row.project_id).map_err(SpecError::StoredId)?;
+    let worker = WorkerId::parse(&row.worker_id).map_err(SpecError::StoredId)?;
     Ok((project, worker))
 }
 
@@ -50,7 +51,7 @@ impl Deployer {
         };
         let (project, worker) = match owners(&row) {
             Ok(owners) => owners,
-            Err(reason) => return fail(reason).await,
+            Err(error) => return fail(error.to_string()).await,
         };
         if !self.hub.is_online(worker.as_str()) {
             return fail(format!("worker {worker} is offline")).await;

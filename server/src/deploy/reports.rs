@@ -106,7 +106,7 @@ impl Deployer {
                         .publish_deployment(self.as_ref(), id, &project, &worker)
                         .await
                         .map_err(|failure| failure.reason),
-                    Err(reason) => Err(reason),
+                    Err(error) => Err(error.to_string()),
                 };
                 match published {
                     Ok(()) => (state, reason),

@@ -37,6 +37,8 @@ pub enum SpecError {
     Leases(#[from] LeaseError),
     #[error("{0}")]
     Topology(#[from] TopologyReadError),
+    #[error("a stored id is invalid: {0}")]
+    StoredId(nsm_core::FieldError),
     #[error("variables cannot be resolved: {0}")]
     Unresolved(String),
 }

@@ -55,7 +55,7 @@ pub async fn sync(deployer: &Arc<Deployer>, project: &ProjectId) -> Result<SyncS
         deployer.hub().request(&worker, SYNC_TIMEOUT, |request| ServerMessage::Sync { request, source }).await?;
     let report = match answer {
         WorkerMessage::Synced { result: Ok(report), .. } => report,
-        WorkerMessage::Synced { result: Err(message), .. } => return Err(DeployError::Sync(message)),
+        WorkerMessage::Synced { result: Err(failure), .. } => return Err(DeployError::Sync(failure.0)),
         other => return Err(DeployError::Sync(format!("unexpected answer from the worker: {other:?}"))),
     };
     apply(deployer.db(), project.as_str(), &report.commit, &report.discovery, deployer).await
@@ -99,7 +99,7 @@ pub async fn teardown(deployer: &Arc<Deployer>, project: &ProjectId) -> Result<(
     let project = project.clone();
     match deployer.hub().request(&worker, SYNC_TIMEOUT, |request| ServerMessage::Teardown { request, project }).await? {
         WorkerMessage::TornDown { result: Ok(()), .. } => Ok(()),
-        WorkerMessage::TornDown { result: Err(message), .. } => Err(DeployError::Sync(message)),
+        WorkerMessage::TornDown { result: Err(failure), .. } => Err(DeployError::Sync(failure.0)),
         other => Err(DeployError::Sync(format!("unexpected answer from the worker: {other:?}"))),
     }
 }

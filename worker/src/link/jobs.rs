@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use nsm_core::protocol::{DeployOutcome, DeployReport, DeploySpec, RepoSource, ServerMessage, WorkerMessage};
+use nsm_core::protocol::{DeployOutcome, DeployReport, DeploySpec, JobFailure, RepoSource, ServerMessage, WorkerMessage};
 use nsm_core::{DeploymentId, ProjectId};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -111,7 +111,7 @@ impl Jobs {
             if let Err(error) = &result {
                 tracing::warn!(%error, "sync failed");
             }
-            let result = result.map_err(|error| error.to_string());
+            let result = result.map_err(|error| JobFailure::of(&error));
             post(&out, WorkerMessage::Synced { request, result });
         };
         self.tracker.spawn(job.instrument(tracing::info_span!(parent: &self.span, "sync_request", request)));
@@ -123,7 +123,7 @@ impl Jobs {
         let (host, out) = (self.host.clone(), self.out.clone());
         let job = async move {
             let _turn = project_lock.lock().await;
-            let result = host.teardown(&project).await.map_err(|error| error.to_string());
+            let result = host.teardown(&project).await.map_err(|error| JobFailure::of(&error));
             post(&out, WorkerMessage::TornDown { request, result });
         };
         self.tracker.spawn(job.instrument(span));

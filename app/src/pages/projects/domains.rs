@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use nsm_core::certificate::CertificateStatus;
+use nsm_core::edge::EdgeMode;
 use leptos_router::hooks::use_params_map;
 use nsm_core::domain::{DomainForm, ResourceForm, ResourceType};
 
@@ -95,8 +96,8 @@ pub fn DomainsTab() -> impl IntoView {
 
 #[component]
 fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
-    let note = match (view.edge.as_str(), view.published) {
-        ("off", _) => "The edge is off on this server (--edge off): domains are kept but not served.".to_owned(),
+    let note = match (view.edge, view.published) {
+        (EdgeMode::Off, _) => "The edge is off on this server (--edge off): domains are kept but not served.".to_owned(),
         (_, true) => {
             "Published. Resource changes apply at the next deployment; removing a domain applies at once.".to_owned()
         }

@@ -4,16 +4,17 @@ use nsm_core::variables::{VariableForm, REFERENCE_KINDS};
 
 use crate::api::variables::{list_reference_targets, list_variables, DeleteVariable, RevealVariable, SaveVariable};
 use crate::components::{ErrorBanner, Loading};
-use crate::model::{ReferenceTarget, VariableView};
+use crate::model::{ReferenceTarget, TargetKind, VariableView};
 
 /// Which targets a reference kind may point at.
+/// `kind` is the reference kind as the form names it (`REFERENCE_KINDS`).
 fn accepts(kind: &str, target: &ReferenceTarget) -> bool {
     match kind {
-        "domain" => target.kind == "domain",
-        "url" | "path" => target.kind != "domain",
-        "directory" => target.kind == "static",
-        "port" => target.kind == "api",
-        "target" => target.kind == "redirect",
+        "domain" => target.kind == TargetKind::Domain,
+        "url" | "path" => target.kind != TargetKind::Domain,
+        "directory" => target.kind == TargetKind::Static,
+        "port" => target.kind == TargetKind::Api,
+        "target" => target.kind == TargetKind::Redirect,
         _ => false,
     }
 }
