@@ -1,13 +1,16 @@
 //! Narrow capabilities that the control plane's services lend each other (design §1).
 //!
 //! A service that needs another one names the role here, never the other's struct:
-//! the deployer publishes through a [`Publisher`] (the edge), and the edge narrates
-//! into a deployment's log through a [`DeploymentLog`] (the deployer). Both depend on
-//! this module and neither on the other, so the service layer has no import cycle.
+//! the deployer publishes through a [`Publisher`] (the edge) and reaches workers
+//! through [`WorkerLinks`] (the hub), and the edge narrates into a deployment's log
+//! through a [`DeploymentLog`] (the deployer). They depend on this module and not on
+//! each other, so the service layer has no import cycle.
 //! The wiring is done once, where the control plane is assembled.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
-use nsm_core::protocol::LogStream;
+use nsm_core::protocol::{LogStream, ServerMessage, WorkerMessage};
 use nsm_core::{DeploymentId, ProjectId, WorkerId};
 
 /// Appends a line to a deployment's log (stored, and streamed to whoever follows it).
@@ -52,4 +55,30 @@ pub trait Publisher: Send + Sync {
         project: &ProjectId,
         worker: &WorkerId,
     ) -> Result<(), PublishFailure>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("worker {0} is offline")]
+    Offline(String),
+    #[error("worker {0} did not answer in time")]
+    NoAnswer(String),
+    #[error("worker {0} disconnected before answering")]
+    Dropped(String),
+}
+
+/// The connected workers, as the deployer needs them.
+#[async_trait]
+pub trait WorkerLinks: Send + Sync {
+    fn is_online(&self, worker: &str) -> bool;
+    fn send(&self, worker: &str, message: ServerMessage) -> Result<(), HubError>;
+    /// Sends the request `build` makes around a fresh request id; waits for its answer.
+    async fn request(
+        &self,
+        worker: &str,
+        timeout: Duration,
+        build: Box<dyn FnOnce(u64) -> ServerMessage + Send>,
+    ) -> Result<WorkerMessage, HubError>;
+    /// Routes an answer to its waiting request; gives the message back if nobody waits.
+    fn answer(&self, request: u64, message: WorkerMessage) -> Option<WorkerMessage>;
 }

@@ -76,7 +76,7 @@ impl Plane {
     }
 
     async fn is_admin(&self, by: &CurrentUser) -> AppResult<bool> {
-        db::edge::is_admin(&self.db, by.id).await.map_err(internal)
+        db::users::is_admin(&self.db, by.id).await.map_err(internal)
     }
 
     /// Custom resources hold raw nginx configuration: admins only, to create,
@@ -145,7 +145,7 @@ impl Domains for Plane {
         let topology = self.edge_topology(id).await?;
         let custom = topology.resources_on(domain.get()).any(|r| r.config.kind.resource_type() == ResourceType::Custom);
         self.require_admin_for(by, custom).await?;
-        let hostname = db::edge::delete_domain(&self.db, id, domain).await.map_err(store_error)?;
+        let hostname = db::edge::remove_domain(&self.db, id, domain).await.map_err(store_error)?;
         // Stop serving it now, not at the next deployment.
         if let Err(error) = self.edge.refresh(id).await {
             tracing::error!(%error, project = %id, "cannot re-publish after removing a domain");

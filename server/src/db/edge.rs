@@ -66,7 +66,7 @@ pub async fn add_domain(db: &Db, project: &ProjectId, hostname: &Hostname) -> Re
 
 /// Removes a domain of `project` (its resources and their leases go with it) and
 /// returns its hostname.
-pub async fn delete_domain(db: &Db, project: &ProjectId, domain: DomainId) -> Result<Hostname, EdgeStoreError> {
+pub async fn remove_domain(db: &Db, project: &ProjectId, domain: DomainId) -> Result<Hostname, EdgeStoreError> {
     let hostname: Option<String> =
         sqlx::query_scalar("DELETE FROM domains WHERE id = ? AND project_id = ? RETURNING hostname")
             .bind(domain)
@@ -183,13 +183,6 @@ pub async fn move_resource(db: &Db, resource: ResourceId, direction: Direction) 
     }
     tx.commit().await?;
     Ok(true)
-}
-
-/// Whether a user may write Custom resources (raw nginx configuration).
-pub async fn is_admin(db: &Db, user: i64) -> sqlx::Result<bool> {
-    let admin: Option<i64> =
-        sqlx::query_scalar("SELECT is_admin FROM users WHERE id = ?").bind(user).fetch_optional(db).await?;
-    Ok(admin.is_some_and(|a| a != 0))
 }
 
 /// A hostname's certificate as the Domains tab shows it.

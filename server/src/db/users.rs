@@ -38,3 +38,10 @@ pub async fn insert_admin(
     let result = sqlx::query(sql).bind(username).bind(password_hash).bind(now()).execute(db).await?;
     Ok((result.rows_affected() == 1).then(|| result.last_insert_rowid()))
 }
+
+/// Whether a user is an administrator (who alone may write Custom resources).
+pub async fn is_admin(db: &Db, user: i64) -> sqlx::Result<bool> {
+    let admin: Option<i64> =
+        sqlx::query_scalar("SELECT is_admin FROM users WHERE id = ?").bind(user).fetch_optional(db).await?;
+    Ok(admin.is_some_and(|a| a != 0))
+}

@@ -53,7 +53,7 @@ impl Deployer {
             Ok(owners) => owners,
             Err(error) => return fail(error.to_string()).await,
         };
-        if !self.hub.is_online(worker.as_str()) {
+        if !self.workers.is_online(worker.as_str()) {
             return fail(format!("worker {worker} is offline")).await;
         }
         let spec = match spec::build(self, id, &project, &worker).await {
@@ -70,7 +70,7 @@ impl Deployer {
         }
         self.live.state(id, DeploymentState::Preparing);
         self.log(id, LogStream::System, format!("dispatched to worker {worker}")).await;
-        if let Err(error) = self.hub.send(worker.as_str(), ServerMessage::Deploy { spec: Box::new(spec) }) {
+        if let Err(error) = self.workers.send(worker.as_str(), ServerMessage::Deploy { spec: Box::new(spec) }) {
             return fail(error.to_string()).await;
         }
         // A worker that never answers must not leave the deployment in progress forever.

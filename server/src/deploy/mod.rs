@@ -30,8 +30,7 @@ use queue::{Admission, Queues};
 use crate::db::deployments::{self as store, Ending};
 use crate::db::projects::ProjectStoreError;
 use crate::db::{self, Db};
-use crate::hub::Hub;
-use crate::roles::{DeploymentLog, Publisher};
+use crate::roles::{DeploymentLog, HubError, Publisher, WorkerLinks};
 use crate::secrets::SecretBox;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +44,7 @@ pub enum DeployError {
     #[error(transparent)]
     Project(#[from] ProjectStoreError),
     #[error("{0}")]
-    Worker(#[from] crate::hub::HubError),
+    Worker(#[from] HubError),
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
     /// The worker could not do what it was asked (its reason, in words).
@@ -62,7 +61,7 @@ pub struct Requested {
 
 pub struct Deployer {
     db: Db,
-    hub: Arc<Hub>,
+    workers: Arc<dyn WorkerLinks>,
     secrets: Arc<SecretBox>,
     /// Checks the nginx configuration before dispatch, publishes it on success.
     edge: Arc<dyn Publisher>,
@@ -73,10 +72,10 @@ pub struct Deployer {
 }
 
 impl Deployer {
-    pub fn new(db: Db, hub: Arc<Hub>, secrets: Arc<SecretBox>, edge: Arc<dyn Publisher>) -> Arc<Self> {
+    pub fn new(db: Db, workers: Arc<dyn WorkerLinks>, secrets: Arc<SecretBox>, edge: Arc<dyn Publisher>) -> Arc<Self> {
         Arc::new(Self {
             db,
-            hub,
+            workers,
             secrets,
             edge,
             queues: AsyncMutex::new(Queues::default()),
@@ -145,7 +144,7 @@ impl Deployer {
             }
             state if !state.is_terminal() => {
                 self.log(id, LogStream::System, format!("cancel requested by {by}")).await;
-                if self.hub.send(&row.worker_id, ServerMessage::Cancel { deployment: id.into() }).is_err() {
+                if self.workers.send(&row.worker_id, ServerMessage::Cancel { deployment: id.into() }).is_err() {
                     self.end(
                         id,
                         &row.project_id,
@@ -256,8 +255,8 @@ impl Deployer {
         &self.db
     }
 
-    pub fn hub(&self) -> &Arc<Hub> {
-        &self.hub
+    pub fn workers(&self) -> &dyn WorkerLinks {
+        self.workers.as_ref()
     }
 
     pub fn secrets(&self) -> &SecretBox {

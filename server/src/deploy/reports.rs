@@ -46,7 +46,7 @@ impl Deployer {
                 }
             }
             WorkerMessage::Synced { request, .. } | WorkerMessage::TornDown { request, .. } => {
-                if let Some(unclaimed) = self.hub.answer(request, message) {
+                if let Some(unclaimed) = self.workers.answer(request, message) {
                     tracing::debug!(?unclaimed, "answer for a request nobody waits for");
                 }
             }

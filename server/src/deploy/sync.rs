@@ -52,7 +52,7 @@ pub async fn repo_source(deployer: &Deployer, project: &ProjectId) -> Result<(St
 pub async fn sync(deployer: &Arc<Deployer>, project: &ProjectId) -> Result<SyncSummary, DeployError> {
     let (worker, source) = repo_source(deployer, project).await?;
     let answer =
-        deployer.hub().request(&worker, SYNC_TIMEOUT, |request| ServerMessage::Sync { request, source }).await?;
+        deployer.workers().request(&worker, SYNC_TIMEOUT, Box::new(|request| ServerMessage::Sync { request, source })).await?;
     let report = match answer {
         WorkerMessage::Synced { result: Ok(report), .. } => report,
         WorkerMessage::Synced { result: Err(failure), .. } => return Err(DeployError::Sync(failure.0)),
@@ -97,7 +97,8 @@ pub async fn apply(
 pub async fn teardown(deployer: &Arc<Deployer>, project: &ProjectId) -> Result<(), DeployError> {
     let (worker, _) = repo_source(deployer, project).await?;
     let project = project.clone();
-    match deployer.hub().request(&worker, SYNC_TIMEOUT, |request| ServerMessage::Teardown { request, project }).await? {
+    let teardown = Box::new(|request| ServerMessage::Teardown { request, project });
+    match deployer.workers().request(&worker, SYNC_TIMEOUT, teardown).await? {
         WorkerMessage::TornDown { result: Ok(()), .. } => Ok(()),
         WorkerMessage::TornDown { result: Err(failure), .. } => Err(DeployError::Sync(failure.0)),
         other => Err(DeployError::Sync(format!("unexpected answer from the worker: {other:?}"))),

@@ -60,21 +60,21 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
         _ => None,
     };
     let Some(WorkerMessage::Hello { protocol, worker_id, token, version, compose }) = hello else {
-        tracing::warn!(%peer, "worker link closed: no valid hello");
+        tracing::warn!("worker link closed: no valid hello");
         refuse(&mut socket, "expected a hello message").await;
         return;
     };
     let worker = worker_id.to_string();
     tracing::Span::current().record("worker", worker.as_str());
     if protocol != PROTOCOL_VERSION {
-        tracing::warn!(%peer, worker, protocol, "refused worker: protocol version mismatch");
+        tracing::warn!(protocol, "refused worker: protocol version mismatch");
         refuse(&mut socket, &format!("protocol {protocol} not supported; this server speaks {PROTOCOL_VERSION}")).await;
         return;
     }
     match authenticate(&plane, &worker, &token).await {
         Ok(true) => {}
         Ok(false) => {
-            tracing::warn!(%peer, worker, "refused worker: unknown worker or wrong token");
+            tracing::warn!("refused worker: unknown worker or wrong token");
             refuse(&mut socket, "unknown worker or wrong token").await;
             return;
         }
@@ -88,9 +88,9 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
     let (outbox, mut outgoing) = mpsc::unbounded_channel::<ServerMessage>();
     let session = plane.hub.attach(&worker, outbox.clone(), compose, version.clone());
     if let Err(error) = db::workers::seen(&plane.db, &worker, &version).await {
-        tracing::error!(%error, worker, "cannot record worker presence");
+        tracing::error!(%error, "cannot record worker presence");
     }
-    tracing::info!(%peer, worker, version, ?compose, "worker connected");
+    tracing::info!(version, ?compose, "worker connected");
     // The receiver is ours (below), so this cannot fail while we hold it.
     outbox.send(ServerMessage::Welcome { protocol: PROTOCOL_VERSION }).ok();
     // The hub holds the only sender now: removing the link ends the writer and closes.
@@ -127,18 +127,18 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
             Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<WorkerMessage>(&text) {
                 Ok(WorkerMessage::Heartbeat) => {
                     if let Err(error) = db::workers::seen(&plane.db, &worker, &version).await {
-                        tracing::warn!(%error, worker, "cannot record heartbeat");
+                        tracing::warn!(%error, "cannot record heartbeat");
                     }
                 }
                 Ok(message) => plane.deployer.on_worker_message(&worker, message).await,
-                Err(error) => tracing::warn!(%error, worker, "ignored an unreadable message from a worker"),
+                Err(error) => tracing::warn!(%error, "ignored an unreadable message from a worker"),
             },
             Ok(Some(Ok(_))) => {}
         }
     };
     writer.abort();
     if plane.hub.detach(&worker, session, &reason) {
-        tracing::warn!(worker, reason, "worker disconnected");
+        tracing::warn!(reason, "worker disconnected");
         plane.deployer.on_worker_lost(&worker, &reason).await;
     }
 }

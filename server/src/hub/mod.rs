@@ -11,15 +11,9 @@ use nsm_core::env::ComposeDialect;
 use nsm_core::protocol::{ServerMessage, WorkerMessage};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-#[derive(Debug, thiserror::Error)]
-pub enum HubError {
-    #[error("worker {0} is offline")]
-    Offline(String),
-    #[error("worker {0} did not answer in time")]
-    NoAnswer(String),
-    #[error("worker {0} disconnected before answering")]
-    Dropped(String),
-}
+use crate::roles::WorkerLinks;
+
+pub use crate::roles::HubError;
 
 /// A change the UI shows live.
 #[derive(Debug, Clone)]
@@ -160,5 +154,30 @@ impl Hub {
             Some((_, tx)) => tx.send(message).err(),
             None => Some(message),
         }
+    }
+}
+
+/// The deployer talks to workers through this role, not through the hub itself.
+#[async_trait::async_trait]
+impl WorkerLinks for Hub {
+    fn is_online(&self, worker: &str) -> bool {
+        Hub::is_online(self, worker)
+    }
+
+    fn send(&self, worker: &str, message: ServerMessage) -> Result<(), HubError> {
+        Hub::send(self, worker, message)
+    }
+
+    async fn request(
+        &self,
+        worker: &str,
+        timeout: Duration,
+        build: Box<dyn FnOnce(u64) -> ServerMessage + Send>,
+    ) -> Result<WorkerMessage, HubError> {
+        Hub::request(self, worker, timeout, build).await
+    }
+
+    fn answer(&self, request: u64, message: WorkerMessage) -> Option<WorkerMessage> {
+        Hub::answer(self, request, message)
     }
 }
