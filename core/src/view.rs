@@ -11,8 +11,6 @@ use crate::domain::{DomainId, ResourceId, ResourceType};
 use crate::protocol::LogStream;
 use crate::ProjectConfig;
 
-
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectSummary {
     pub id: String,
@@ -38,7 +36,6 @@ pub struct WorkerSummary {
     pub version: Option<String>,
     pub last_seen: Option<String>,
 }
-
 
 /// A worker token, shown once when a worker is added or its token rotated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

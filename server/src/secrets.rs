@@ -8,7 +8,6 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use rand::RngCore;
 
-
 const KEY_FILE: &str = "secret.key";
 const NONCE_LEN: usize = 12;
 

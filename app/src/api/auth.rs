@@ -8,7 +8,6 @@ use crate::model::CurrentUser;
 /// Endpoints reachable without a session (the server's guard allows exactly these).
 pub const PUBLIC_ENDPOINTS: [&str; 3] = ["needs_setup", "setup_admin", "sign_in"];
 
-
 #[server(prefix = "/api/fn", endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
     crate::backend::control_plane()?.needs_setup().await

@@ -36,7 +36,9 @@ pub async fn add_domain(id: String, #[server(flatten)] form: DomainForm) -> Resu
 #[server(prefix = "/api/fn", endpoint = "remove_domain")]
 pub async fn remove_domain(id: String, domain: String) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
-    crate::backend::control_plane()?.remove_domain(&user, &project_id(&id)?, DomainId(record_id("Domain", &domain)?)).await
+    crate::backend::control_plane()?
+        .remove_domain(&user, &project_id(&id)?, DomainId(record_id("Domain", &domain)?))
+        .await
 }
 
 /// Adds a resource to `domain`, or replaces `resource` ("" when adding).
@@ -60,7 +62,9 @@ pub async fn save_resource(
 #[server(prefix = "/api/fn", endpoint = "delete_resource")]
 pub async fn delete_resource(id: String, resource: String) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;
-    crate::backend::control_plane()?.delete_resource(&user, &project_id(&id)?, ResourceId(record_id("Resource", &resource)?)).await
+    crate::backend::control_plane()?
+        .delete_resource(&user, &project_id(&id)?, ResourceId(record_id("Resource", &resource)?))
+        .await
 }
 
 /// `direction` is `up` or `down`.
@@ -79,5 +83,7 @@ pub async fn move_resource(id: String, resource: String, direction: String) -> R
 #[server(prefix = "/api/fn", endpoint = "request_certificate")]
 pub async fn request_certificate(id: String, domain: String) -> Result<String, AppError> {
     let user = crate::backend::current_user()?;
-    crate::backend::control_plane()?.request_certificate(&user, &project_id(&id)?, DomainId(record_id("Domain", &domain)?)).await
+    crate::backend::control_plane()?
+        .request_certificate(&user, &project_id(&id)?, DomainId(record_id("Domain", &domain)?))
+        .await
 }

@@ -12,8 +12,7 @@ use nsm_core::{DeploymentId, DomainId, ProjectConfig, ProjectId, ResourceId, Wor
 use crate::error::AppResult;
 use crate::model::{
     CiView, ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, DomainsView, IssuedToken, NewSession,
-    ProjectDetail, ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView,
-    WorkerSummary,
+    ProjectDetail, ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView, WorkerSummary,
 };
 
 #[async_trait]

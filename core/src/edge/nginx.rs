@@ -37,8 +37,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::nginx_lexer::check_block_body;
 use crate::domain::{CorsOrigin, Hostname, ResourceEntry, ResourceKind, ResourcePath, Topology};
+use crate::nginx_lexer::check_block_body;
 use crate::project::ProjectId;
 use crate::validation::is_control;
 

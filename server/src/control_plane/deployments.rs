@@ -110,12 +110,7 @@ impl Deployments for Plane {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|(seq, line)| LogLineView {
-                seq,
-                at: line.at,
-                stream: line.stream,
-                text: line.text,
-            })
+            .map(|(seq, line)| LogLineView { seq, at: line.at, stream: line.stream, text: line.text })
             .collect();
         let services = row.services.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
         Ok(DeploymentDetail {
@@ -146,7 +141,10 @@ impl Deployments for Plane {
 
     async fn update_service(&self, by: &CurrentUser, id: &ProjectId, update: ServiceUpdate) -> AppResult<()> {
         let ServiceUpdate { service, expected, collect_logs } = update;
-        if !db::services::update_service(&self.db, id.as_str(), &service, expected, collect_logs).await.map_err(internal)? {
+        if !db::services::update_service(&self.db, id.as_str(), &service, expected, collect_logs)
+            .await
+            .map_err(internal)?
+        {
             return Err(AppError::NotFound(format!("Service {service} of project {id}")));
         }
         let detail = format!("expected {expected}, collect logs {collect_logs}");

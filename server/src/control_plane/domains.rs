@@ -5,8 +5,8 @@
 
 use app::backend::{Domains, MoveDirection, ResourceSave};
 use app::error::{AppError, AppResult};
-use async_trait::async_trait;
 use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ResourceView};
+use async_trait::async_trait;
 use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
 use nsm_core::{DomainId, FieldError, FieldErrors, ProjectId, ResourceId};
 
@@ -90,10 +90,10 @@ impl Plane {
 
     async fn is_custom(&self, id: &ProjectId, resource: ResourceId) -> AppResult<bool> {
         let topology = self.edge_topology(id).await?;
-        let entry = topology.resource(resource.get()).ok_or_else(|| AppError::NotFound(format!("Resource {resource}")))?;
+        let entry =
+            topology.resource(resource.get()).ok_or_else(|| AppError::NotFound(format!("Resource {resource}")))?;
         Ok(entry.config.kind.resource_type() == ResourceType::Custom)
     }
-
 }
 
 #[async_trait]
@@ -174,7 +174,9 @@ impl Domains for Plane {
                 return Err(AppError::NotFound(format!("Resource {resource} on domain {domain}")));
             }
         }
-        topology.check_path_free(domain.get(), &config.path, resource.map(ResourceId::get)).map_err(|e| field("path", e.0))?;
+        topology
+            .check_path_free(domain.get(), &config.path, resource.map(ResourceId::get))
+            .map_err(|e| field("path", e.0))?;
         let kind = config.kind.resource_type().as_str();
         let target = format!("{id}{}", config.path);
         match resource {
@@ -235,7 +237,6 @@ impl Domains for Plane {
             .map(|issued| issued.to_string())
             .map_err(|e| AppError::Conflict(e.to_string()))
     }
-
 }
 
 impl Plane {

@@ -2,8 +2,8 @@
 
 use app::backend::{VariableSave, Variables};
 use app::error::{AppError, AppResult};
-use async_trait::async_trait;
 use app::model::{CurrentUser, ReferenceTarget, TargetKind, VariableView};
+use async_trait::async_trait;
 use nsm_core::domain::Topology;
 use nsm_core::variables::{check_reference, VariableValue};
 use nsm_core::{FieldError, FieldErrors, ProjectId};
@@ -43,8 +43,7 @@ impl Variables for Plane {
             .filter(|r| r.unused)
             .map(|r| r.name)
             .collect();
-        let variables =
-            spec::variables(&self.deployer, id.as_str()).await.map_err(internal)?;
+        let variables = spec::variables(&self.deployer, id.as_str()).await.map_err(internal)?;
         Ok(variables
             .into_iter()
             .map(|v| {
@@ -101,8 +100,7 @@ impl Variables for Plane {
     }
 
     async fn reveal_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String> {
-        let variables =
-            spec::variables(&self.deployer, id.as_str()).await.map_err(internal)?;
+        let variables = spec::variables(&self.deployer, id.as_str()).await.map_err(internal)?;
         let value = variables.into_iter().find(|v| v.name.as_str() == name).map(|v| v.value);
         match value {
             Some(VariableValue::Plain(value)) => {
@@ -139,8 +137,7 @@ impl Variables for Plane {
             VariableValue::Reference(reference) => {
                 let topology = self.topology(id).await?;
                 check_reference(&variable.name, reference, &topology).map_err(|e| field("target_id", e.to_string()))?;
-                let json =
-                    serde_json::to_string(reference).map_err(internal)?;
+                let json = serde_json::to_string(reference).map_err(internal)?;
                 ("reference", None, Some(json))
             }
         };

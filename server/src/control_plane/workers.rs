@@ -76,7 +76,6 @@ impl Workers for Plane {
 }
 
 impl Plane {
-
     /// Closes a worker's link and fails what it was running.
     pub async fn drop_worker_link(&self, worker: &str, why: &str) {
         if self.hub.is_online(worker) {

@@ -1,8 +1,8 @@
 //! CI/CD credentials, GitHub delivery de-duplication, and the project's activity feed.
 
 use nsm_core::activity::{ActivityOutcome, ActivitySource};
-use sqlx::Row;
 use nsm_core::DeploymentId;
+use sqlx::Row;
 
 use super::{now, Db};
 

@@ -20,7 +20,6 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-
 pub type Db = SqlitePool;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

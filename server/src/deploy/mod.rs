@@ -144,7 +144,7 @@ impl Deployer {
             }
             state if !state.is_terminal() => {
                 self.log(id, LogStream::System, format!("cancel requested by {by}")).await;
-                if self.workers.send(&row.worker_id, ServerMessage::Cancel { deployment: id.into() }).is_err() {
+                if self.workers.send(&row.worker_id, ServerMessage::Cancel { deployment: id }).is_err() {
                     self.end(
                         id,
                         &row.project_id,

@@ -16,7 +16,6 @@ impl Deployer {
     pub async fn on_worker_message(self: &Arc<Self>, worker: &str, message: WorkerMessage) {
         match message {
             WorkerMessage::DeployPhase { deployment, phase } => {
-                let deployment = DeploymentId::from(deployment);
                 let state = match phase {
                     DeployPhase::Preparing => DeploymentState::Preparing,
                     DeployPhase::Starting => DeploymentState::Starting,
@@ -29,7 +28,6 @@ impl Deployer {
                 }
             }
             WorkerMessage::DeployLog { deployment, line } => {
-                let deployment = DeploymentId::from(deployment);
                 if self.live.is_open(deployment) {
                     self.append(deployment, line).await;
                 }
@@ -37,7 +35,6 @@ impl Deployer {
             WorkerMessage::DeployFinished { deployment, report } => {
                 // Publishing waits on nginx and ACME: not on this worker's message loop.
                 let (this, worker) = (self.clone(), worker.to_owned());
-                let deployment = DeploymentId::from(deployment);
                 tokio::spawn(async move { this.finished(&worker, deployment, *report).await });
             }
             WorkerMessage::ServiceChanged { project, service, state } => {
@@ -91,7 +88,8 @@ impl Deployer {
             }
         };
         for service in &report.services {
-            if let Err(error) = db::services::set_actual(&self.db, &row.project_id, &service.service, service.actual).await
+            if let Err(error) =
+                db::services::set_actual(&self.db, &row.project_id, &service.service, service.actual).await
             {
                 tracing::warn!(%error, service = service.service, "cannot record a service state");
             }

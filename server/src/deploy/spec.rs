@@ -73,7 +73,8 @@ pub(super) async fn build(
 ) -> Result<DeploySpec, SpecError> {
     let db = deployer.db();
     let project = project_id.as_str();
-    let row = db::projects::get_project(db, project_id).await?.ok_or_else(|| SpecError::NoProject(project_id.clone()))?;
+    let row =
+        db::projects::get_project(db, project_id).await?.ok_or_else(|| SpecError::NoProject(project_id.clone()))?;
     let state = db::projects::sync_state(db, project).await?;
     if state.synced_commit.is_none() {
         // A first deploy adopts the repository's shape instead of rejecting it all.
@@ -101,7 +102,7 @@ pub(super) async fn build(
         .collect();
     let timeout_secs = row.config.timeout.secs();
     Ok(DeploySpec {
-        deployment: id.into(),
+        deployment: id,
         project: project_id.clone(),
         source,
         saved,

@@ -35,9 +35,8 @@ pub async fn saved_shape(db: &db::Db, project: &str) -> Result<SavedShape, Deplo
 /// Where the worker clones from: the project's URL, or owner/name on the git base URL.
 pub async fn repo_source(deployer: &Deployer, project: &ProjectId) -> Result<(String, RepoSource), DeployError> {
     let db = deployer.db();
-    let row = db::projects::get_project(db, project)
-        .await?
-        .ok_or_else(|| DeployError::NoProject(project.to_string()))?;
+    let row =
+        db::projects::get_project(db, project).await?.ok_or_else(|| DeployError::NoProject(project.to_string()))?;
     let base = db::settings::git_base_url(db).await?;
     let state = db::projects::sync_state(db, project.as_str()).await?;
     let token = match state.repo_token_enc {
@@ -51,8 +50,10 @@ pub async fn repo_source(deployer: &Deployer, project: &ProjectId) -> Result<(St
 
 pub async fn sync(deployer: &Arc<Deployer>, project: &ProjectId) -> Result<SyncSummary, DeployError> {
     let (worker, source) = repo_source(deployer, project).await?;
-    let answer =
-        deployer.workers().request(&worker, SYNC_TIMEOUT, Box::new(|request| ServerMessage::Sync { request, source })).await?;
+    let answer = deployer
+        .workers()
+        .request(&worker, SYNC_TIMEOUT, Box::new(|request| ServerMessage::Sync { request, source }))
+        .await?;
     let report = match answer {
         WorkerMessage::Synced { result: Ok(report), .. } => report,
         WorkerMessage::Synced { result: Err(failure), .. } => return Err(DeployError::Sync(failure.0)),

@@ -16,8 +16,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
-use guard::guard;
 use crate::control_plane::Plane;
+use guard::guard;
 
 pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(app::App);

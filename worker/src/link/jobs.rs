@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use nsm_core::protocol::{DeployOutcome, DeployReport, DeploySpec, JobFailure, RepoSource, ServerMessage, WorkerMessage};
+use nsm_core::protocol::{
+    DeployOutcome, DeployReport, DeploySpec, JobFailure, RepoSource, ServerMessage, WorkerMessage,
+};
 use nsm_core::{DeploymentId, ProjectId};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;

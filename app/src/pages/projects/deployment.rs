@@ -14,8 +14,9 @@ use crate::model::{DeploymentDetail, LogLineView};
 #[component]
 pub fn DeploymentPage() -> impl IntoView {
     let params = use_params_map();
-    let deployment =
-        Memo::new(move |_| params.with(|p| p.get("deployment").and_then(|d| d.parse::<DeploymentId>().ok()).unwrap_or(DeploymentId(0))));
+    let deployment = Memo::new(move |_| {
+        params.with(|p| p.get("deployment").and_then(|d| d.parse::<DeploymentId>().ok()).unwrap_or(DeploymentId(0)))
+    });
     // Bumped when the live stream ends, to load the final details.
     let ended = RwSignal::new(0u32);
     let cancel = ServerAction::<CancelDeployment>::new();

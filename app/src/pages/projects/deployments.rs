@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use nsm_core::DeploymentState;
 use leptos_router::hooks::use_params_map;
+use nsm_core::DeploymentState;
 
 use super::actions::short;
 use super::ci::CiPanel;
@@ -49,9 +49,10 @@ pub fn state_badge(state: DeploymentState) -> &'static str {
         DeploymentState::Succeeded => "bg-emerald-50 text-emerald-700",
         DeploymentState::Failed | DeploymentState::TimedOut => "bg-red-50 text-red-700",
         DeploymentState::Cancelled => "bg-slate-100 text-slate-600",
-        DeploymentState::Queued | DeploymentState::Preparing | DeploymentState::Starting | DeploymentState::Settling => {
-            "bg-indigo-50 text-indigo-700"
-        }
+        DeploymentState::Queued
+        | DeploymentState::Preparing
+        | DeploymentState::Starting
+        | DeploymentState::Settling => "bg-indigo-50 text-indigo-700",
     }
 }
 

@@ -3,10 +3,10 @@
 //! installs.
 
 use leptos::prelude::*;
-use nsm_core::certificate::CertificateStatus;
-use nsm_core::edge::EdgeMode;
 use leptos_router::hooks::use_params_map;
+use nsm_core::certificate::CertificateStatus;
 use nsm_core::domain::{DomainForm, ResourceForm, ResourceType};
+use nsm_core::edge::EdgeMode;
 
 use super::resource_editor::ResourceEditor;
 use crate::api::domains::{
@@ -97,7 +97,9 @@ pub fn DomainsTab() -> impl IntoView {
 #[component]
 fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
     let note = match (view.edge, view.published) {
-        (EdgeMode::Off, _) => "The edge is off on this server (--edge off): domains are kept but not served.".to_owned(),
+        (EdgeMode::Off, _) => {
+            "The edge is off on this server (--edge off): domains are kept but not served.".to_owned()
+        }
         (_, true) => {
             "Published. Resource changes apply at the next deployment; removing a domain applies at once.".to_owned()
         }
@@ -252,7 +254,9 @@ fn CertificateBadge(certificate: CertificateView) -> impl IntoView {
     };
     let expiry = certificate.not_after.clone().map(|t| t.chars().take(10).collect::<String>());
     let details = match (&certificate.issuer, expiry) {
-        (Some(issuer), Some(until)) if certificate.status != CertificateStatus::SelfSigned => format!("{issuer}, until {until}"),
+        (Some(issuer), Some(until)) if certificate.status != CertificateStatus::SelfSigned => {
+            format!("{issuer}, until {until}")
+        }
         _ => String::new(),
     };
     view! {

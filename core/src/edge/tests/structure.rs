@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
-use crate::nginx_lexer::{tokenize, Token};
 use super::*;
+use crate::nginx_lexer::{tokenize, Token};
 
 #[test]
 fn lexer_models_nginx_quirks() {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::control_plane::Plane;
 use super::worker_link as ws;
+use crate::control_plane::Plane;
 
 pub fn router(plane: Arc<Plane>) -> Router {
     Router::new()

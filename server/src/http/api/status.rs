@@ -47,9 +47,10 @@ pub fn status_code_for(state: DeploymentState) -> StatusCode {
         DeploymentState::Succeeded => StatusCode::OK,
         DeploymentState::TimedOut => StatusCode::GATEWAY_TIMEOUT,
         DeploymentState::Failed | DeploymentState::Cancelled => StatusCode::CONFLICT,
-        DeploymentState::Queued | DeploymentState::Preparing | DeploymentState::Starting | DeploymentState::Settling => {
-            StatusCode::ACCEPTED
-        }
+        DeploymentState::Queued
+        | DeploymentState::Preparing
+        | DeploymentState::Starting
+        | DeploymentState::Settling => StatusCode::ACCEPTED,
     }
 }
 
