@@ -16,8 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use nsm_testkit::{free_port, nginx_or_skip};
 use nsm_core::edge::{render_nginx, ListenPorts, ServerCertificates};
+use nsm_testkit::{free_port, nginx_or_skip};
 
 /// Stops the nginx this test started. SIGTERM, not SIGKILL: the master then stops its
 /// workers, which SIGKILL would leave running.

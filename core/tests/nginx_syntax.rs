@@ -8,8 +8,8 @@
 mod common;
 
 use common::*;
-use nsm_testkit::nginx_or_skip;
 use nsm_core::edge::{render_nginx, ListenPorts};
+use nsm_testkit::nginx_or_skip;
 
 #[test]
 fn every_resource_type_and_option_passes_nginx_t() {

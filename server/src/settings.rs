@@ -308,8 +308,8 @@ mod tests {
 
     #[test]
     fn the_leptos_configuration_is_a_flag_and_a_variable() {
-        let cli = Cli::try_parse_from(["nsm-server", "--leptos-config", "/etc/nsm/Leptos.toml", "--site-root", "s"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["nsm-server", "--leptos-config", "/etc/nsm/Leptos.toml", "--site-root", "s"]).unwrap();
         assert_eq!(cli.settings.leptos_config, PathBuf::from("/etc/nsm/Leptos.toml"));
         assert_eq!(cli.settings.site_root, Some(PathBuf::from("s")));
         let cli = Cli::try_parse_from(["nsm-server"]).unwrap();

@@ -41,6 +41,7 @@ pub fn services_required() -> bool {
 
 /// The guard: the probe's value when the component is there. When it is not, panics
 /// if `required`, else prints a SKIPPED note for the running test and returns `None`.
+#[track_caller]
 pub fn require<T>(probe: Result<T, Missing>, required: bool) -> Option<T> {
     match probe {
         Ok(found) => Some(found),
@@ -56,6 +57,7 @@ pub fn require<T>(probe: Result<T, Missing>, required: bool) -> Option<T> {
 }
 
 /// [`require`] with the requirement read from the environment.
+#[track_caller]
 pub fn available_or_skip<T>(probe: Result<T, Missing>) -> Option<T> {
     require(probe, services_required())
 }
@@ -77,7 +79,10 @@ pub fn nginx() -> Result<PathBuf, Missing> {
 
 /// pebble (the ACME test server) and its DNS companion `pebble-challtestsrv`.
 pub fn pebble() -> Result<(PathBuf, PathBuf), Missing> {
-    Ok((find_binary("pebble", &["/usr/bin/pebble"])?, find_binary("pebble-challtestsrv", &["/usr/bin/pebble-challtestsrv"])?))
+    Ok((
+        find_binary("pebble", &["/usr/bin/pebble"])?,
+        find_binary("pebble-challtestsrv", &["/usr/bin/pebble-challtestsrv"])?,
+    ))
 }
 
 /// A Docker daemon that answers `docker info`.
@@ -101,6 +106,7 @@ pub fn command(name: &str) -> Result<(), Missing> {
 
 /// Whether Docker answers, with the fixtures' base image in place; `false` means the
 /// test is skipped (and only without [`REQUIRE_SERVICES`]).
+#[track_caller]
 pub fn docker_or_skip() -> bool {
     if available_or_skip(docker()).is_none() {
         return false;
@@ -112,16 +118,19 @@ pub fn docker_or_skip() -> bool {
 }
 
 /// The nginx binary, or `None` when the test is skipped.
+#[track_caller]
 pub fn nginx_or_skip() -> Option<PathBuf> {
     available_or_skip(nginx())
 }
 
 /// pebble and pebble-challtestsrv, or `None` when the test is skipped.
+#[track_caller]
 pub fn pebble_or_skip() -> Option<(PathBuf, PathBuf)> {
     available_or_skip(pebble())
 }
 
 /// Whether the command runs; `false` means the test is skipped.
+#[track_caller]
 pub fn command_or_skip(name: &str) -> bool {
     available_or_skip(command(name)).is_some()
 }
@@ -190,7 +199,10 @@ mod tests {
         let failed = run_guarded(Some("1"));
         let stderr = String::from_utf8_lossy(&failed.stderr);
         assert!(!failed.status.success(), "NSM_REQUIRE_SERVICES=1 must fail the test:\n{stderr}");
-        assert!(stderr.contains("frobnicator is not installed") && stderr.contains("NSM_REQUIRE_SERVICES is set"), "{stderr}");
+        assert!(
+            stderr.contains("frobnicator is not installed") && stderr.contains("NSM_REQUIRE_SERVICES is set"),
+            "{stderr}"
+        );
 
         let skipped = run_guarded(None);
         let stderr = String::from_utf8_lossy(&skipped.stderr);

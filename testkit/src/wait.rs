@@ -22,6 +22,7 @@ where
 }
 
 /// [`eventually`] for a check that blocks (no async runtime around it).
+#[track_caller]
 pub fn eventually_blocking<T>(within: Duration, every: Duration, mut check: impl FnMut() -> Result<T, String>) -> T {
     let deadline = Instant::now() + within;
     loop {
@@ -43,7 +44,13 @@ mod tests {
         let got = eventually(Duration::from_secs(5), Duration::from_millis(1), || {
             tries += 1;
             let now = tries;
-            async move { if now < 3 { Err(format!("try {now}")) } else { Ok(now) } }
+            async move {
+                if now < 3 {
+                    Err(format!("try {now}"))
+                } else {
+                    Ok(now)
+                }
+            }
         })
         .await;
         assert_eq!(got, 3);
@@ -52,8 +59,10 @@ mod tests {
     #[tokio::test]
     #[should_panic(expected = "still waiting")]
     async fn fails_with_what_it_saw_last() {
-        eventually(Duration::from_millis(20), Duration::from_millis(5), || async { Err::<(), _>("still waiting".into()) })
-            .await;
+        eventually(Duration::from_millis(20), Duration::from_millis(5), || async {
+            Err::<(), _>("still waiting".into())
+        })
+        .await;
     }
 
     #[test]
@@ -67,7 +76,11 @@ mod tests {
         let mut tries = 0;
         let got = eventually_blocking(Duration::from_secs(5), Duration::from_millis(1), || {
             tries += 1;
-            if tries < 2 { Err("not yet".into()) } else { Ok("done") }
+            if tries < 2 {
+                Err("not yet".into())
+            } else {
+                Ok("done")
+            }
         });
         assert_eq!(got, "done");
     }
