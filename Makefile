@@ -67,6 +67,9 @@ _services:
 
 # `frontend` is left out of host builds: building it with the server would compile
 # `app` with both `ssr` and `hydrate`, and client-only effects would run in SSR.
+# NSM_REQUIRE_SERVICES: a test whose Docker, nginx or pebble is missing fails instead
+# of skipping (without it, as in a bare `cargo test`, such a test says SKIPPED).
+_test: export NSM_REQUIRE_SERVICES := 1
 _test: _site _services
 	cargo test --workspace --exclude frontend --no-fail-fast
 	@$(SUB) _e2e

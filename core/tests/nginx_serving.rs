@@ -2,7 +2,8 @@
 //! the behaviour design §6 promises (alias semantics, SPA fallback to the resource's
 //! own index.html, 302 redirects, proxying with forwarding headers, CORS, HTTPS
 //! redirect with the port, ACME challenges), and each hostname's own certificate chosen
-//! at handshake. Skipped (with a note) without nginx or curl.
+//! at handshake. Skipped (with a note) without nginx or curl, and failed instead when
+//! `NSM_REQUIRE_SERVICES` is set.
 
 // A test crate: a failed unwrap is a failed test, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use nsm_core::edge::{render_nginx, ListenPorts, ServerCertificates};
+use nsm_testkit::{free_port, nginx_or_skip};
 
 /// Stops the nginx this test started. SIGTERM, not SIGKILL: the master then stops its
 /// workers, which SIGKILL would leave running.
@@ -26,10 +28,6 @@ impl Drop for Running {
         let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// An upstream that answers every request with its own request head.
@@ -96,9 +94,8 @@ fn served_subject(url: &str, resolve: &[String]) -> String {
 
 #[test]
 fn nginx_serves_what_the_configuration_says() {
-    let Some(nginx) = nginx() else { return };
-    if Command::new("curl").arg("--version").output().is_err() {
-        eprintln!("curl is not installed: skipping");
+    let Some(nginx) = nginx_or_skip() else { return };
+    if !nsm_testkit::command_or_skip("curl") {
         return;
     }
     let prefix = Prefix::new(nginx);

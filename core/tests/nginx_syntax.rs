@@ -1,5 +1,6 @@
 //! `nginx -t` on rendered configurations: every resource type and option, awkward but
-//! valid values, several projects side by side. Skipped (with a note) without nginx.
+//! valid values, several projects side by side. Skipped (with a note) without nginx, and
+//! failed instead when `NSM_REQUIRE_SERVICES` is set.
 
 // A test crate: a failed unwrap is a failed test, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,10 +9,11 @@ mod common;
 
 use common::*;
 use nsm_core::edge::{render_nginx, ListenPorts};
+use nsm_testkit::nginx_or_skip;
 
 #[test]
 fn every_resource_type_and_option_passes_nginx_t() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = nginx_or_skip() else { return };
     let prefix = Prefix::new(nginx);
     let mut input = site(
         &prefix,
@@ -45,7 +47,7 @@ fn every_resource_type_and_option_passes_nginx_t() {
 
 #[test]
 fn the_longest_names_and_paths_pass_nginx_t() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = nginx_or_skip() else { return };
     let prefix = Prefix::new(nginx);
     let longest = [&"a".repeat(63)[..], &"b".repeat(63), &"c".repeat(63), &"d".repeat(61)].join(".");
     let path = format!("/{}", "p".repeat(199));
@@ -55,7 +57,7 @@ fn the_longest_names_and_paths_pass_nginx_t() {
 
 #[test]
 fn several_projects_load_together() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = nginx_or_skip() else { return };
     let prefix = Prefix::new(nginx);
     let cors = &["https://a.example.com"];
     let one = site(&prefix, "one", &[(1, "one.example")], vec![resource(1, 1, "/", static_page(false, cors))]);
@@ -68,7 +70,7 @@ fn several_projects_load_together() {
 
 #[test]
 fn tricky_custom_bodies_pass_nginx_t() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = nginx_or_skip() else { return };
     let prefix = Prefix::new(nginx);
     let bodies = [
         "add_header X-A \"}\";\nreturn 204;",
@@ -88,7 +90,7 @@ fn tricky_custom_bodies_pass_nginx_t() {
 
 #[test]
 fn the_check_itself_catches_errors() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = nginx_or_skip() else { return };
     let prefix = Prefix::new(nginx);
     let conf = prefix.write(&[("broken", "server {\n    listen 1;\n    no_such_directive on;\n}\n")]);
     assert!(!prefix.test(&conf).status.success());

@@ -17,13 +17,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nsm_testkit::{docker_available, ensure_busybox_image, fixture_app_files, FixtureApp, FixtureRepo};
+use nsm_testkit::{docker_available, ensure_busybox_image, fixture_app_files, free_port, FixtureApp, FixtureRepo};
 use reqwest::Client;
 use serde_json::Value;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap()
-}
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

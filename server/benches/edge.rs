@@ -19,10 +19,7 @@ use nsm_core::edge::{render_nginx, NginxInput};
 use nsm_core::ProjectId;
 use nsm_server::edge::Edge;
 use nsm_server::settings::{EdgeMode, Settings};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use nsm_testkit::free_port;
 
 fn report(line: &str) {
     let _ = writeln!(std::io::stdout(), "{line}");
@@ -59,11 +56,12 @@ fn topology(p: usize) -> Topology {
 
 #[tokio::main]
 async fn main() {
-    let Some(nginx) =
-        ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].iter().map(std::path::PathBuf::from).find(|p| p.exists())
-    else {
-        report("nginx is not installed: nothing to measure");
-        return;
+    let nginx = match nsm_testkit::services::nginx() {
+        Ok(nginx) => nginx,
+        Err(missing) => {
+            report(&format!("{missing}: nothing to measure"));
+            return;
+        }
     };
     let projects: usize = std::env::var("NSM_BENCH_PROJECTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let temp = tempfile::tempdir().unwrap();

@@ -44,6 +44,8 @@ pub enum ServerError {
     #[error("edge: {0}")]
     Edge(#[from] EdgeError),
     #[error("{0}")]
+    Site(#[from] crate::settings::SiteConfigError),
+    #[error("{0}")]
     Invalid(String),
     #[error("user {0} already exists")]
     UserExists(String),

@@ -63,6 +63,8 @@ impl RunningServer {
 /// Opens the data directory and database, registers the embedded worker, binds the
 /// listener and serves in the background.
 pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
+    // Before anything is touched: a malformed Leptos.toml stops the start.
+    let site = settings.site()?;
     tokio::fs::create_dir_all(&settings.data_dir).await?;
     let db = db::open(&settings.database_path()).await?;
     let removed = db::sessions::delete_expired(&db).await?;
@@ -71,9 +73,9 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;
     let leptos_options = LeptosOptions::builder()
-        .output_name("nsm")
-        .site_root(settings.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
+        .output_name(site.output_name)
+        .site_root(site.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir(site.site_pkg_dir)
         .site_addr(addr)
         .build();
 

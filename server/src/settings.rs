@@ -1,7 +1,7 @@
 //! Every setting of the control plane, in one place (command line or `NSM_*`).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -44,9 +44,14 @@ pub struct Settings {
     /// Do not start the embedded worker `local`.
     #[arg(long, env = "NSM_NO_LOCAL_WORKER")]
     pub no_local_worker: bool,
-    /// The built front end (`pkg/` with the WASM, JS and CSS).
-    #[arg(long, env = "NSM_SITE_ROOT", default_value = "target/site")]
-    pub site_root: PathBuf,
+    /// The built front end (`pkg/` with the WASM, JS and CSS); overrides `site-root` of
+    /// the Leptos configuration [default: target/site].
+    #[arg(long, env = "NSM_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
+    /// The Leptos configuration (`[package.metadata.leptos]`: site-root, site-pkg-dir,
+    /// output-name); when the file does not exist, the defaults apply.
+    #[arg(long, env = "NSM_LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: PathBuf,
     /// The URL users reach NSM at; `https://` makes session cookies `Secure`.
     #[arg(long, env = "NSM_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -75,13 +80,83 @@ impl Settings {
             data_dir,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             no_local_worker: false,
-            site_root: PathBuf::from("target/site"),
+            site_root: None,
+            leptos_config: PathBuf::from(LEPTOS_CONFIG),
             public_url: None,
             session_hours: 168,
             ci_rate_limit: 60,
             // Tests that need nginx turn the edge on themselves.
             edge: EdgeSettings::off(),
         }
+    }
+}
+
+/// Where `--leptos-config` points unless told otherwise (relative to the working
+/// directory, like every relative path in it).
+pub const LEPTOS_CONFIG: &str = "Leptos.toml";
+
+/// Where the server finds the built front end, and what its files are called: the
+/// runtime part of the Leptos options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteOptions {
+    pub site_root: PathBuf,
+    pub site_pkg_dir: String,
+    pub output_name: String,
+}
+
+impl Default for SiteOptions {
+    /// What `make build` produces: `target/site/pkg/nsm.{js,wasm,css}`.
+    fn default() -> Self {
+        Self { site_root: PathBuf::from("target/site"), site_pkg_dir: "pkg".to_owned(), output_name: "nsm".to_owned() }
+    }
+}
+
+/// A Leptos configuration that exists but cannot be used: the server does not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteConfigError {
+    #[error("cannot read the Leptos configuration {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the Leptos configuration {} is not valid (a `[package.metadata.leptos]` table with \
+         output-name, site-root, site-pkg-dir): {reason}",
+        path.display()
+    )]
+    Invalid { path: PathBuf, reason: String },
+}
+
+impl SiteOptions {
+    /// Reads a Leptos configuration file as `leptos_config::get_configuration` does
+    /// (`LEPTOS_*` variables, which cargo-leptos sets, override its values); `None`
+    /// when the file does not exist.
+    pub fn from_file(path: &Path) -> Result<Option<Self>, SiteConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(SiteConfigError::Read { path: path.to_path_buf(), source }),
+        };
+        let options = leptos_config::get_config_from_str(&text)
+            .map_err(|error| SiteConfigError::Invalid { path: path.to_path_buf(), reason: error.to_string() })?;
+        Ok(Some(Self {
+            site_root: PathBuf::from(options.site_root.as_ref()),
+            site_pkg_dir: options.site_pkg_dir.to_string(),
+            output_name: options.output_name.to_string(),
+        }))
+    }
+}
+
+impl Settings {
+    /// The site this server serves: `--site-root` over the Leptos configuration over
+    /// the defaults.
+    pub fn site(&self) -> Result<SiteOptions, SiteConfigError> {
+        let mut site = SiteOptions::from_file(&self.leptos_config)?.unwrap_or_default();
+        if let Some(root) = &self.site_root {
+            site.site_root.clone_from(root);
+        }
+        Ok(site)
     }
 }
 
@@ -176,5 +251,66 @@ mod tests {
             Cli::try_parse_from(["nsm-server", "--edge-http-port", "18080", "--edge-https-port", "18443"]).unwrap();
         assert_eq!(cli.settings.edge.ports(), (18080, 18443));
         assert!(Cli::try_parse_from(["nsm-server", "--http-port", "18080"]).is_err());
+    }
+
+    fn leptos_toml(dir: &Path, body: &str) -> PathBuf {
+        let path = dir.join("Leptos.toml");
+        std::fs::write(&path, format!("[package.metadata.leptos]\n{body}")).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_site_comes_from_the_flag_then_the_leptos_configuration_then_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::for_data_dir(dir.path().join("data"));
+        settings.leptos_config = dir.path().join("nowhere.toml");
+        assert_eq!(settings.site().unwrap(), SiteOptions::default(), "a missing file means the defaults");
+
+        settings.leptos_config =
+            leptos_toml(dir.path(), "output-name = \"shop\"\nsite-root = \"/srv/site\"\nsite-pkg-dir = \"assets\"\n");
+        let site = settings.site().unwrap();
+        assert_eq!(
+            site,
+            SiteOptions {
+                site_root: PathBuf::from("/srv/site"),
+                site_pkg_dir: "assets".to_owned(),
+                output_name: "shop".to_owned()
+            }
+        );
+
+        settings.site_root = Some(PathBuf::from("/opt/other"));
+        let site = settings.site().unwrap();
+        assert_eq!(site.site_root, PathBuf::from("/opt/other"), "the flag wins");
+        assert_eq!(site.output_name, "shop");
+    }
+
+    #[test]
+    fn a_malformed_leptos_configuration_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for body in ["site-root = [1, 2\n", "site-root = \"x\"\n"] {
+            let path = leptos_toml(dir.path(), body);
+            let error = SiteOptions::from_file(&path).unwrap_err().to_string();
+            assert!(error.contains(&path.display().to_string()) && error.contains("not valid"), "{error}");
+        }
+        let wrong_table = dir.path().join("other.toml");
+        std::fs::write(&wrong_table, "[leptos]\noutput-name = \"nsm\"\n").unwrap();
+        assert!(SiteOptions::from_file(&wrong_table).is_err());
+        assert!(SiteOptions::from_file(dir.path()).is_err(), "a directory is not a file");
+    }
+
+    #[test]
+    fn the_leptos_configuration_is_a_flag_and_a_variable() {
+        let cli =
+            Cli::try_parse_from(["nsm-server", "--leptos-config", "/etc/nsm/Leptos.toml", "--site-root", "s"]).unwrap();
+        assert_eq!(cli.settings.leptos_config, PathBuf::from("/etc/nsm/Leptos.toml"));
+        assert_eq!(cli.settings.site_root, Some(PathBuf::from("s")));
+        let cli = Cli::try_parse_from(["nsm-server"]).unwrap();
+        assert_eq!(cli.settings.leptos_config, PathBuf::from(LEPTOS_CONFIG));
+    }
+
+    #[test]
+    fn the_repository_s_leptos_toml_names_the_built_site() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Leptos.toml");
+        assert_eq!(SiteOptions::from_file(&path).unwrap(), Some(SiteOptions::default()));
     }
 }

@@ -14,6 +14,15 @@ pub fn docker_available() -> bool {
     Command::new("docker").arg("info").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
+/// The ids `docker <args>` prints (e.g. `ps -aq --filter …`); none when Docker fails.
+pub fn docker_ids(args: &[&str]) -> Vec<String> {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 /// Builds [`BUSYBOX_IMAGE`] with `scripts/busybox-image.sh` unless it exists, and
 /// returns its tag. Safe to call from many tests at once.
 pub fn ensure_busybox_image() -> Result<&'static str> {

@@ -1,16 +1,26 @@
-//! Helpers for NSM's tests against real components: a local Docker image built from
-//! Debian's static busybox, git repositories made with the system `git` (isolated from
-//! the host's configuration), a smart-HTTP git server, and a small compose app.
+//! Helpers for NSM's tests against real components: the guard that skips — or, with
+//! `NSM_REQUIRE_SERVICES` set, fails — a test whose Docker, nginx or pebble is missing;
+//! a local Docker image built from Debian's static busybox, git repositories made with
+//! the system `git` (isolated from the host's configuration), a smart-HTTP git server,
+//! a small compose app, polling until something holds, free ports and log text.
 
 mod app;
 mod docker;
 mod http;
+pub mod log;
+pub mod net;
 mod repo;
+pub mod services;
+pub mod wait;
 
 pub use app::{fixture_app_files, FixtureApp, FIXTURE_SERVICES, FIXTURE_VARIABLES};
-pub use docker::{docker_available, ensure_busybox_image, BUSYBOX_IMAGE};
+pub use docker::{docker_available, docker_ids, ensure_busybox_image, BUSYBOX_IMAGE};
 pub use http::GitHttpServer;
+pub use log::deployment_log_text;
+pub use net::free_port;
 pub use repo::FixtureRepo;
+pub use services::{command_or_skip, docker_or_skip, nginx_or_skip, pebble_or_skip, services_required, Missing};
+pub use wait::{eventually, eventually_blocking};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TestkitError {

@@ -9,12 +9,12 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{docker_or_skip, fixture_shape, http_get, log_text, port_of, Deployer, TestResult, Unmanaged};
+use common::{fixture_shape, http_get, log_text, port_of, Deployer, TestResult, Unmanaged};
 use nsm_core::changes::MajorChange;
 use nsm_core::compose::{ServiceName, LABEL_DEPLOYMENT};
 use nsm_core::protocol::{DeployOutcome, DeployPhase, JobValue, JobVariable, ServiceExpectation, WorkerMessage};
 use nsm_core::service::ServiceState;
-use nsm_testkit::{fixture_app_files, FixtureApp, FixtureRepo, GitHttpServer};
+use nsm_testkit::{docker_or_skip, fixture_app_files, FixtureApp, FixtureRepo, GitHttpServer};
 use nsm_worker::CancellationToken;
 
 fn commit_app(repo: &FixtureRepo, app: &FixtureApp, message: &str) -> TestResult<String> {
@@ -58,7 +58,7 @@ const HOSTILE_GREETING: &str = "  it's \"quoted\" $HOME ${X:-y} $$ # not a comme
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploys_then_redeploys_over_http_keeping_ports() -> TestResult {
-    if !docker_or_skip("deploys_then_redeploys_over_http_keeping_ports") {
+    if !docker_or_skip() {
         return Ok(());
     }
     let unmanaged = Unmanaged::start("redeploy")?;
@@ -164,7 +164,7 @@ async fn deploys_then_redeploys_over_http_keeping_ports() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_service_fails_the_deployment_with_its_exit_code() -> TestResult {
-    if !docker_or_skip("a_failing_service_fails_the_deployment_with_its_exit_code") {
+    if !docker_or_skip() {
         return Ok(());
     }
     let deployer = Deployer::new("failing").await?;
@@ -187,7 +187,7 @@ async fn a_failing_service_fails_the_deployment_with_its_exit_code() -> TestResu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_build_outliving_the_timeout_is_killed_and_leaves_nothing() -> TestResult {
-    if !docker_or_skip("a_build_outliving_the_timeout_is_killed_and_leaves_nothing") {
+    if !docker_or_skip() {
         return Ok(());
     }
     let unmanaged = Unmanaged::start("timeout")?;
@@ -212,7 +212,7 @@ async fn a_build_outliving_the_timeout_is_killed_and_leaves_nothing() -> TestRes
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn major_changes_and_early_cancels_leave_production_running() -> TestResult {
-    if !docker_or_skip("major_changes_and_early_cancels_leave_production_running") {
+    if !docker_or_skip() {
         return Ok(());
     }
     let deployer = Deployer::new("reject").await?;
@@ -252,7 +252,7 @@ async fn major_changes_and_early_cancels_leave_production_running() -> TestResul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_during_the_build_removes_the_project() -> TestResult {
-    if !docker_or_skip("cancelling_during_the_build_removes_the_project") {
+    if !docker_or_skip() {
         return Ok(());
     }
     let deployer = Deployer::new("cancel").await?;
@@ -305,7 +305,7 @@ fn example_files() -> TestResult<Vec<(String, String)>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hello_example_deploys() -> TestResult {
-    if !docker_or_skip("the_hello_example_deploys") {
+    if !docker_or_skip() {
         return Ok(());
     }
     let deployer = Deployer::new("hello").await?;

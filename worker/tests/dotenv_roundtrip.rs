@@ -70,12 +70,10 @@ const HOSTILE: &[&str] = &[
 
 #[test]
 fn compose_reads_back_every_rendered_value() -> TestResult {
-    if !succeeds(Command::new("docker").arg("info")) {
-        eprintln!("SKIPPED dotenv_roundtrip: no Docker daemon is reachable (`docker info` failed)");
+    if !nsm_testkit::docker_or_skip() {
         return Ok(());
     }
     let (compose, dialect) = compose_cli()?;
-    ensure_image()?;
 
     let vars: Vec<(EnvName, String)> = HOSTILE
         .iter()
@@ -161,12 +159,6 @@ fn read_environ(path: &Path) -> TestResult<BTreeMap<String, String>> {
     Ok(vars)
 }
 
-/// The busybox image the worker's tests share (built from Debian's busybox-static).
-fn ensure_image() -> TestResult {
-    nsm_testkit::ensure_busybox_image()?;
-    Ok(())
-}
-
 /// Removes the compose project's containers and network, even when the test fails.
 struct Down<'a> {
     compose: &'a [String],
@@ -203,8 +195,4 @@ impl Drop for Down<'_> {
 
 fn run(command: &mut Command) -> TestResult<Output> {
     command.output().map_err(|e| format!("running {command:?}: {e}").into())
-}
-
-fn succeeds(command: &mut Command) -> bool {
-    command.output().is_ok_and(|o| o.status.success())
 }

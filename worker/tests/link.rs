@@ -9,7 +9,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{docker_or_skip, fixture_shape, TestResult};
+use common::{fixture_shape, TestResult};
 use futures_util::{SinkExt, StreamExt};
 use nsm_core::env::EnvName;
 use nsm_core::protocol::{
@@ -18,7 +18,7 @@ use nsm_core::protocol::{
 };
 use nsm_core::service::ServiceState;
 use nsm_core::{DeploymentId, ProjectId, WorkerId};
-use nsm_testkit::{fixture_app_files, FixtureApp, FixtureRepo};
+use nsm_testkit::{docker_or_skip, fixture_app_files, FixtureApp, FixtureRepo};
 use nsm_worker::{run, WorkerConfig, WorkerError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -159,12 +159,11 @@ async fn serves_jobs_and_reconnects_after_the_link_drops() -> TestResult {
     assert_eq!(report.discovery.services.len(), 2);
 
     // Containers of managed projects are reported from Docker's event stream, and
-    // again as a snapshot after reconnecting.
-    let docker = nsm_testkit::docker_available();
+    // again as a snapshot after reconnecting (this part needs Docker).
+    let docker = docker_or_skip();
     let watched = format!("wt-events-{}", std::process::id());
     let container = format!("nsmtest-events-{}", std::process::id());
     if docker {
-        nsm_testkit::ensure_busybox_image()?;
         let started = std::process::Command::new("docker")
             .args(["run", "-d", "--init", "--name", &container, "--label"])
             .arg(format!("dev.nsm.project={watched}"))
@@ -235,7 +234,7 @@ fn slow_spec(project: &ProjectId, deployment: i64, url: &str) -> DeploySpec {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deployment_outlives_a_dropped_link_and_reports_after_reconnecting() -> TestResult {
-    if !docker_or_skip("a_deployment_outlives_a_dropped_link_and_reports_after_reconnecting") {
+    if !docker_or_skip() {
         return Ok(());
     }
     nsm_testkit::ensure_busybox_image()?;

@@ -1,4 +1,5 @@
-//! A throwaway nginx prefix for checking rendered configurations with the real nginx.
+//! A throwaway nginx prefix for checking rendered configurations with the real nginx
+//! (found, or the test skipped or failed, by `nsm_testkit::nginx_or_skip`).
 
 #![allow(dead_code)] // Each test file uses a part.
 
@@ -11,16 +12,6 @@ use nsm_core::domain::{
 };
 use nsm_core::edge::{certificate_map, CertificatePaths, NginxInput, ServerCertificates, CERTIFICATE_VARIABLE};
 use nsm_core::ProjectId;
-
-/// The nginx binary, or `None` (with a note) when this machine has none.
-pub fn nginx() -> Option<PathBuf> {
-    let found =
-        ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].iter().map(PathBuf::from).find(|p| p.exists());
-    if found.is_none() {
-        eprintln!("nginx is not installed: skipping the nginx checks");
-    }
-    found
-}
 
 pub struct Prefix {
     pub dir: tempfile::TempDir,

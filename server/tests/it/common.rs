@@ -2,8 +2,10 @@
 //! to it over HTTP like a browser would (cookies included).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use nsm_server::{RunningServer, Settings};
+use nsm_testkit::{docker_ids, docker_or_skip, eventually};
 use reqwest::{redirect, Client, Response, StatusCode};
 use serde_json::Value;
 
@@ -141,54 +143,50 @@ impl TestServer {
     }
 
     /// Polls until the deployment ends; returns its detail.
-    pub async fn wait_end(&self, id: i64, within: std::time::Duration) -> Value {
-        let deadline = std::time::Instant::now() + within;
-        loop {
+    pub async fn wait_end(&self, id: i64, within: Duration) -> Value {
+        eventually(within, Duration::from_millis(250), || async move {
             let detail = self.deployment(id).await;
             let state = detail["summary"]["state"].as_str().unwrap_or_default().to_owned();
             if ["succeeded", "failed", "timed_out", "cancelled"].contains(&state.as_str()) {
-                return detail;
+                return Ok(detail);
             }
-            assert!(std::time::Instant::now() < deadline, "deployment {id} still {state}: {detail}");
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
+            Err(format!("deployment {id} still {state}: {detail}"))
+        })
+        .await
     }
 
-    pub async fn wait_state(&self, id: i64, states: &[&str], within: std::time::Duration) -> String {
-        let deadline = std::time::Instant::now() + within;
-        loop {
+    pub async fn wait_state(&self, id: i64, states: &[&str], within: Duration) -> String {
+        eventually(within, Duration::from_millis(200), || async move {
             let detail = self.deployment(id).await;
             let state = detail["summary"]["state"].as_str().unwrap_or_default().to_owned();
             if states.contains(&state.as_str()) {
-                return state;
+                return Ok(state);
             }
-            assert!(std::time::Instant::now() < deadline, "deployment {id} never reached {states:?}: {detail}");
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+            Err(format!("deployment {id} never reached {states:?}: {detail}"))
+        })
+        .await
     }
 
-    pub async fn worker_online(&self, worker: &str, within: std::time::Duration) -> Value {
-        let deadline = std::time::Instant::now() + within;
-        loop {
+    pub async fn worker_online(&self, worker: &str, within: Duration) -> Value {
+        eventually(within, Duration::from_millis(200), || async move {
             let (_, list) = self.call_json("list_workers", &[]).await;
             if let Some(w) = list.as_array().and_then(|l| l.iter().find(|w| w["id"] == worker && w["online"] == true)) {
-                return w.clone();
+                return Ok(w.clone());
             }
-            assert!(std::time::Instant::now() < deadline, "worker {worker} not online: {list}");
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+            Err(format!("worker {worker} not online: {list}"))
+        })
+        .await
     }
 
-    pub async fn worker_offline(&self, worker: &str, within: std::time::Duration) {
-        let deadline = std::time::Instant::now() + within;
-        loop {
+    pub async fn worker_offline(&self, worker: &str, within: Duration) {
+        eventually(within, Duration::from_millis(200), || async move {
             let (_, list) = self.call_json("list_workers", &[]).await;
             if list.as_array().is_some_and(|l| l.iter().any(|w| w["id"] == worker && w["online"] == false)) {
-                return;
+                return Ok(());
             }
-            assert!(std::time::Instant::now() < deadline, "worker {worker} still online: {list}");
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+            Err(format!("worker {worker} still online: {list}"))
+        })
+        .await
     }
 }
 
@@ -199,24 +197,15 @@ pub fn unique_id(prefix: &str) -> String {
     format!("{prefix}-{}-{n}", std::process::id() % 100_000)
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
-}
-
 /// Removes a test project's containers even when the test failed half-way.
 pub struct ComposeCleanup(pub String);
 
 impl Drop for ComposeCleanup {
     fn drop(&mut self) {
         let project = format!("nsm-{}", self.0);
-        let ids = std::process::Command::new("docker")
-            .args(["ps", "-aq", "--filter", &format!("label=com.docker.compose.project={project}")])
-            .output();
-        if let Ok(out) = ids {
-            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect();
-            if !ids.is_empty() {
-                let _ = std::process::Command::new("docker").arg("rm").arg("-f").args(&ids).output();
-            }
+        let ids = docker_ids(&["ps", "-aq", "--filter", &format!("label=com.docker.compose.project={project}")]);
+        if !ids.is_empty() {
+            let _ = std::process::Command::new("docker").arg("rm").arg("-f").args(&ids).output();
         }
         let _ = std::process::Command::new("docker")
             .args(["network", "prune", "-f", "--filter", &format!("label=com.docker.compose.project={project}")])
@@ -252,24 +241,15 @@ impl TestServer {
     }
 
     /// A signed-in server whose embedded worker is online, for tests that deploy;
-    /// `None` (the test skips) when no Docker daemon answers.
+    /// `None` (the test skips) when no Docker daemon answers, unless
+    /// `NSM_REQUIRE_SERVICES` makes that a failure.
     pub async fn ready_to_deploy() -> Option<Self> {
         if !docker_or_skip() {
             return None;
         }
         let s = Self::start().await;
         s.setup_admin().await;
-        s.worker_online("local", std::time::Duration::from_secs(20)).await;
+        s.worker_online("local", Duration::from_secs(20)).await;
         Some(s)
     }
-}
-
-/// Whether Docker answers (with the fixture's base image in place); says SKIPPED if not.
-pub fn docker_or_skip() -> bool {
-    if !nsm_testkit::docker_available() {
-        eprintln!("SKIPPED: no Docker daemon answers (make test starts one)");
-        return false;
-    }
-    nsm_testkit::ensure_busybox_image().expect("busybox image");
-    true
 }

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use nsm_testkit::{fixture_app_files, FixtureApp, FixtureRepo};
-use serde_json::Value;
+use nsm_testkit::deployment_log_text as log_text;
+use nsm_testkit::{docker_or_skip, fixture_app_files, free_port, FixtureApp, FixtureRepo};
 
-use super::common::{docker_or_skip, free_port, ComposeCleanup, TestServer};
+use super::common::{ComposeCleanup, TestServer};
 
 const DEPLOY: Duration = Duration::from_secs(180);
 
@@ -30,13 +30,6 @@ async fn fixture_project(s: &TestServer, repo: &FixtureRepo, greeting: &str) -> 
     s.set_plain(&id, "API_PORT", &api.to_string()).await;
     s.set_plain(&id, "GREETING", greeting).await;
     (id, web, api)
-}
-
-fn log_text(detail: &Value) -> String {
-    detail["log"]
-        .as_array()
-        .map(|l| l.iter().filter_map(|x| x["text"].as_str()).collect::<Vec<_>>().join("\n"))
-        .unwrap_or_default()
 }
 
 #[tokio::test]

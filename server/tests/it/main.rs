@@ -11,4 +11,5 @@ mod deploy;
 mod edge;
 mod process;
 mod projects;
+mod site;
 mod workers;

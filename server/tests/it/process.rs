@@ -45,7 +45,7 @@ async fn admin_create_then_serve_then_stop_on_sigterm() {
         .expect("runs");
     assert!(!status.status.success());
 
-    let port = common::free_port();
+    let port = nsm_testkit::free_port();
     let mut server = Command::new(binary)
         .arg("--data-dir")
         .arg(data.path())
@@ -92,12 +92,12 @@ async fn admin_create_then_serve_then_stop_on_sigterm() {
 /// interrupted when it starts again: no deployment stays in progress forever.
 #[tokio::test]
 async fn deployments_running_when_the_server_died_end_interrupted() {
-    if !common::docker_or_skip() {
+    if !nsm_testkit::docker_or_skip() {
         return;
     }
     let data = tempfile::tempdir().expect("temp dir");
     let binary = env!("CARGO_BIN_EXE_nsm-server");
-    let port = common::free_port();
+    let port = nsm_testkit::free_port();
     let spawn = || {
         Command::new(binary)
             .arg("--data-dir")

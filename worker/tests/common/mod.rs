@@ -17,22 +17,12 @@ use nsm_core::protocol::{
 };
 use nsm_core::service::ServiceState;
 use nsm_core::{DeploymentId, ProjectId, WorkerId};
-use nsm_testkit::{FIXTURE_SERVICES, FIXTURE_VARIABLES};
+use nsm_testkit::{docker_ids, FIXTURE_SERVICES, FIXTURE_VARIABLES};
 use nsm_worker::docker::{ContainerInfo, LabelFilter};
 use nsm_worker::{CancellationToken, Host};
 use tempfile::TempDir;
 
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
-
-/// False (with a note) when no Docker daemon answers: the test is skipped.
-pub fn docker_or_skip(test: &str) -> bool {
-    if nsm_testkit::docker_available() {
-        true
-    } else {
-        eprintln!("SKIPPED {test}: no Docker daemon is reachable (`docker info` failed)");
-        false
-    }
-}
 
 /// A worker host for one test project, cleaned up on drop.
 pub struct Deployer {
@@ -178,14 +168,6 @@ fn try_get(port: u16, path: &str) -> TestResult<String> {
         return Err(format!("status: {}", head.lines().next().unwrap_or_default()).into());
     }
     Ok(body.to_owned())
-}
-
-pub fn docker_ids(args: &[&str]) -> Vec<String> {
-    Command::new("docker")
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default()
 }
 
 /// Starts a compose project NSM does not manage (`nsmtest-unmanaged-…`), removed on drop.

@@ -6,9 +6,10 @@
 use std::time::{Duration, Instant};
 
 use nsm_core::{ProjectId, WorkerId};
+use nsm_testkit::{nginx_or_skip, pebble_or_skip};
 
 use super::super::common::TestServer;
-use super::support::{edge_settings, nginx_or_skip, pebble_or_skip, served_leaf, start_with_edge, Pebble};
+use super::support::{edge_settings, served_leaf, start_with_edge, Pebble};
 use super::{add_resource, domain_id, domains_view};
 
 const HOST: &str = "secure.nsm.test";

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use nsm_core::{ProjectId, WorkerId};
-use nsm_testkit::{fixture_app_files, FixtureApp, FixtureRepo};
+use nsm_testkit::{fixture_app_files, nginx_or_skip, FixtureApp, FixtureRepo};
 
 use super::super::common::TestServer;
-use super::support::{browser, edge_settings, nginx_or_skip, start_with_edge};
+use super::support::{browser, edge_settings, start_with_edge};
 use super::{add_resource, domain_id, resource_id};
 
 async fn custom_site(s: &TestServer, project: &str, hostname: &str, body: &str) {
@@ -42,15 +42,14 @@ async fn answer(https: u16, hostname: &str) -> String {
 }
 
 async fn eventually(https: u16, hostname: &str, expected: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    nsm_testkit::eventually(Duration::from_secs(30), Duration::from_millis(200), || async move {
         let got = answer(https, hostname).await;
         if got.starts_with(expected) {
-            return;
+            return Ok(());
         }
-        assert!(std::time::Instant::now() < deadline, "{hostname}: expected {expected:?}, got {got:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        Err(format!("{hostname}: expected {expected:?}, got {got:?}"))
+    })
+    .await
 }
 
 fn plane(s: &TestServer) -> &nsm_server::control_plane::Plane {

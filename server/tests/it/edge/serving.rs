@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use nsm_testkit::{docker_available, ensure_busybox_image, FixtureRepo};
-use serde_json::Value;
+use nsm_testkit::deployment_log_text as log_text;
+use nsm_testkit::{docker_or_skip, nginx_or_skip, FixtureRepo};
 
 use super::super::common::{ComposeCleanup, TestServer};
-use super::support::{browser, edge_settings, nginx_or_skip, start_with_edge, websocket_echo};
+use super::support::{browser, edge_settings, start_with_edge, websocket_echo};
 use super::{add_resource, resource_id};
 
 const HOST: &str = "shop.nsm.test";
@@ -91,35 +91,27 @@ async fn reference(s: &TestServer, project: &str, name: &str, kind: &str, target
     assert!(status.is_success(), "{name}: {status} {body}");
 }
 
-fn log_text(detail: &Value) -> String {
-    let lines = detail["log"].as_array().map(|l| l.iter().filter_map(|x| x["text"].as_str()).collect::<Vec<_>>());
-    lines.unwrap_or_default().join("\n")
-}
-
 /// GETs until the body is what is expected (containers copy files as they start).
 async fn eventually(client: &reqwest::Client, url: &str, expected: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    nsm_testkit::eventually(Duration::from_secs(30), Duration::from_millis(300), || async move {
         let got = match client.get(url).send().await {
             Ok(r) => format!("{} {}", r.status().as_u16(), r.text().await.unwrap_or_default()),
             Err(e) => e.to_string(),
         };
         if got == format!("200 {expected}") {
-            return;
+            return Ok(());
         }
-        assert!(std::time::Instant::now() < deadline, "{url}: expected {expected:?}, got {got:?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        Err(format!("{url}: expected {expected:?}, got {got:?}"))
+    })
+    .await
 }
 
 #[tokio::test]
 async fn every_resource_type_is_served_through_nginx() {
     let Some(nginx) = nginx_or_skip() else { return };
-    if !docker_available() {
-        eprintln!("SKIPPED: no Docker daemon answers (make test starts one)");
+    if !docker_or_skip() {
         return;
     }
-    ensure_busybox_image().expect("busybox image");
     let temp = tempfile::tempdir().expect("temp");
     let edge = edge_settings(&nginx);
     let (http, https) = (edge.http_port.unwrap_or_default(), edge.https_port.unwrap_or_default());

@@ -9,31 +9,11 @@ use std::time::Duration;
 
 use nsm_server::settings::{EdgeMode, EdgeSettings};
 use nsm_server::Settings;
+use nsm_testkit::free_port;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::super::common::{client, free_port, TestServer};
-
-fn find(candidates: &[&str]) -> Option<PathBuf> {
-    candidates.iter().map(PathBuf::from).find(|p| p.exists())
-}
-
-/// nginx from Debian, or `None` with a note (the test is then skipped).
-pub fn nginx_or_skip() -> Option<PathBuf> {
-    let found = find(&["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]);
-    if found.is_none() {
-        eprintln!("SKIPPED: nginx is not installed (make test installs it)");
-    }
-    found
-}
-
-pub fn pebble_or_skip() -> Option<(PathBuf, PathBuf)> {
-    let found = find(&["/usr/bin/pebble"]).zip(find(&["/usr/bin/pebble-challtestsrv"]));
-    if found.is_none() {
-        eprintln!("SKIPPED: pebble / pebble-challtestsrv are not installed (make test installs them)");
-    }
-    found
-}
+use super::super::common::{client, TestServer};
 
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
@@ -258,11 +238,9 @@ impl Pebble {
             .stderr(Stdio::null())
             .spawn()
             .expect("pebble starts");
-        let started = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", acme)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(15), "pebble did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        nsm_testkit::eventually_blocking(Duration::from_secs(15), Duration::from_millis(50), || {
+            std::net::TcpStream::connect(("127.0.0.1", acme)).map(drop).map_err(|_| "pebble did not start".to_owned())
+        });
         let directory = format!("https://127.0.0.1:{acme}/dir");
         Self { children: vec![dns_server, pebble], _dir: dir, directory, listener_ca, management }
     }

@@ -9,9 +9,10 @@ use std::time::Duration;
 use nsm_core::{ProjectId, WorkerId};
 use nsm_server::settings::EdgeMode;
 
-use super::super::common::free_port;
+use nsm_testkit::{free_port, nginx_or_skip};
+
 use super::add_resource;
-use super::support::{browser, edge_settings, nginx_or_skip, start_with_edge};
+use super::support::{browser, edge_settings, start_with_edge};
 
 /// A host nginx: its own main file including `conf.d/*.conf`, daemonised as a host
 /// nginx would be; stopped (by its pid file) when dropped.
