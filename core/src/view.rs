@@ -207,8 +207,7 @@ pub struct DomainView {
 pub struct ResourceView {
     pub id: ResourceId,
     pub path: String,
-    /// The form value of its type: `static`, `api`, `redirect`, `custom`.
-    pub kind: String,
+    pub kind: ResourceType,
     /// Its options in a few words.
     pub summary: String,
     /// The form pre-filled, for editing.

@@ -114,7 +114,7 @@ impl Domains for Plane {
                     .map(|r| ResourceView {
                         id: ResourceId(r.id),
                         path: r.path().to_string(),
-                        kind: r.config.kind.resource_type().as_str().to_owned(),
+                        kind: r.config.kind.resource_type(),
                         summary: summary(&r.config.kind),
                         form: ResourceForm::from_config(&r.config),
                     })

@@ -199,8 +199,8 @@ fn ResourceRow(
     last: bool,
 ) -> impl IntoView {
     let id = resource.id.get();
-    let label = ResourceType::from_form(&resource.kind).map(ResourceType::label).unwrap_or("Unknown");
-    let editable = can_custom || resource.kind != "custom";
+    let label = resource.kind.label();
+    let editable = can_custom || resource.kind != ResourceType::Custom;
     let editing = move || actions.editing.get() == Some((domain, Some(id)));
     let form = StoredValue::new(resource.form.clone());
     let shift = move |direction: &'static str, disabled: bool| {
@@ -215,7 +215,7 @@ fn ResourceRow(
         }
     };
     view! {
-        <li class="px-4 py-3" data-testid="resource" data-path=resource.path.clone() data-kind=resource.kind.clone()>
+        <li class="px-4 py-3" data-testid="resource" data-path=resource.path.clone() data-kind=resource.kind.as_str()>
             <div class="flex flex-wrap items-center justify-between gap-3">
                 <div class="min-w-0">
                     <p class="font-mono text-sm font-medium">{resource.path.clone()}
