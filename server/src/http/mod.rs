@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::control_plane::Plane;
 use guard::guard;
@@ -39,9 +39,15 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
         .layer(axum::middleware::from_fn_with_state(plane, guard))
         // …inside one span per request, so every line logged for it carries its method
         // and path (and the guard's refusals are traced too).
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                // Server functions answer a refused form with status 500 too; the real
+                // failures are logged once where they happen (`error::internal`).
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        )
 }
 
 async fn healthz() -> Json<serde_json::Value> {
