@@ -6,10 +6,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// Checks every `every` until `check` holds; panics with its last answer after `within`.
-pub async fn eventually<T, F, Fut>(within: Duration, every: Duration, mut check: F) -> T
+pub async fn eventually<T, E, F, Fut>(within: Duration, every: Duration, mut check: F) -> T
 where
+    E: std::fmt::Display,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let deadline = Instant::now() + within;
     loop {
@@ -23,7 +24,11 @@ where
 
 /// [`eventually`] for a check that blocks (no async runtime around it).
 #[track_caller]
-pub fn eventually_blocking<T>(within: Duration, every: Duration, mut check: impl FnMut() -> Result<T, String>) -> T {
+pub fn eventually_blocking<T, E: std::fmt::Display>(
+    within: Duration,
+    every: Duration,
+    mut check: impl FnMut() -> Result<T, E>,
+) -> T {
     let deadline = Instant::now() + within;
     loop {
         match check() {
@@ -60,7 +65,7 @@ mod tests {
     #[should_panic(expected = "still waiting")]
     async fn fails_with_what_it_saw_last() {
         eventually(Duration::from_millis(20), Duration::from_millis(5), || async {
-            Err::<(), _>("still waiting".into())
+            Err::<(), String>("still waiting".into())
         })
         .await;
     }
@@ -68,7 +73,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "never")]
     fn blocking_fails_with_what_it_saw_last() {
-        eventually_blocking(Duration::from_millis(20), Duration::from_millis(5), || Err::<(), _>("never".into()));
+        eventually_blocking(Duration::from_millis(20), Duration::from_millis(5), || Err::<(), String>("never".into()));
     }
 
     #[test]
@@ -77,7 +82,7 @@ mod tests {
         let got = eventually_blocking(Duration::from_secs(5), Duration::from_millis(1), || {
             tries += 1;
             if tries < 2 {
-                Err("not yet".into())
+                Err::<&str, String>("not yet".into())
             } else {
                 Ok("done")
             }
