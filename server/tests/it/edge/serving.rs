@@ -186,6 +186,15 @@ async fn every_resource_type_is_served_through_nginx() {
     // Tearing the project down stops serving it.
     let (status, body) = s.call_json("teardown_project", &[("id", &id)]).await;
     assert!(status.is_success(), "{body}");
-    let after = client.get(url("/custom")).send().await.expect("request");
-    assert_eq!(after.status().as_u16(), 404, "the default server answers for an unpublished name");
+    // A reload is asynchronous: an old nginx worker may still answer a kept-alive
+    // connection for a moment, so each try opens a new one.
+    nsm_testkit::eventually(Duration::from_secs(30), Duration::from_millis(200), || async {
+        let fresh = browser(&[HOST], https);
+        match fresh.get(url("/custom")).send().await {
+            Ok(r) if r.status().as_u16() == 404 => Ok(()),
+            Ok(r) => Err(format!("the default server should answer 404 for an unpublished name, got {}", r.status())),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
 }
