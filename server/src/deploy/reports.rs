@@ -43,8 +43,8 @@ impl Deployer {
                 }
             }
             WorkerMessage::Synced { request, .. } | WorkerMessage::TornDown { request, .. } => {
-                if let Some(unclaimed) = self.workers.answer(request, message) {
-                    tracing::debug!(?unclaimed, "answer for a request nobody waits for");
+                if let Err(refusal) = self.workers.answer(worker, request, message) {
+                    tracing::warn!(worker, request, %refusal, "refused a worker's answer");
                 }
             }
             WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
