@@ -67,6 +67,15 @@ pub enum HubError {
     Dropped(String),
 }
 
+/// Why a worker's answer reached no request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerRefused {
+    #[error("no request waits for this answer")]
+    NoneWaiting,
+    #[error("the request was sent to worker {0}")]
+    NotAddressee(String),
+}
+
 /// The connected workers, as the deployer needs them.
 #[async_trait]
 pub trait WorkerLinks: Send + Sync {
@@ -79,6 +88,9 @@ pub trait WorkerLinks: Send + Sync {
         timeout: Duration,
         build: Box<dyn FnOnce(u64) -> ServerMessage + Send>,
     ) -> Result<WorkerMessage, HubError>;
-    /// Routes an answer to its waiting request; gives the message back if nobody waits.
-    fn answer(&self, request: u64, message: WorkerMessage) -> Option<WorkerMessage>;
+    /// The worker a request still waiting for its answer was sent to.
+    fn addressee(&self, request: u64) -> Option<String>;
+    /// Routes `worker`'s answer to its waiting request, only if the request was sent
+    /// to that worker (the request keeps waiting otherwise).
+    fn answer(&self, worker: &str, request: u64, message: WorkerMessage) -> Result<(), AnswerRefused>;
 }

@@ -2,7 +2,8 @@
 //! `NSM_REQUIRE_SERVICES` set, fails — a test whose Docker, nginx or pebble is missing;
 //! a local Docker image built from Debian's static busybox, git repositories made with
 //! the system `git` (isolated from the host's configuration), a smart-HTTP git server,
-//! a small compose app, polling until something holds, free ports and log text.
+//! a small compose app, polling until something holds, free ports, log text, and what
+//! the code under test logs through `tracing`.
 
 mod app;
 mod docker;
@@ -11,6 +12,7 @@ pub mod log;
 pub mod net;
 mod repo;
 pub mod services;
+pub mod trace;
 pub mod wait;
 
 pub use app::{fixture_app_files, FixtureApp, FIXTURE_SERVICES, FIXTURE_VARIABLES};
@@ -20,6 +22,7 @@ pub use log::deployment_log_text;
 pub use net::free_port;
 pub use repo::FixtureRepo;
 pub use services::{command_or_skip, docker_or_skip, nginx_or_skip, pebble_or_skip, services_required, Missing};
+pub use trace::{capture_warnings, CapturedLog};
 pub use wait::{eventually, eventually_blocking};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +35,8 @@ pub enum TestkitError {
     },
     #[error("`{command}` failed ({status}): {stderr}")]
     Command { command: String, status: String, stderr: String },
+    #[error("another global tracing subscriber was installed first; the log cannot be captured")]
+    SubscriberTaken,
 }
 
 pub type Result<T, E = TestkitError> = std::result::Result<T, E>;

@@ -52,6 +52,21 @@ pub async fn get(db: &Db, id: DeploymentId) -> sqlx::Result<Option<DeploymentRow
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM deployments WHERE id = ?")).bind(id).fetch_optional(db).await
 }
 
+/// Whose a deployment is and where it stands: what a worker's report about it is checked against.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Assignment {
+    pub project_id: String,
+    pub worker_id: String,
+    pub state: DeploymentState,
+}
+
+pub async fn assignment(db: &Db, id: DeploymentId) -> sqlx::Result<Option<Assignment>> {
+    sqlx::query_as("SELECT project_id, worker_id, state FROM deployments WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
 pub async fn list_for_project(db: &Db, project: &str, limit: i64) -> sqlx::Result<Vec<DeploymentRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM deployments WHERE project_id = ? ORDER BY id DESC LIMIT ?"))
         .bind(project)

@@ -168,3 +168,8 @@ pub async fn set_repo_token(db: &Db, id: &str, sealed: Option<&[u8]>) -> sqlx::R
     sqlx::query("UPDATE projects SET repo_token_enc = ? WHERE id = ?").bind(sealed).bind(id).execute(db).await?;
     Ok(())
 }
+
+/// The worker a project is assigned to; None for an unknown project.
+pub async fn worker_of(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT worker_id FROM projects WHERE id = ?").bind(id).fetch_optional(db).await
+}

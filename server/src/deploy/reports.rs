@@ -1,9 +1,12 @@
 //! What workers report about deployments: phases, log lines, results, service
-//! states, and losing a worker mid-deploy.
+//! states, answers, and losing a worker mid-deploy. Only what `admission` admits is
+//! acted on.
+
+mod admission;
 
 use std::sync::Arc;
 
-use nsm_core::protocol::{DeployOutcome, DeployPhase, DeployReport, WorkerMessage};
+use nsm_core::protocol::{DeployOutcome, DeployReport, WorkerMessage};
 use nsm_core::{DeploymentId, DeploymentState};
 
 use super::dispatch::owners;
@@ -14,13 +17,10 @@ use crate::db::deployments::{self as store, Ending};
 impl Deployer {
     #[tracing::instrument(skip_all, fields(worker = %worker))]
     pub async fn on_worker_message(self: &Arc<Self>, worker: &str, message: WorkerMessage) {
+        let Some(message) = self.admit(worker, message).await else { return };
         match message {
             WorkerMessage::DeployPhase { deployment, phase } => {
-                let state = match phase {
-                    DeployPhase::Preparing => DeploymentState::Preparing,
-                    DeployPhase::Starting => DeploymentState::Starting,
-                    DeployPhase::Settling => DeploymentState::Settling,
-                };
+                let state = admission::phase_state(phase);
                 match store::advance(&self.db, deployment, state).await {
                     Ok(true) => self.live.state(deployment, state),
                     Ok(false) => {}
@@ -43,8 +43,10 @@ impl Deployer {
                 }
             }
             WorkerMessage::Synced { request, .. } | WorkerMessage::TornDown { request, .. } => {
-                if let Some(unclaimed) = self.workers.answer(request, message) {
-                    tracing::debug!(?unclaimed, "answer for a request nobody waits for");
+                // Admitted a moment ago; the request may have timed out since.
+                let kind = admission::kind(&message);
+                if let Err(refusal) = self.workers.answer(worker, request, message) {
+                    admission::refused(worker, kind, &admission::Subject::Request(request), &refusal);
                 }
             }
             WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
@@ -64,6 +66,12 @@ impl Deployer {
                 return;
             }
         };
+        // Admitted while it ran; it may have ended since (watchdog, cancel, a lost link).
+        if row.state.is_terminal() {
+            let subject = admission::Subject::Deployment(id);
+            admission::refused(worker, "deploy_finished", &subject, &"the deployment ended meanwhile");
+            return;
+        }
         if let Err(error) = spec::record_ports(&self.db, &row.worker_id, &report.ports).await {
             tracing::error!(%error, "cannot record port leases");
         }

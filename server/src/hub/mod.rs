@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::roles::WorkerLinks;
 
-pub use crate::roles::HubError;
+pub use crate::roles::{AnswerRefused, HubError};
 
 /// A change the UI shows live.
 #[derive(Debug, Clone)]
@@ -21,6 +21,9 @@ pub enum PresenceEvent {
     Online { worker: String, version: String },
     Offline { worker: String, reason: String },
 }
+
+/// A request waiting for its answer: the worker it was sent to, and the requester.
+type Waiting = (String, oneshot::Sender<WorkerMessage>);
 
 struct Link {
     session: u64,
@@ -31,7 +34,7 @@ struct Link {
 
 pub struct Hub {
     links: Mutex<HashMap<String, Link>>,
-    pending: Mutex<HashMap<u64, (String, oneshot::Sender<WorkerMessage>)>>,
+    pending: Mutex<HashMap<u64, Waiting>>,
     next_id: AtomicU64,
     presence: broadcast::Sender<PresenceEvent>,
 }
@@ -86,7 +89,7 @@ impl Hub {
         };
         if removed {
             // Requests waiting on this worker will never be answered.
-            self.pending.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, (w, _)| w != worker);
+            self.pending().retain(|_, (w, _)| w != worker);
             let _ = self.presence.send(PresenceEvent::Offline { worker: worker.to_owned(), reason: reason.to_owned() });
         }
         removed
@@ -131,29 +134,44 @@ impl Hub {
     ) -> Result<WorkerMessage, HubError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, (worker.to_owned(), tx));
+        self.pending().insert(id, (worker.to_owned(), tx));
         if let Err(e) = self.send(worker, build(id)) {
-            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            self.pending().remove(&id);
             return Err(e);
         }
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(_)) => Err(HubError::Dropped(worker.to_owned())),
             Err(_) => {
-                self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                self.pending().remove(&id);
                 Err(HubError::NoAnswer(worker.to_owned()))
             }
         }
     }
 
-    /// Routes an answer to the request waiting for it; returns the message back when
-    /// nobody waits (so the caller can log it).
-    pub(crate) fn answer(&self, request: u64, message: WorkerMessage) -> Option<WorkerMessage> {
-        let waiting = self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&request);
-        match waiting {
-            Some((_, tx)) => tx.send(message).err(),
-            None => Some(message),
-        }
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Waiting>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The worker a waiting request was sent to.
+    pub fn addressee(&self, request: u64) -> Option<String> {
+        self.pending().get(&request).map(|(worker, _)| worker.clone())
+    }
+
+    /// Routes `worker`'s answer to the request waiting for it. Only the worker the
+    /// request was sent to can answer it (request ids are sequential, so guessable);
+    /// anyone else's answer is refused and the request keeps waiting.
+    pub(crate) fn answer(&self, worker: &str, request: u64, message: WorkerMessage) -> Result<(), AnswerRefused> {
+        let tx = {
+            let mut pending = self.pending();
+            let addressee = pending.get(&request).map(|(w, _)| w.as_str()).ok_or(AnswerRefused::NoneWaiting)?;
+            if addressee != worker {
+                return Err(AnswerRefused::NotAddressee(addressee.to_owned()));
+            }
+            pending.remove(&request).map(|(_, tx)| tx).ok_or(AnswerRefused::NoneWaiting)?
+        };
+        // The requester may have stopped waiting (timed out) a moment ago.
+        tx.send(message).map_err(|_| AnswerRefused::NoneWaiting)
     }
 }
 
@@ -177,7 +195,56 @@ impl WorkerLinks for Hub {
         Hub::request(self, worker, timeout, build).await
     }
 
-    fn answer(&self, request: u64, message: WorkerMessage) -> Option<WorkerMessage> {
-        Hub::answer(self, request, message)
+    fn addressee(&self, request: u64) -> Option<String> {
+        Hub::addressee(self, request)
+    }
+
+    fn answer(&self, worker: &str, request: u64, message: WorkerMessage) -> Result<(), AnswerRefused> {
+        Hub::answer(self, worker, request, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use nsm_core::protocol::JobFailure;
+    use std::sync::Arc;
+
+    fn torn_down(request: u64) -> WorkerMessage {
+        WorkerMessage::TornDown { request, result: Err(JobFailure("from the answerer".into())) }
+    }
+
+    #[tokio::test]
+    async fn only_the_addressee_answers_a_request() {
+        let hub = Arc::new(Hub::new());
+        let (outbox, mut sent) = mpsc::unbounded_channel();
+        hub.attach("edge-1", outbox, None, "test".into());
+        let requester = {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                hub.request("edge-1", Duration::from_secs(30), |request| ServerMessage::Teardown {
+                    request,
+                    project: nsm_core::ProjectId::parse("shop").expect("id"),
+                })
+                .await
+            })
+        };
+        let Some(ServerMessage::Teardown { request, .. }) = sent.recv().await else { panic!("no request sent") };
+        assert_eq!(hub.addressee(request).as_deref(), Some("edge-1"));
+
+        // Another worker (or a guess at the next id) is refused; the request keeps waiting.
+        assert_eq!(
+            hub.answer("edge-2", request, torn_down(request)),
+            Err(AnswerRefused::NotAddressee("edge-1".into()))
+        );
+        assert_eq!(hub.answer("edge-1", request + 1, torn_down(request + 1)), Err(AnswerRefused::NoneWaiting));
+        assert_eq!(hub.addressee(request).as_deref(), Some("edge-1"));
+
+        assert_eq!(hub.answer("edge-1", request, torn_down(request)), Ok(()));
+        assert_eq!(requester.await.expect("task").expect("answered"), torn_down(request));
+        // Answered once: a replay finds nobody waiting.
+        assert_eq!(hub.answer("edge-1", request, torn_down(request)), Err(AnswerRefused::NoneWaiting));
+        assert_eq!(hub.addressee(request), None);
     }
 }

@@ -4,6 +4,7 @@
 //! Integration tests: the real server on port 0, a temporary data directory, real
 //! SQLite, the real embedded worker, real git and Docker; one binary, so it links once.
 
+mod admission;
 mod auth;
 mod ci;
 mod common;
