@@ -186,10 +186,15 @@ pub struct DomainsView {
     pub domains: Vec<DomainView>,
     /// The signed-in user may write Custom resources (raw nginx configuration).
     pub can_custom: bool,
+    /// The edge of the project's node (`off` also while that node never connected).
     pub edge: crate::edge::EdgeMode,
-    /// Whether nginx serves the project now (it is published by a deployment).
+    /// Whether the node's nginx serves the project now (a deployment published it).
     pub published: bool,
     pub https_port: u16,
+    /// The node that runs and serves the project.
+    pub node: String,
+    /// Where to point the domains' DNS: the node's public address, when set.
+    pub node_address: Option<String>,
     /// What the project's nginx file is rendered from now; the browser renders the
     /// preview with the same code the server installs with.
     pub preview: Option<crate::edge::NginxInput>,

@@ -43,6 +43,9 @@ pub enum ServerError {
     Deploy(#[from] DeployError),
     #[error("edge: {0}")]
     Edge(#[from] EdgeError),
+    /// The embedded worker's machine or edge cannot be used (no nginx, a port taken…).
+    #[error("the embedded worker: {0}")]
+    LocalWorker(#[from] nsm_worker::WorkerError),
     #[error("{0}")]
     Site(#[from] crate::settings::SiteConfigError),
     #[error("{0}")]

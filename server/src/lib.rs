@@ -37,6 +37,11 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// The embedded worker's edge: the nginx of this machine (tests look inside).
+    pub fn local_edge(&self) -> Option<&Arc<nsm_worker::Edge>> {
+        self.local_worker.as_ref().map(local_worker::LocalWorker::edge)
+    }
+
     /// Stops accepting, lets in-flight requests finish, and waits for the end.
     pub async fn shutdown(self) -> Result<(), ServerError> {
         if let Some(worker) = self.local_worker {
@@ -82,7 +87,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     let secrets = secrets::SecretBox::open(&settings.data_dir).await?;
     let plane = Plane::new(db, settings, secrets);
     plane.deployer.recover().await?;
-    plane.edge.start().await?;
+    plane.edge.start().await;
 
     let app = http::router(plane.clone(), leptos_options);
     let (shutdown, rx) = oneshot::channel::<()>();

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use nsm_core::protocol::{LogStream, ServerMessage, WorkerMessage};
+use nsm_core::protocol::{EdgePlan, EdgeReport, LogStream, ServerMessage, WorkerMessage};
 use nsm_core::{DeploymentId, ProjectId, WorkerId};
 
 /// Appends a line to a deployment's log (stored, and streamed to whoever follows it).
@@ -33,28 +33,25 @@ impl PublishFailure {
     }
 }
 
-/// The edge's two steps in a deployment (design §4).
+/// The control plane's part of the edge in a deployment (design §4, §6): the node
+/// checks, installs and verifies; the control plane renders and certifies.
 #[async_trait]
 pub trait Publisher: Send + Sync {
-    /// Before the worker touches anything: render the project's nginx file and check it.
-    /// `Err` fails the deployment; production is untouched.
-    async fn prepare_deployment(
-        &self,
-        log: &dyn DeploymentLog,
-        deployment: DeploymentId,
-        project: &ProjectId,
-        worker: &WorkerId,
-    ) -> Result<(), PublishFailure>;
+    /// The project's nginx file for its node, rendered with the leases saved now (the
+    /// node has just leased its ports). `Err` fails the deployment in prepare.
+    async fn plan_deployment(&self, project: &ProjectId, worker: &WorkerId) -> Result<EdgePlan, PublishFailure>;
 
-    /// Once the containers are up: install the file transactionally and obtain missing
-    /// certificates. `Err` fails the deployment (the previous file keeps serving).
-    async fn publish_deployment(
+    /// The node published the deployment: record what it serves, then obtain the
+    /// certificates it still lacks (narrated; a certificate that cannot be had yet is
+    /// retried later and never fails a deployment).
+    async fn deployment_published(
         &self,
         log: &dyn DeploymentLog,
         deployment: DeploymentId,
         project: &ProjectId,
         worker: &WorkerId,
-    ) -> Result<(), PublishFailure>;
+        report: &EdgeReport,
+    );
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -12,6 +12,7 @@
 //! | git | [`GitError`](crate::git::GitError) (token and URL password scrubbed) | `machine::git` |
 //! | compose CLI / Docker Engine | [`RunError`](crate::compose::RunError), [`EngineError`](crate::docker::EngineError) | `machine::{compose, docker}` |
 //! | deploy pipeline | `DeployError` (`deploy/error.rs`) | the stages in `deploy/` |
+//! | the node's edge | [`EdgeError`](crate::EdgeError), and per step `InstallError`, `CheckError`, `PublishError`, `VerifyError` | `edge/` |
 //! | sync and teardown jobs | [`SyncError`](crate::SyncError), [`TeardownError`](crate::TeardownError) | `sync.rs`, `teardown.rs` |
 //! | link | `LinkError` (`link/error.rs`) | the session with the server |
 //! | the worker as a whole | [`WorkerError`] | [`crate::run`], [`crate::Host::detect`] |
@@ -48,4 +49,7 @@ pub enum WorkerError {
     /// The machine cannot be used (its data directory).
     #[error(transparent)]
     Machine(#[from] MachineError),
+    /// The node's edge cannot start (no nginx, a port, a directory nginx cannot enter).
+    #[error("the edge cannot start: {0}")]
+    Edge(#[from] crate::edge::EdgeError),
 }

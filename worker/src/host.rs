@@ -9,6 +9,8 @@ use nsm_core::protocol::{DeployReport, DeploySpec, RepoSource, SyncReport};
 use nsm_core::{ProjectId, WorkerId};
 use tokio_util::sync::CancellationToken;
 
+use crate::deploy::EdgePlans;
+use crate::edge::{Edge, EdgeConfig};
 use crate::error::WorkerError;
 use crate::machine::compose::ComposeCli;
 use crate::machine::docker::ContainerEngine;
@@ -17,17 +19,21 @@ use crate::outbox::Outbox;
 use crate::sync::SyncError;
 use crate::teardown::TeardownError;
 
-/// This worker's machine, and the jobs run on it.
+/// This worker's machine and its edge, and the jobs run on them.
 pub struct Host {
     machine: Machine,
+    edge: Arc<Edge>,
 }
 
 impl Host {
     /// Prepares the data directory and finds the compose CLI and the Docker Engine
     /// (`DOCKER_HOST` or the default socket). A missing compose CLI or an engine that
     /// is down is not an error here: deployments report it.
-    pub async fn detect(worker_id: WorkerId, data_dir: PathBuf) -> Result<Self, WorkerError> {
-        Ok(Self { machine: Machine::detect(worker_id, data_dir).await? })
+    /// The edge is configured, not started ([`Edge::start`]).
+    pub async fn detect(worker_id: WorkerId, data_dir: PathBuf, edge: &EdgeConfig) -> Result<Self, WorkerError> {
+        let machine = Machine::detect(worker_id, data_dir).await?;
+        let edge = Arc::new(Edge::new(edge, machine.data_dir()));
+        Ok(Self { machine, edge })
     }
 
     /// A host from explicit parts. `data_dir` must be absolute and exist.
@@ -37,7 +43,13 @@ impl Host {
         compose: Option<ComposeCli>,
         engine: Arc<dyn ContainerEngine>,
     ) -> Self {
-        Self { machine: Machine::new(worker_id, data_dir, compose, engine) }
+        let edge = Arc::new(Edge::off(&data_dir));
+        Self { machine: Machine::new(worker_id, data_dir, compose, engine), edge }
+    }
+
+    /// This node's nginx.
+    pub fn edge(&self) -> &Arc<Edge> {
+        &self.edge
     }
 
     pub fn worker_id(&self) -> &WorkerId {
@@ -61,9 +73,16 @@ impl Host {
     }
 
     /// Runs one deployment to its end. Sends `DeployPhase`, `DeployLog` and exactly one
-    /// `DeployFinished` to `out`, and returns the same report.
-    pub async fn deploy(&self, spec: DeploySpec, cancel: CancellationToken, out: &Outbox) -> DeployReport {
-        crate::deploy::run(&self.machine, spec, cancel, out).await
+    /// `DeployFinished` to `out`, and returns the same report. `plans` renders the
+    /// project's nginx file for the ports the deployment leases.
+    pub async fn deploy(
+        &self,
+        spec: DeploySpec,
+        cancel: CancellationToken,
+        out: &Outbox,
+        plans: &dyn EdgePlans,
+    ) -> DeployReport {
+        crate::deploy::run(&self.machine, &self.edge, plans, spec, cancel, out).await
     }
 
     /// Clones the branch into a temporary directory and reports what it holds.
@@ -71,9 +90,10 @@ impl Host {
         crate::sync::sync(&self.machine, source).await
     }
 
-    /// Stops and removes the project's containers and networks (its files, volume
-    /// included, stay).
+    /// Stops serving the project, then stops and removes its containers and networks
+    /// (its files, volume included, stay).
     pub async fn teardown(&self, project: &ProjectId) -> Result<(), TeardownError> {
+        self.edge.unpublish(project).await?;
         crate::teardown::teardown(&self.machine, project).await
     }
 }

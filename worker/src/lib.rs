@@ -12,7 +12,8 @@
 //! link/       the server link: session (protocol), jobs (requests → Host), services
 //!             (container state reports), backoff
 //! host.rs     Host: the jobs on this machine, without a server
-//! deploy/     the deployment pipeline: prepare → install → replace → settle
+//! deploy/     the deployment pipeline: prepare → install → replace → settle → publish
+//! edge/       the node's nginx: check, install, verify, serve; keys and certificates
 //! sync.rs     the Sync job       teardown.rs   the Teardown job
 //! machine/    the leaf: data dir layout, checkout reading, ports, compose CLI,
 //!             Docker Engine, git, TLS; knows nothing of jobs or the server
@@ -21,6 +22,7 @@
 //! ```
 
 mod deploy;
+mod edge;
 mod error;
 mod host;
 mod link;
@@ -29,9 +31,11 @@ mod outbox;
 mod sync;
 mod teardown;
 
+pub use deploy::{EdgePlans, NoEdgePlans};
+pub use edge::{Edge, EdgeConfig, EdgeError};
 pub use error::WorkerError;
 pub use host::Host;
-pub use link::{run, WorkerConfig};
+pub use link::{run, serve, WorkerConfig};
 pub use machine::{compose, docker, git, MachineError};
 pub use outbox::Outbox;
 pub use sync::SyncError;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nsm_core::WorkerId;
-use nsm_worker::{run, WorkerConfig, WorkerError};
+use nsm_worker::{run, EdgeConfig, WorkerConfig, WorkerError};
 use tracing_subscriber::EnvFilter;
 
 /// Connects to an NSM server and deploys its projects on this machine's Docker Engine.
@@ -24,6 +24,8 @@ struct Args {
     /// Where checkouts, volumes and directories live.
     #[arg(long, env = "NSM_WORKER_DATA_DIR", default_value = "/var/lib/nsm-worker")]
     data_dir: PathBuf,
+    #[command(flatten)]
+    edge: EdgeConfig,
 }
 
 #[tokio::main]
@@ -50,7 +52,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = WorkerConfig { server_url: args.server, worker_id, token, data_dir: args.data_dir };
+    let config = WorkerConfig { server_url: args.server, worker_id, token, data_dir: args.data_dir, edge: args.edge };
     match run(config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(WorkerError::Refused { .. }) => ExitCode::from(3),

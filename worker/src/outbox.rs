@@ -31,5 +31,7 @@ pub(crate) fn kind(message: &WorkerMessage) -> &'static str {
         WorkerMessage::DeployFinished { .. } => "deploy_finished",
         WorkerMessage::TornDown { .. } => "torn_down",
         WorkerMessage::ServiceChanged { .. } => "service_changed",
+        WorkerMessage::PortsLeased { .. } => "ports_leased",
+        WorkerMessage::EdgeDone { .. } => "edge_done",
     }
 }

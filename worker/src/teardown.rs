@@ -27,6 +27,8 @@ pub enum TeardownError {
     Engine(#[from] EngineError),
     #[error("tearing down took longer than {} s", .0.as_secs())]
     TimedOut(Duration),
+    #[error("cannot stop serving the project: {0}")]
+    Unpublish(#[from] crate::edge::InstallError),
 }
 
 /// Stops and removes a project's containers and networks (the `Teardown` request;

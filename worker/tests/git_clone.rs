@@ -111,7 +111,8 @@ async fn sync_reports_commit_services_and_variables() -> TestResult {
     let server = GitHttpServer::start(repo.path().parent().ok_or("no parent")?)?;
 
     let data = tempfile::tempdir()?;
-    let host = Host::detect(WorkerId::parse("sync-node")?, data.path().to_owned()).await?;
+    let host =
+        Host::detect(WorkerId::parse("sync-node")?, data.path().to_owned(), &nsm_worker::EdgeConfig::off()).await?;
     let report = host.sync(&source(&server.url(repo.name()), None)).await?;
     assert_eq!(report.commit, head);
     assert_eq!(report.discovery.compose_file.as_deref(), Some("compose.yaml"));

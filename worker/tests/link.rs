@@ -47,6 +47,7 @@ impl Worker {
             worker_id: WorkerId::parse("test-link")?,
             token: TOKEN.to_owned(),
             data_dir: data.path().to_owned(),
+            edge: nsm_worker::EdgeConfig::off(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(run(config, async {

@@ -2,12 +2,14 @@
 //!
 //! [`render_nginx`] writes one project's file from its [`Topology`](crate::domain::Topology)
 //! and what the deploy resolved (ports, directories, certificates). The browser renders
-//! its preview with the same function. Installing the file, `nginx -t` and ACME are the
-//! server's; this module only writes text.
+//! its preview with the same function; [`site_file`] builds it for one node (design §6:
+//! the control plane renders, the node installs). Installing, `nginx -t` and ACME are
+//! not here; this module only writes text.
 
 mod certificates;
 mod error;
 mod nginx;
+mod site;
 mod text;
 
 crate::text_enum!(
@@ -26,6 +28,7 @@ pub use certificates::{certificate_map, CERTIFICATE_VARIABLE};
 pub use nginx::{
     render_nginx, CertificatePaths, ListenPorts, NginxError, NginxInput, ServerCertificates, DEFAULT_UPSTREAM_HOST,
 };
+pub use site::{node_input, site_file};
 
 #[cfg(test)]
 mod tests;

@@ -123,6 +123,8 @@ pub struct DeployReport {
     /// Ports chosen for Port references: (resource, port).
     pub ports: Vec<(String, u16)>,
     pub services: Vec<ServiceResult>,
+    /// What the publish step did (`None`: it did not run).
+    pub edge: Option<super::EdgeReport>,
 }
 
 impl DeployReport {
@@ -135,6 +137,7 @@ impl DeployReport {
             compose_override: None,
             ports: Vec::new(),
             services: Vec::new(),
+            edge: None,
         }
     }
 }

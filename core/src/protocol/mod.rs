@@ -8,8 +8,10 @@
 //! flight when the link drops is failed by the server with that reason.
 
 mod deploy;
+mod edge;
 
 pub use deploy::*;
+pub use edge::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +23,7 @@ use crate::service::ServiceState;
 use crate::worker::WorkerId;
 
 /// Bumped on any incompatible change; the server refuses other versions.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 pub const HEARTBEAT_SECS: u64 = 10;
 pub const DEAD_AFTER_SECS: u64 = 35;
 /// Where workers connect.
@@ -39,6 +41,8 @@ pub enum WorkerMessage {
         version: String,
         /// Which compose CLI the worker drives (None: none found).
         compose: Option<ComposeDialect>,
+        /// What the node's edge is (the control plane renders its files for it).
+        edge: EdgeFacts,
     },
     Heartbeat,
     /// Result of [`ServerMessage::Sync`].
@@ -50,6 +54,12 @@ pub enum WorkerMessage {
     DeployPhase {
         deployment: DeploymentId,
         phase: DeployPhase,
+    },
+    /// The ports the deployment leased on this node, (resource, port): the control
+    /// plane answers with [`ServerMessage::EdgeFile`], rendered for them.
+    PortsLeased {
+        deployment: DeploymentId,
+        ports: Vec<(String, u16)>,
     },
     /// One log line of a deployment, in order.
     DeployLog {
@@ -65,6 +75,11 @@ pub enum WorkerMessage {
     TornDown {
         request: u64,
         result: Result<(), JobFailure>,
+    },
+    /// Result of [`ServerMessage::Edge`].
+    EdgeDone {
+        request: u64,
+        result: Result<EdgeAnswer, JobFailure>,
     },
     /// A container of a managed project changed state (from Docker's event stream).
     ServiceChanged {
@@ -92,6 +107,18 @@ pub enum ServerMessage {
     },
     Deploy {
         spec: Box<DeploySpec>,
+    },
+    /// The answer to [`WorkerMessage::PortsLeased`]: what the node's edge does with the
+    /// project in this deployment (`Err`: why no file could be rendered; the
+    /// deployment fails in prepare).
+    EdgeFile {
+        deployment: DeploymentId,
+        plan: Result<EdgePlan, JobFailure>,
+    },
+    /// Edge work outside a deployment.
+    Edge {
+        request: u64,
+        command: EdgeCommand,
     },
     /// Stop a running deployment; it finishes as `cancelled`.
     Cancel {

@@ -8,6 +8,7 @@ use app::error::{AppError, AppResult};
 use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ResourceView};
 use async_trait::async_trait;
 use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
+use nsm_core::edge::EdgeMode;
 use nsm_core::{DomainId, FieldError, FieldErrors, ProjectId, ResourceId};
 
 use super::Plane;
@@ -124,13 +125,20 @@ impl Domains for Plane {
                 DomainView { id: DomainId(d.id), hostname: d.hostname.to_string(), resources, certificate }
             })
             .collect();
-        let preview = self.edge.preview_input(id, &project.config.worker).await.ok();
+        let node = &project.config.worker;
+        let facts = db::sites::edge_facts(&self.db, node).await.map_err(internal)?;
+        let preview = match &facts {
+            Some(_) => self.edge.input(id, node).await.ok(),
+            None => None,
+        };
         Ok(DomainsView {
             domains,
             can_custom: self.is_admin(by).await?,
-            edge: self.edge.mode(),
-            published: self.edge.is_published(id),
-            https_port: self.edge.listen().https,
+            edge: facts.as_ref().map_or(EdgeMode::Off, |f| f.mode),
+            published: self.edge.published_on(id).await.is_some(),
+            https_port: facts.as_ref().map_or(443, |f| f.listen.https),
+            node: node.to_string(),
+            node_address: db::sites::public_address(&self.db, node).await.map_err(internal)?,
             preview,
         })
     }
@@ -153,7 +161,9 @@ impl Domains for Plane {
                 "{hostname} was removed, but nginx did not take the new configuration: {error}"
             )));
         }
-        self.edge.forget(&hostname).await;
+        if let Some(node) = self.edge.published_on(id).await {
+            self.edge.forget(&hostname, &node).await;
+        }
         self.audit(by, "domain.remove", &format!("{id}/{hostname}"), None).await
     }
 
@@ -225,14 +235,14 @@ impl Domains for Plane {
         if let Some(why) = crate::edge::tls::acme_refusal(&entry.hostname) {
             return Err(AppError::Conflict(format!("{}: {why}", entry.hostname)));
         }
-        if !self.edge.is_published(id) {
+        let Some(node) = self.edge.published_on(id).await else {
             return Err(AppError::Conflict(
                 "Deploy the project first: nginx must serve the domain to validate it".into(),
             ));
-        }
+        };
         self.audit(by, "certificate.request", &format!("{id}/{}", entry.hostname), None).await?;
         self.edge
-            .obtain(&entry.hostname)
+            .obtain(&entry.hostname, &node)
             .await
             .map(|issued| issued.to_string())
             .map_err(|e| AppError::Conflict(e.to_string()))
@@ -243,21 +253,30 @@ impl Plane {
     /// Before a project is deleted: stop serving it and forget its certificates.
     pub(super) async fn forget_edge(&self, id: &ProjectId) -> AppResult<()> {
         let hostnames = db::edge::hostnames(&self.db, id).await.map_err(internal)?;
+        let node = self.edge.published_on(id).await;
         self.edge.unpublish(id).await.map_err(|e| AppError::Conflict(format!("nginx: {e}")))?;
         for hostname in &hostnames {
-            self.edge.forget(hostname).await;
+            match &node {
+                Some(node) => self.edge.forget(hostname, node).await,
+                None => {
+                    if let Err(error) = db::edge::forget_certificate(&self.db, hostname).await {
+                        tracing::warn!(%error, %hostname, "cannot forget a certificate's status");
+                    }
+                }
+            }
         }
         Ok(())
     }
 
-    /// After a teardown: the project is no longer served.
+    /// After a teardown: the node unpublished the project with it.
     pub(super) async fn unpublish_edge(&self, id: &ProjectId) -> AppResult<()> {
-        self.edge.unpublish(id).await.map_err(|e| AppError::Conflict(format!("nginx: {e}")))
+        self.edge.unpublished(id).await;
+        Ok(())
     }
 
     /// After a rename: the file is named after the project, and so are its paths.
     pub(super) async fn rename_edge(&self, old: &ProjectId, new: &ProjectId) {
-        if old == new || !self.edge.is_published(old) {
+        if old == new || self.edge.published_on(old).await.is_none() {
             return;
         }
         if let Err(error) = self.edge.unpublish(old).await {

@@ -48,7 +48,7 @@ impl Plane {
     pub fn new(db: Db, settings: Settings, secrets: SecretBox) -> Arc<Self> {
         let hub = Arc::new(Hub::new());
         let secrets = Arc::new(secrets);
-        let edge = crate::edge::Edge::new(&settings, db.clone());
+        let edge = crate::edge::Edge::new(&settings, db.clone(), hub.clone());
         let deployer = Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone());
         let ci_limiter = crate::auth::rate::RateLimiter::per_minute(settings.ci_rate_limit);
         let activity = crate::activity::ActivityLog::start(db.clone());

@@ -9,6 +9,7 @@ pub mod projects;
 pub mod services;
 pub mod sessions;
 pub mod settings;
+pub mod sites;
 pub mod users;
 pub mod variables;
 pub mod workers;

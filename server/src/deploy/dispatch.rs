@@ -60,10 +60,6 @@ impl Deployer {
             Ok(spec) => spec,
             Err(error) => return fail(error.to_string()).await,
         };
-        // The nginx configuration is checked before the worker touches anything.
-        if let Err(failure) = self.edge.prepare_deployment(self.as_ref(), id, &project, &worker).await {
-            return fail(failure.reason).await;
-        }
         let timeout = Duration::from_secs(u64::from(spec.timeout_secs));
         if let Err(error) = store::advance(&self.db, id, DeploymentState::Preparing).await {
             tracing::error!(%error, "cannot record a deployment's start");

@@ -2,8 +2,9 @@
 //! records it, dispatch to workers, and live log fan-out.
 //!
 //! ```text
-//! request ─▶ queued ─▶ dispatch (spec, edge prepare) ─▶ worker: preparing → starting → settling
-//!                                                     ─▶ report ─▶ edge publish ─▶ succeeded | failed | timed_out | cancelled
+//! request ─▶ queued ─▶ dispatch (spec) ─▶ worker: preparing (ports leased ─▶ nginx file rendered
+//!          here ─▶ nginx -t there) → starting → settling → publishing (install, probe)
+//!          ─▶ report ─▶ certificates ─▶ succeeded | failed | timed_out | cancelled
 //! ```
 //! `mod.rs` holds the queue side (request, cancel, the log); `dispatch.rs` starts a
 //! deployment on its worker; `reports.rs` takes what workers report.

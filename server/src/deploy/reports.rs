@@ -6,7 +6,7 @@ mod admission;
 
 use std::sync::Arc;
 
-use nsm_core::protocol::{DeployOutcome, DeployReport, WorkerMessage};
+use nsm_core::protocol::{DeployOutcome, DeployReport, EdgePlan, JobFailure, LogStream, ServerMessage, WorkerMessage};
 use nsm_core::{DeploymentId, DeploymentState};
 
 use super::dispatch::owners;
@@ -27,6 +27,11 @@ impl Deployer {
                     Err(error) => tracing::error!(%error, %deployment, "cannot record a deployment's phase"),
                 }
             }
+            WorkerMessage::PortsLeased { deployment, ports } => {
+                // Rendering reads the store: not on this worker's message loop.
+                let (this, worker) = (self.clone(), worker.to_owned());
+                tokio::spawn(async move { this.leased(&worker, deployment, ports).await });
+            }
             WorkerMessage::DeployLog { deployment, line } => {
                 if self.live.is_open(deployment) {
                     self.append(deployment, line).await;
@@ -42,7 +47,9 @@ impl Deployer {
                     tracing::warn!(%error, %project, service, "cannot record a service state");
                 }
             }
-            WorkerMessage::Synced { request, .. } | WorkerMessage::TornDown { request, .. } => {
+            WorkerMessage::Synced { request, .. }
+            | WorkerMessage::TornDown { request, .. }
+            | WorkerMessage::EdgeDone { request, .. } => {
                 // Admitted a moment ago; the request may have timed out since.
                 let kind = admission::kind(&message);
                 if let Err(refusal) = self.workers.answer(worker, request, message) {
@@ -51,6 +58,37 @@ impl Deployer {
             }
             WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
         }
+    }
+
+    /// The node leased the deployment's ports: record them, and answer with the
+    /// project's nginx file rendered for them.
+    #[tracing::instrument(skip_all, fields(worker = %worker, deployment = %id))]
+    async fn leased(self: &Arc<Self>, worker: &str, id: DeploymentId, ports: Vec<(String, u16)>) {
+        let plan = self.plan_for(id, &ports).await;
+        if let Err(reason) = &plan {
+            self.log(id, LogStream::System, format!("edge: {reason}")).await;
+        }
+        let message = ServerMessage::EdgeFile { deployment: id, plan };
+        if let Err(error) = self.workers.send(worker, message) {
+            tracing::warn!(%error, "cannot send the nginx file");
+        }
+    }
+
+    async fn plan_for(&self, id: DeploymentId, ports: &[(String, u16)]) -> Result<EdgePlan, JobFailure> {
+        let row = match store::get(&self.db, id).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err(JobFailure("no such deployment".to_owned())),
+            Err(error) => {
+                tracing::error!(%error, "cannot load a deployment to render its nginx file");
+                return Err(JobFailure("the control plane cannot read the deployment".to_owned()));
+            }
+        };
+        if let Err(error) = spec::record_ports(&self.db, &row.worker_id, ports).await {
+            tracing::error!(%error, "cannot record port leases");
+            return Err(JobFailure("the control plane cannot record the port leases".to_owned()));
+        }
+        let (project, worker) = owners(&row).map_err(|e| JobFailure::of(&e))?;
+        self.edge.plan_deployment(&project, &worker).await.map_err(|failure| JobFailure(failure.reason))
     }
 
     #[tracing::instrument(skip_all, fields(worker = %worker, deployment = %id))]
@@ -102,25 +140,15 @@ impl Deployer {
                 tracing::warn!(%error, service = service.service, "cannot record a service state");
             }
         }
-        // Publish (design §4.6): a configuration nginx refuses fails the deployment,
-        // and the previous one keeps serving.
-        let (state, reason) = match state {
-            DeploymentState::Succeeded => {
-                let published = match owners(&row) {
-                    Ok((project, worker)) => self
-                        .edge
-                        .publish_deployment(self.as_ref(), id, &project, &worker)
-                        .await
-                        .map_err(|failure| failure.reason),
-                    Err(error) => Err(error.to_string()),
-                };
-                match published {
-                    Ok(()) => (state, reason),
-                    Err(why) => (DeploymentState::Failed, Some(why)),
+        // The node published (design §4.6) and said so: record it, then certificates.
+        if let Some(edge) = &report.edge {
+            match owners(&row) {
+                Ok((project, worker)) => {
+                    self.edge.deployment_published(self.as_ref(), id, &project, &worker, edge).await
                 }
+                Err(error) => tracing::error!(%error, "cannot record what the node publishes"),
             }
-            _ => (state, reason),
-        };
+        }
         let ending = Ending {
             reason: reason.as_deref(),
             commit: report.commit.as_deref(),

@@ -1,10 +1,12 @@
 //! ACME HTTP-01 with `instant-acme` (a maintained, async, pure-Rust client): one
-//! order per hostname; the challenge answer is a file nginx serves from the webroot
-//! on the HTTP port of every published hostname.
+//! order per hostname, with the control plane's account. The node that serves the
+//! hostname answers the challenge from its edge ([`Challenges`]) and made the key:
+//! the order is finalized with the node's CSR, and only the issued chain comes back.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use instant_acme::{
     Account, AccountCredentials, AuthorizationStatus, ChallengeType, Identifier, NewAccount, NewOrder, OrderStatus,
     RetryPolicy,
@@ -12,7 +14,15 @@ use instant_acme::{
 use nsm_core::domain::Hostname;
 use tokio::sync::Mutex;
 
-use super::certs;
+/// Where the HTTP-01 answers are served: the edge of the node the hostname's DNS
+/// points at.
+#[async_trait]
+pub trait Challenges: Send + Sync {
+    /// Serves `key_authorization` at `/.well-known/acme-challenge/<token>`.
+    async fn serve(&self, token: &str, key_authorization: &str) -> Result<(), AcmeError>;
+    /// Stops serving it (logged when it cannot).
+    async fn drop_answer(&self, token: &str);
+}
 
 /// How long an order may take from creation to the certificate.
 const ORDER_TIMEOUT: Duration = Duration::from_secs(120);
@@ -25,22 +35,12 @@ pub enum AcmeError {
     AccountFile(String, String),
     #[error("the ACME server offers no HTTP-01 challenge for {0}")]
     NoHttp01(String),
-    #[error("the ACME server sent an unusable challenge token")]
-    BadToken,
     #[error("validation failed: {0}")]
     Invalid(String),
-    #[error("writing the challenge answer: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("the issued certificate: {0}")]
-    Certificate(#[from] certs::CertError),
+    #[error("the node cannot serve the challenge answer: {0}")]
+    Node(String),
     #[error("no certificate within {} s", ORDER_TIMEOUT.as_secs())]
     Timeout,
-}
-
-/// A certificate chain and its key, as one PEM, with what it says.
-pub struct Issued {
-    pub pem: String,
-    pub info: certs::CertInfo,
 }
 
 pub struct AcmeClient {
@@ -48,42 +48,46 @@ pub struct AcmeClient {
     email: Option<String>,
     root_ca: Option<PathBuf>,
     account_file: PathBuf,
-    challenges: PathBuf,
     account: Mutex<Option<Account>>,
 }
 
 impl AcmeClient {
-    pub fn new(
-        directory: String,
-        email: Option<String>,
-        root_ca: Option<PathBuf>,
-        account_file: PathBuf,
-        challenges: PathBuf,
-    ) -> Self {
-        Self { directory, email, root_ca, account_file, challenges, account: Mutex::new(None) }
+    pub fn new(directory: String, email: Option<String>, root_ca: Option<PathBuf>, account_file: PathBuf) -> Self {
+        Self { directory, email, root_ca, account_file, account: Mutex::new(None) }
     }
 
     pub fn directory(&self) -> &str {
         &self.directory
     }
 
-    /// Obtains a certificate for `hostname`. nginx must already answer
-    /// `http://<hostname>/.well-known/acme-challenge/` from the webroot.
+    /// Obtains the chain (PEM) certifying the key of `csr` (DER) for `hostname`; the
+    /// node behind `challenges` must answer on `http://<hostname>/`.
     #[tracing::instrument(name = "acme_order", skip_all, fields(hostname = %hostname))]
-    pub async fn obtain(&self, hostname: &Hostname) -> Result<Issued, AcmeError> {
+    pub async fn obtain(
+        &self,
+        hostname: &Hostname,
+        csr: &[u8],
+        challenges: &dyn Challenges,
+    ) -> Result<String, AcmeError> {
         let account = self.account().await?;
-        let result = tokio::time::timeout(ORDER_TIMEOUT, self.order(&account, hostname)).await;
+        let result = tokio::time::timeout(ORDER_TIMEOUT, self.order(&account, hostname, csr, challenges)).await;
         match result {
             Ok(result) => result,
             Err(_) => Err(AcmeError::Timeout),
         }
     }
 
-    async fn order(&self, account: &Account, hostname: &Hostname) -> Result<Issued, AcmeError> {
+    async fn order(
+        &self,
+        account: &Account,
+        hostname: &Hostname,
+        csr: &[u8],
+        challenges: &dyn Challenges,
+    ) -> Result<String, AcmeError> {
         let identifiers = [Identifier::Dns(hostname.to_string())];
         let mut order = account.new_order(&NewOrder::new(&identifiers)).await?;
         let mut written = Vec::new();
-        let answered = self.answer_challenges(&mut order, &mut written).await;
+        let answered = answer_challenges(&mut order, challenges, &mut written).await;
         let ready = match answered {
             Ok(()) => order.poll_ready(&RetryPolicy::new().timeout(ORDER_TIMEOUT)).await.map_err(AcmeError::from),
             Err(e) => Err(e),
@@ -98,46 +102,12 @@ impl AcmeClient {
                 None => e,
             }),
         };
-        for file in written {
-            if let Err(error) = tokio::fs::remove_file(&file).await {
-                tracing::warn!(%error, file = %file.display(), "cannot remove a challenge answer");
-            }
+        for token in written {
+            challenges.drop_answer(&token).await;
         }
         ready?;
-        let key_pem = order.finalize().await?;
-        let chain = order.poll_certificate(&RetryPolicy::new().timeout(ORDER_TIMEOUT)).await?;
-        let info = certs::info_of_pem(chain.as_bytes())?;
-        let separator = if chain.ends_with('\n') { "" } else { "\n" };
-        Ok(Issued { pem: format!("{chain}{separator}{key_pem}"), info })
-    }
-
-    async fn answer_challenges(
-        &self,
-        order: &mut instant_acme::Order,
-        written: &mut Vec<PathBuf>,
-    ) -> Result<(), AcmeError> {
-        tokio::fs::create_dir_all(&self.challenges).await?;
-        let mut authorizations = order.authorizations();
-        while let Some(authz) = authorizations.next().await {
-            let mut authz = authz?;
-            match authz.status {
-                AuthorizationStatus::Pending => {}
-                AuthorizationStatus::Valid => continue,
-                other => return Err(AcmeError::Invalid(format!("authorization is {other:?}"))),
-            }
-            let name = authz.identifier().to_string();
-            let mut challenge = authz.challenge(ChallengeType::Http01).ok_or(AcmeError::NoHttp01(name))?;
-            // The token becomes a file name: base64url only (RFC 8555 §8.3).
-            let token = challenge.token.clone();
-            if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(AcmeError::BadToken);
-            }
-            let file = self.challenges.join(&token);
-            tokio::fs::write(&file, challenge.key_authorization().as_str()).await?;
-            written.push(file);
-            challenge.set_ready().await?;
-        }
-        Ok(())
+        order.finalize_csr(csr).await?;
+        Ok(order.poll_certificate(&RetryPolicy::new().timeout(ORDER_TIMEOUT)).await?)
     }
 
     /// The account, created once per directory URL and kept in a file.
@@ -159,7 +129,7 @@ impl AcmeClient {
                 let new = NewAccount { contact: &contact, terms_of_service_agreed: true, only_return_existing: false };
                 let (account, credentials) = self.builder()?.create(&new, self.directory.clone(), None).await?;
                 let json = serde_json::to_vec(&credentials).map_err(|e| file_error(e.to_string()))?;
-                certs::write_private(&self.account_file, &json).map_err(|e| file_error(e.to_string()))?;
+                write_private(&self.account_file, &json).map_err(|e| file_error(e.to_string()))?;
                 tracing::info!(directory = %self.directory, "ACME account created");
                 account
             }
@@ -175,6 +145,31 @@ impl AcmeClient {
             None => Account::builder()?,
         })
     }
+}
+
+/// Has the node serve every pending authorization's HTTP-01 answer and tells the ACME
+/// server it may look; the tokens served go into `written`, to be dropped after.
+async fn answer_challenges(
+    order: &mut instant_acme::Order,
+    challenges: &dyn Challenges,
+    written: &mut Vec<String>,
+) -> Result<(), AcmeError> {
+    let mut authorizations = order.authorizations();
+    while let Some(authz) = authorizations.next().await {
+        let mut authz = authz?;
+        match authz.status {
+            AuthorizationStatus::Pending => {}
+            AuthorizationStatus::Valid => continue,
+            other => return Err(AcmeError::Invalid(format!("authorization is {other:?}"))),
+        }
+        let name = authz.identifier().to_string();
+        let mut challenge = authz.challenge(ChallengeType::Http01).ok_or(AcmeError::NoHttp01(name))?;
+        let token = challenge.token.clone();
+        challenges.serve(&token, challenge.key_authorization().as_str()).await?;
+        written.push(token);
+        challenge.set_ready().await?;
+    }
+    Ok(())
 }
 
 /// Why an order did not become ready, in the ACME server's words.
@@ -194,4 +189,21 @@ async fn failure_details(order: &mut instant_acme::Order) -> Option<String> {
         }
     }
     (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
+/// Writes the account's credentials readable by their owner only, beside the target
+/// and renamed over it.
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension("json.new");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
 }

@@ -1,92 +1,98 @@
-//! What nginx serves, project by project: publishing a project's file now,
-//! unpublishing it, re-rendering published ones from what is saved, forgetting a
-//! removed hostname's certificate. Every change goes through [`Edge::install`].
+//! What the nodes serve, outside deployments: re-publishing a project whose domains
+//! changed, unpublishing one, forgetting a removed hostname's certificate.
 
 use nsm_core::domain::Hostname;
+use nsm_core::protocol::{EdgeAnswer, EdgeCommand, EdgePlan};
 use nsm_core::{ProjectId, WorkerId};
 
-use super::{Change, Edge, EdgeError};
+use super::{Edge, EdgeError};
 use crate::db;
 
 impl Edge {
-    /// Renders and installs `project`'s file now (what a successful deployment does,
-    /// without the certificates); a project without domains is unpublished.
+    /// The node serving `project`, if one does (a store failure is logged: none).
+    pub async fn published_on(&self, project: &ProjectId) -> Option<WorkerId> {
+        match db::sites::published_on(&self.db, project).await {
+            Ok(worker) => worker,
+            Err(error) => {
+                tracing::error!(%error, %project, "cannot read where a project is published");
+                None
+            }
+        }
+    }
+
+    /// Renders `project`'s file for `worker` and has the node install it now (what a
+    /// deployment's publish does, without probes or certificates); a project without
+    /// domains is unpublished. Returns the hostnames served.
     #[tracing::instrument(skip_all, fields(project = %project, worker = %worker))]
     pub async fn publish(&self, project: &ProjectId, worker: &WorkerId) -> Result<Vec<Hostname>, EdgeError> {
-        let rendered = self.render(project, worker).await?;
-        if rendered.hostnames.is_empty() {
-            self.unpublish(project).await?;
-        } else {
-            self.install(&[(project.clone(), Some(rendered.text))]).await?;
+        let plan = self.plan(project, worker).await?;
+        let answer = self.command(worker, EdgeCommand::Apply { project: project.clone(), plan: plan.clone() }).await?;
+        self.record_applied(&answer).await;
+        match plan {
+            EdgePlan::Publish(site) => {
+                db::sites::set_published(&self.db, project, worker).await?;
+                Ok(site.hostnames)
+            }
+            EdgePlan::Unpublish | EdgePlan::Off => {
+                db::sites::set_unpublished(&self.db, project).await?;
+                Ok(Vec::new())
+            }
         }
-        Ok(rendered.hostnames)
     }
 
-    pub fn is_published(&self, project: &ProjectId) -> bool {
-        self.is_on() && self.layout.site_file(project).exists()
-    }
-
-    /// Stops serving a project (teardown, deletion, rename).
+    /// Re-renders a published project from what is saved now (a domain was removed)
+    /// and installs it on its node.
     #[tracing::instrument(skip_all, fields(project = %project))]
-    pub async fn unpublish(&self, project: &ProjectId) -> Result<(), EdgeError> {
-        if !self.is_published(project) {
+    pub async fn refresh(&self, project: &ProjectId) -> Result<(), EdgeError> {
+        let Some(worker) = self.published_on(project).await else {
             return Ok(());
+        };
+        let plan = self.plan(project, &worker).await?;
+        let answer = self.command(&worker, EdgeCommand::Apply { project: project.clone(), plan: plan.clone() }).await?;
+        self.record_applied(&answer).await;
+        if !matches!(plan, EdgePlan::Publish(_)) {
+            db::sites::set_unpublished(&self.db, project).await?;
         }
-        self.install(&[(project.clone(), None)]).await?;
-        tracing::info!("project no longer published");
         Ok(())
     }
 
-    /// Re-renders a published project from what is saved now (a domain was removed).
+    /// Stops serving a project (deletion, rename): its node removes the file.
     #[tracing::instrument(skip_all, fields(project = %project))]
-    pub async fn refresh(&self, project: &ProjectId) -> Result<(), EdgeError> {
-        if !self.is_published(project) {
+    pub async fn unpublish(&self, project: &ProjectId) -> Result<(), EdgeError> {
+        let Some(worker) = self.published_on(project).await else {
             return Ok(());
-        }
-        let change = self.change_for(project).await?;
-        Ok(self.install(&[change]).await?)
-    }
-
-    async fn change_for(&self, project: &ProjectId) -> Result<Change, EdgeError> {
-        let Some(row) = db::projects::get_project(&self.db, project).await? else {
-            return Ok((project.clone(), None));
         };
-        let rendered = self.render(project, &row.config.worker).await?;
-        let text = (!rendered.hostnames.is_empty()).then_some(rendered.text);
-        Ok((project.clone(), text))
+        let command = EdgeCommand::Apply { project: project.clone(), plan: EdgePlan::Unpublish };
+        self.command(&worker, command).await?;
+        db::sites::set_unpublished(&self.db, project).await?;
+        tracing::info!(%worker, "project no longer published");
+        Ok(())
     }
 
-    /// Re-renders every published project in one transaction (at start-up: the
-    /// ports or paths may have changed since the files were written). A project
-    /// that no longer renders keeps its file.
-    pub async fn refresh_all(&self) -> Result<(), EdgeError> {
-        let installed = self.layout.installed()?;
-        let mut changes = Vec::with_capacity(installed.len());
-        for (project, path) in installed {
-            match self.change_for(&project).await {
-                Ok(change) => {
-                    let current = tokio::fs::read_to_string(&path).await.ok();
-                    if current != change.1 {
-                        changes.push(change);
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%project, %error, "keeping the published file of a project that does not render")
+    /// Records the certificates an `Apply` left served.
+    async fn record_applied(&self, answer: &EdgeAnswer) {
+        if let EdgeAnswer::Applied(report) = answer {
+            for fact in &report.certificates {
+                if let Err(error) = self.record_fact(fact).await {
+                    tracing::warn!(%error, hostname = %fact.hostname, "cannot record a certificate");
                 }
             }
         }
-        if changes.is_empty() {
-            return Ok(());
-        }
-        tracing::info!(count = changes.len(), "re-rendering published projects");
-        Ok(self.install(&changes).await?)
     }
 
-    /// Forgets a hostname's certificate (its domain was removed).
-    #[tracing::instrument(skip_all, fields(hostname = %hostname))]
-    pub async fn forget(&self, hostname: &Hostname) {
-        if let Err(error) = super::files::remove_file(&self.layout.certificate(hostname)).await {
-            tracing::warn!(%error, "cannot remove a certificate file");
+    /// The node unpublished the project itself (a teardown): record it.
+    pub async fn unpublished(&self, project: &ProjectId) {
+        if let Err(error) = db::sites::set_unpublished(&self.db, project).await {
+            tracing::error!(%error, %project, "cannot record that a project is no longer published");
+        }
+    }
+
+    /// Forgets a hostname's certificate (its domain was removed): the node removes its
+    /// files, the Domains tab its row.
+    #[tracing::instrument(skip_all, fields(hostname = %hostname, worker = %worker))]
+    pub async fn forget(&self, hostname: &Hostname, worker: &WorkerId) {
+        if let Err(error) = self.command(worker, EdgeCommand::Forget { hostnames: vec![hostname.clone()] }).await {
+            tracing::warn!(%error, "the node could not remove a certificate's files");
         }
         if let Err(error) = db::edge::forget_certificate(&self.db, hostname).await {
             tracing::warn!(%error, "cannot forget a certificate's status");

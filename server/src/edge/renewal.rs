@@ -1,5 +1,6 @@
 //! The background task that renews certificates 30 days before they expire, and
-//! obtains the first real one for hostnames that still have their placeholder.
+//! obtains the first real one for hostnames that still have their placeholder, each
+//! through the node that serves it (while it is online).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,15 +23,18 @@ impl Edge {
     /// were obtained.
     #[tracing::instrument(skip_all)]
     pub async fn renew_due(&self) -> usize {
-        let installed = match self.layout.installed() {
-            Ok(installed) => installed,
+        let published = match db::sites::published(&self.db).await {
+            Ok(published) => published,
             Err(error) => {
                 tracing::error!(%error, "cannot list the published projects");
                 return 0;
             }
         };
         let mut obtained = 0;
-        for (project, _) in installed {
+        for (project, worker) in published {
+            if !self.nodes.is_online(worker.as_str()) {
+                continue;
+            }
             let hostnames = match db::edge::hostnames(&self.db, &project).await {
                 Ok(hostnames) => hostnames,
                 Err(error) => {
@@ -39,10 +43,10 @@ impl Edge {
                 }
             };
             for hostname in hostnames {
-                if !self.needs_certificate(&hostname) || self.failed_recently(&hostname).await {
+                if !self.needs_certificate(&hostname).await || self.failed_recently(&hostname).await {
                     continue;
                 }
-                if self.obtain(&hostname).await.is_ok() {
+                if self.obtain(&hostname, &worker).await.is_ok() {
                     obtained += 1;
                 }
             }

@@ -1,16 +1,17 @@
-//! Certificates for published hostnames: which ones need one, obtaining it over
-//! ACME, and installing it so nginx serves it. The background renewal is
+//! Certificates for published hostnames: which ones need one, and obtaining one with
+//! the serving node — it makes the key and answers the challenge, the control plane
+//! orders with its account and hands the chain back. The background renewal is
 //! [`super::renewal`]; where a hostname stands, [`super::status`].
 
+use async_trait::async_trait;
 use nsm_core::domain::Hostname;
+use nsm_core::protocol::{CertificateFact, EdgeAnswer, EdgeCommand};
+use nsm_core::WorkerId;
 
-use super::acme::AcmeError;
-use super::certs::{self, CertError};
-use super::install::InstallError;
-use super::probe::{self, ProbeError};
+use super::acme::{AcmeError, Challenges};
+use super::node::NodeError;
 use super::Edge;
 use crate::db;
-use crate::settings::EdgeMode;
 
 /// Renew when a certificate has less than this left (Let's Encrypt's advice).
 pub const RENEW_BEFORE: chrono::Duration = chrono::Duration::days(30);
@@ -22,21 +23,10 @@ pub enum CertificateError {
     AcmeDisabled,
     #[error(transparent)]
     Acme(#[from] AcmeError),
-    #[error(transparent)]
-    File(#[from] CertError),
-    #[error("nginx does not serve the new certificate: {0}")]
-    NotServed(#[source] ServeError),
-}
-
-/// Why nginx does not serve a certificate just written.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error(transparent)]
-    Reload(#[from] InstallError),
-    #[error(transparent)]
-    Probe(#[from] ProbeError),
-    #[error("the handshake still shows another certificate")]
-    Other,
+    #[error("the serving node: {0}")]
+    Node(#[from] NodeError),
+    #[error("the issued certificate's expiry cannot be read: {0}")]
+    Expiry(String),
 }
 
 /// A certificate obtained and served; says who issued it and until when.
@@ -63,57 +53,73 @@ pub fn acme_refusal(hostname: &Hostname) -> Option<&'static str> {
     }
 }
 
+/// The HTTP-01 answers, served by one node's edge.
+struct NodeChallenges<'a> {
+    edge: &'a Edge,
+    worker: &'a WorkerId,
+}
+
+#[async_trait]
+impl Challenges for NodeChallenges<'_> {
+    async fn serve(&self, token: &str, key_authorization: &str) -> Result<(), AcmeError> {
+        let command =
+            EdgeCommand::ServeChallenge { token: token.to_owned(), key_authorization: key_authorization.to_owned() };
+        self.edge.command(self.worker, command).await.map(|_| ()).map_err(|e| AcmeError::Node(e.to_string()))
+    }
+
+    async fn drop_answer(&self, token: &str) {
+        if let Err(error) = self.edge.command(self.worker, EdgeCommand::DropChallenge { token: token.to_owned() }).await
+        {
+            tracing::warn!(%error, token, "the node cannot remove a challenge answer");
+        }
+    }
+}
+
 impl Edge {
     pub fn acme_enabled(&self) -> bool {
-        self.is_on() && self.acme.is_some()
+        self.acme.is_some()
     }
 
     /// Whether `hostname` should get a (new) certificate now: it has only the
-    /// placeholder, or less than 30 days left.
-    pub fn needs_certificate(&self, hostname: &Hostname) -> bool {
+    /// placeholder (or nothing recorded), or less than 30 days left.
+    pub async fn needs_certificate(&self, hostname: &Hostname) -> bool {
         if !self.acme_enabled() || acme_refusal(hostname).is_some() {
             return false;
         }
-        match certs::read_info(&self.layout.certificate(hostname)) {
-            Ok(info) => info.self_signed || info.not_after - chrono::Utc::now() < RENEW_BEFORE,
-            Err(_) => true,
-        }
-    }
-
-    /// Records what the certificate file of `hostname` says.
-    pub(super) async fn record_file_certificate(&self, hostname: &Hostname) {
-        let info = match certs::read_info(&self.layout.certificate(hostname)) {
-            Ok(info) => info,
+        let row = match db::edge::certificate(&self.db, hostname).await {
+            Ok(row) => row,
             Err(error) => {
-                tracing::debug!(%error, %hostname, "no certificate file to record");
-                return;
+                tracing::warn!(%error, %hostname, "cannot read a certificate's status");
+                return false;
             }
         };
-        let installed = db::edge::InstalledCertificate {
-            self_signed: info.self_signed,
-            issuer: &info.issuer,
-            not_after: info.not_after,
-        };
-        if let Err(error) = db::edge::record_certificate(&self.db, hostname, &installed).await {
-            tracing::warn!(%error, %hostname, "cannot record a certificate");
-        }
+        let Some(row) = row else { return true };
+        let expiry = row.not_after.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        row.self_signed || expiry.is_none_or(|at| at.to_utc() - chrono::Utc::now() < RENEW_BEFORE)
     }
 
-    /// Obtains a certificate for `hostname` and makes nginx serve it. The outcome is
-    /// recorded for the Domains tab.
-    #[tracing::instrument(skip_all, fields(hostname = %hostname))]
-    pub async fn obtain(&self, hostname: &Hostname) -> Result<IssuedCertificate, CertificateError> {
+    /// Records what a node's certificate file for a hostname says.
+    pub(super) async fn record_fact(&self, fact: &CertificateFact) -> Result<IssuedCertificate, CertificateError> {
+        let not_after = chrono::DateTime::parse_from_rfc3339(&fact.not_after)
+            .map_err(|e| CertificateError::Expiry(e.to_string()))?
+            .to_utc();
+        let installed =
+            db::edge::InstalledCertificate { self_signed: fact.self_signed, issuer: &fact.issuer, not_after };
+        if let Err(error) = db::edge::record_certificate(&self.db, &fact.hostname, &installed).await {
+            tracing::warn!(%error, hostname = %fact.hostname, "cannot record a certificate");
+        }
+        Ok(IssuedCertificate { issuer: fact.issuer.clone(), not_after })
+    }
+
+    /// Obtains a certificate for `hostname`, served by `worker`, and has the node serve
+    /// it. The outcome is recorded for the Domains tab.
+    #[tracing::instrument(skip_all, fields(hostname = %hostname, worker = %worker))]
+    pub async fn obtain(&self, hostname: &Hostname, worker: &WorkerId) -> Result<IssuedCertificate, CertificateError> {
         let Some(acme) = &self.acme else {
             return Err(CertificateError::AcmeDisabled);
         };
         let _one = self.cert_lock.lock().await;
-        let outcome = match acme.obtain(hostname).await {
-            Ok(issued) => self
-                .install_certificate(hostname, &issued.pem)
-                .await
-                .map(|()| IssuedCertificate { issuer: issued.info.issuer, not_after: issued.info.not_after }),
-            Err(e) => Err(e.into()),
-        };
+        let outcome = self.order(acme, hostname, worker).await;
         let failure = outcome.as_ref().err().map(ToString::to_string);
         if let Err(error) = db::edge::record_attempt(&self.db, hostname, failure.as_deref()).await {
             tracing::warn!(%error, "cannot record a certificate attempt");
@@ -125,52 +131,21 @@ impl Edge {
         outcome
     }
 
-    /// Swaps the certificate file and makes sure nginx serves it, putting the old file
-    /// back otherwise. The managed nginx reads the file at the next handshake, so it
-    /// needs no reload; a host's nginx loads it when reloaded.
-    async fn install_certificate(&self, hostname: &Hostname, pem: &str) -> Result<(), CertificateError> {
-        let leaf = certs::leaf_der(pem.as_bytes())?;
-        let path = self.layout.certificate(hostname);
-        let config = self.config_lock.lock().await;
-        let previous = match tokio::fs::read(&path).await {
-            Ok(previous) => Some(previous),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(error) => {
-                tracing::warn!(%error, "cannot keep the previous certificate to put back");
-                None
-            }
+    async fn order(
+        &self,
+        acme: &super::acme::AcmeClient,
+        hostname: &Hostname,
+        worker: &WorkerId,
+    ) -> Result<IssuedCertificate, CertificateError> {
+        let csr = match self.command(worker, EdgeCommand::NewKey { hostname: hostname.clone() }).await? {
+            EdgeAnswer::Csr { der } => der,
+            _ => return Err(NodeError::Unexpected(worker.clone()).into()),
         };
-        certs::write_certificate(&path, pem.as_bytes(), self.cert_reader)?;
-        if let Err(error) = self.serve_certificate(hostname, &leaf).await {
-            if let Some(previous) = previous {
-                if let Err(e) = certs::write_certificate(&path, &previous, self.cert_reader) {
-                    tracing::error!(error = %e, "cannot put the previous certificate back");
-                }
-            }
-            if self.mode == EdgeMode::System {
-                if let Err(again) = self.apply().await {
-                    tracing::error!(error = %again, "nginx did not take the previous certificate back");
-                }
-            }
-            return Err(CertificateError::NotServed(error));
-        }
-        drop(config);
-        self.record_file_certificate(hostname).await;
-        Ok(())
-    }
-
-    /// Reloads a host's nginx if needed, then asks for `hostname` over TLS: since the
-    /// managed nginx reads certificates at handshake, `nginx -t` cannot tell whether
-    /// one loads, and a handshake is what counts anyway.
-    async fn serve_certificate(&self, hostname: &Hostname, leaf: &[u8]) -> Result<(), ServeError> {
-        if self.mode == EdgeMode::System {
-            self.apply().await?;
-        }
-        let served = probe::served_leaf(self.listen.https, hostname.as_str()).await?;
-        if served == leaf {
-            Ok(())
-        } else {
-            Err(ServeError::Other)
+        let chain = acme.obtain(hostname, &csr, &NodeChallenges { edge: self, worker }).await?;
+        let install = EdgeCommand::InstallCertificate { hostname: hostname.clone(), chain };
+        match self.command(worker, install).await? {
+            EdgeAnswer::Installed(fact) => self.record_fact(&fact).await,
+            _ => Err(NodeError::Unexpected(worker.clone()).into()),
         }
     }
 }

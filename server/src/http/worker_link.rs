@@ -59,7 +59,7 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<WorkerMessage>(&text).ok(),
         _ => None,
     };
-    let Some(WorkerMessage::Hello { protocol, worker_id, token, version, compose }) = hello else {
+    let Some(WorkerMessage::Hello { protocol, worker_id, token, version, compose, edge }) = hello else {
         tracing::warn!("worker link closed: no valid hello");
         refuse(&mut socket, "expected a hello message").await;
         return;
@@ -89,6 +89,9 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
     let session = plane.hub.attach(&worker, outbox.clone(), compose, version.clone());
     if let Err(error) = db::workers::seen(&plane.db, &worker, &version).await {
         tracing::error!(%error, "cannot record worker presence");
+    }
+    if let Err(error) = db::sites::set_edge_facts(&plane.db, &worker_id, &edge).await {
+        tracing::error!(%error, "cannot record the worker's edge");
     }
     tracing::info!(version, ?compose, "worker connected");
     // The receiver is ours (below), so this cannot fail while we hold it.

@@ -51,6 +51,7 @@ impl RawWorker {
             token: token.to_owned(),
             version: "forger".to_owned(),
             compose: None,
+            edge: nsm_core::protocol::EdgeFacts::off(),
         })
         .await;
         match link.next().await {

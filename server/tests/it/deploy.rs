@@ -179,6 +179,7 @@ async fn a_worker_that_disconnects_mid_deploy_fails_the_deployment() {
         worker_id: nsm_core::WorkerId::parse("doomed").expect("id"),
         token,
         data_dir: dir.path().to_path_buf(),
+        edge: nsm_worker::EdgeConfig::off(),
     };
     let worker = tokio::spawn(nsm_worker::run(config, std::future::pending()));
     s.worker_online("doomed", Duration::from_secs(20)).await;

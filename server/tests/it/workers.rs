@@ -11,6 +11,7 @@ fn worker_config(s: &TestServer, id: &str, token: &str, dir: &std::path::Path) -
         worker_id: nsm_core::WorkerId::parse(id).expect("id"),
         token: token.to_owned(),
         data_dir: dir.to_path_buf(),
+        edge: nsm_worker::EdgeConfig::off(),
     }
 }
 
@@ -115,6 +116,7 @@ fn hello(protocol: u32, worker: &str, token: &str) -> String {
         token: token.to_owned(),
         version: "test".to_owned(),
         compose: None,
+        edge: nsm_core::protocol::EdgeFacts::off(),
     })
     .expect("encode")
 }

@@ -59,6 +59,13 @@ pub(crate) enum DeployError {
     Uninspectable,
     #[error("{}", unsettled_reason(.0))]
     Unsettled(Vec<ServiceResult>),
+    /// The control plane could not render the project's nginx file.
+    #[error("nginx configuration: {0}")]
+    EdgePlan(#[source] nsm_core::protocol::JobFailure),
+    #[error(transparent)]
+    Publish(#[from] crate::edge::PublishError),
+    #[error(transparent)]
+    NotServed(#[from] crate::edge::VerifyError),
 }
 
 impl DeployError {

@@ -1,13 +1,16 @@
 //! The deployment pipeline (design §4) as an explicit state machine:
 //!
 //! ```text
-//! Prepare ──► Install ──► Replace ──► Settle ──► Done
-//!    │           │           │          │
-//!    └───────────┴───────────┴──────────┴──► Done (failed, rejected, timed out,
-//!                                                   cancelled)
+//! Prepare ──► Install ──► Replace ──► Settle ──► Publish ──► Done
+//!    │           │           │          │           │
+//!    └───────────┴───────────┴──────────┴───────────┴──► Done (failed, rejected,
+//!                                                           timed out, cancelled)
 //! ```
 //!
 //! Prepare touches nothing that runs; only from Install on is production affected.
+//! Prepare also gets the project's nginx file from the control plane (rendered for the
+//! ports just leased, [`EdgePlans`]) and checks it; Publish installs it on this node's
+//! edge and probes every resource through it: a deployment that is not served fails.
 //! The previous deployment is torn down by the replacing `compose up` itself: every
 //! service is recreated (the deployment label changes each time), orphans are removed,
 //! and whatever else still carries the project's labels is removed right after, with
@@ -27,6 +30,7 @@ mod guard;
 mod install;
 mod narrator;
 mod prepare;
+mod publish;
 mod replace;
 mod resolve;
 mod settle;
@@ -34,7 +38,10 @@ mod settle;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use nsm_core::protocol::{DeployOutcome, DeployPhase, DeployReport, DeploySpec, ServiceResult};
+use nsm_core::protocol::{
+    DeployOutcome, DeployPhase, DeployReport, DeploySpec, EdgePlan, EdgeReport, JobFailure, ServiceResult,
+};
+use nsm_core::DeploymentId;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -42,6 +49,7 @@ use self::error::DeployError;
 use self::guard::Guard;
 use self::narrator::Narrator;
 use self::prepare::Prepared;
+use crate::edge::Edge;
 use crate::machine::docker::remove_project_resources;
 use crate::machine::layout::remove_quietly;
 use crate::machine::Machine;
@@ -54,8 +62,27 @@ enum Stage {
     Prepare,
     Install(Box<Prepared>),
     Replace { prepared: Box<Prepared>, current: PathBuf },
-    Settle { replaced_images: Vec<String> },
+    Settle { replaced_images: Vec<String>, edge_plan: EdgePlan },
+    Publish(EdgePlan),
     Done(Result<(), DeployError>),
+}
+
+/// Where a deployment gets its nginx file: the control plane renders it for the
+/// ports the deployment leased (the link asks it; tests without a server use
+/// [`NoEdgePlans`]).
+#[async_trait::async_trait]
+pub trait EdgePlans: Send + Sync {
+    async fn edge_plan(&self, deployment: DeploymentId, ports: &[(String, u16)]) -> Result<EdgePlan, JobFailure>;
+}
+
+/// No control plane: nothing is published.
+pub struct NoEdgePlans;
+
+#[async_trait::async_trait]
+impl EdgePlans for NoEdgePlans {
+    async fn edge_plan(&self, _: DeploymentId, _: &[(String, u16)]) -> Result<EdgePlan, JobFailure> {
+        Ok(EdgePlan::Off)
+    }
 }
 
 impl Stage {
@@ -65,6 +92,7 @@ impl Stage {
             Stage::Install(_) => "install",
             Stage::Replace { .. } => "replace",
             Stage::Settle { .. } => "settle",
+            Stage::Publish(_) => "publish",
             Stage::Done(_) => "done",
         }
     }
@@ -78,6 +106,7 @@ pub(crate) struct Draft {
     pub compose_override: Option<String>,
     pub ports: Vec<(String, u16)>,
     pub services: Vec<ServiceResult>,
+    pub edge: Option<EdgeReport>,
 }
 
 impl Draft {
@@ -89,6 +118,7 @@ impl Draft {
             compose_override: self.compose_override,
             ports: self.ports,
             services: self.services,
+            edge: self.edge,
         }
     }
 }
@@ -96,7 +126,14 @@ impl Draft {
 /// Runs one deployment to its end. Sends `DeployPhase`, `DeployLog` and exactly one
 /// `DeployFinished` to `out`, and returns the same report.
 #[tracing::instrument(name = "deployment", skip_all, fields(deployment = %spec.deployment, project = %spec.project))]
-pub(crate) async fn run(machine: &Machine, spec: DeploySpec, cancel: CancellationToken, out: &Outbox) -> DeployReport {
+pub(crate) async fn run(
+    machine: &Machine,
+    edge: &Edge,
+    plans: &dyn EdgePlans,
+    spec: DeploySpec,
+    cancel: CancellationToken,
+    out: &Outbox,
+) -> DeployReport {
     let narr = Narrator::new(spec.deployment, out);
     let guard = Guard::new(spec.timeout_secs, cancel);
     let layout = machine.layout(&spec.project);
@@ -118,7 +155,7 @@ pub(crate) async fn run(machine: &Machine, spec: DeploySpec, cancel: Cancellatio
         stage = match stage {
             Stage::Prepare => {
                 narr.phase(DeployPhase::Preparing);
-                match prepare::prepare(machine, &spec, &layout, &guard, &narr, &mut draft).await {
+                match prepare::prepare(machine, edge, plans, &spec, &layout, &guard, &narr, &mut draft).await {
                     Ok(prepared) => Stage::Install(Box::new(prepared)),
                     Err(error) => Stage::Done(Err(error)),
                 }
@@ -139,18 +176,23 @@ pub(crate) async fn run(machine: &Machine, spec: DeploySpec, cancel: Cancellatio
             },
             Stage::Replace { prepared, current } => {
                 narr.phase(DeployPhase::Starting);
+                let edge_plan = prepared.edge_plan.clone();
                 match replace::replace(engine.as_ref(), &spec, &current, *prepared, &guard, &narr).await {
-                    Ok(replaced_images) => Stage::Settle { replaced_images },
+                    Ok(replaced_images) => Stage::Settle { replaced_images, edge_plan },
                     Err(error) => Stage::Done(Err(error)),
                 }
             }
-            Stage::Settle { replaced_images } => {
+            Stage::Settle { replaced_images, edge_plan } => {
                 replace::prune_images_later(engine.clone(), spec.project.clone(), replaced_images);
                 narr.phase(DeployPhase::Settling);
                 let (services, settled) = settle::settle(engine.as_ref(), &spec, &guard, &narr).await;
                 draft.services = services;
-                Stage::Done(settled)
+                match settled {
+                    Ok(()) => Stage::Publish(edge_plan),
+                    Err(error) => Stage::Done(Err(error)),
+                }
             }
+            Stage::Publish(plan) => Stage::Done(publish::publish(edge, &spec, &plan, &guard, &narr, &mut draft).await),
             Stage::Done(result) => break result,
         };
         timings.push((name, began.elapsed()));

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use nsm_core::changes::major_changes;
 use nsm_core::compose::render_override;
 use nsm_core::env::render_dotenv;
-use nsm_core::protocol::DeploySpec;
+use nsm_core::protocol::{DeploySpec, EdgePlan};
 
 use super::error::DeployError;
 use super::guard::Guard;
 use super::narrator::Narrator;
 use super::resolve::resolve;
-use super::Draft;
+use super::{Draft, EdgePlans};
+use crate::edge::Edge;
 use crate::machine::checkout::discover_checkout;
 use crate::machine::compose::ComposeCli;
 use crate::machine::docker::{compose_project_name, LabelFilter, COMPOSE_PROJECT_LABEL};
@@ -34,11 +35,16 @@ pub(crate) struct Prepared {
     /// Images the running deployment's containers run: removed once the new build has
     /// replaced them (and nothing else uses them).
     pub previous_images: Vec<String>,
+    /// What the node's edge does once the services are up (already `nginx -t`-checked).
+    pub edge_plan: EdgePlan,
 }
 
 #[tracing::instrument(name = "prepare", skip_all)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn prepare(
     machine: &Machine,
+    edge: &Edge,
+    plans: &dyn EdgePlans,
     spec: &DeploySpec,
     layout: &Layout,
     guard: &Guard,
@@ -104,5 +110,33 @@ pub(crate) async fn prepare(
     draft.env_masked = Some(masked);
     let override_yaml = render_override(&spec.project, spec.deployment.get(), &discovery.services);
     draft.compose_override = Some(override_yaml.clone());
-    Ok(Prepared { cli, checkout, compose_file, dotenv, override_yaml, previous_images })
+
+    let edge_plan = plan_edge(edge, plans, spec, &resolved.ports, guard, narr).await?;
+    Ok(Prepared { cli, checkout, compose_file, dotenv, override_yaml, previous_images, edge_plan })
+}
+
+/// Asks the control plane for the project's nginx file, rendered for the ports just
+/// leased, and checks it with `nginx -t` beside everything this node serves.
+async fn plan_edge(
+    edge: &Edge,
+    plans: &dyn EdgePlans,
+    spec: &DeploySpec,
+    ports: &[(String, u16)],
+    guard: &Guard,
+    narr: &Narrator<'_>,
+) -> Result<EdgePlan, DeployError> {
+    if !edge.is_on() {
+        return Ok(EdgePlan::Off);
+    }
+    let plan = guard.step("waiting for the nginx configuration", plans.edge_plan(spec.deployment, ports)).await?;
+    let plan = plan.map_err(DeployError::EdgePlan)?;
+    if let EdgePlan::Publish(site) = &plan {
+        guard.step("checking the nginx configuration", edge.check_plan(&spec.project, &plan)).await??;
+        narr.system(format!("edge: nginx configuration for {} checked (nginx -t)", names(&site.hostnames)));
+    }
+    Ok(plan)
+}
+
+pub(super) fn names(hostnames: &[nsm_core::domain::Hostname]) -> String {
+    hostnames.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }

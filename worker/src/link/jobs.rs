@@ -7,13 +7,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use nsm_core::protocol::{
-    DeployOutcome, DeployReport, DeploySpec, JobFailure, RepoSource, ServerMessage, WorkerMessage,
+    DeployOutcome, DeployReport, DeploySpec, EdgeCommand, EdgePlan, JobFailure, RepoSource, ServerMessage,
+    WorkerMessage,
 };
 use nsm_core::{DeploymentId, ProjectId};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::deploy::EdgePlans;
 use crate::host::Host;
 use crate::outbox::{post, Outbox};
 
@@ -33,6 +36,8 @@ struct State {
     projects: HashMap<ProjectId, Arc<tokio::sync::Mutex<()>>>,
     /// Running or waiting deployments.
     deployments: HashMap<DeploymentId, CancellationToken>,
+    /// Deployments waiting for the control plane's `EdgeFile`.
+    edge_files: HashMap<DeploymentId, oneshot::Sender<Result<EdgePlan, JobFailure>>>,
 }
 
 impl State {
@@ -60,6 +65,8 @@ impl Jobs {
             ServerMessage::Cancel { deployment } => self.cancel(deployment),
             ServerMessage::Sync { request, source } => self.sync(request, source),
             ServerMessage::Teardown { request, project } => self.teardown(request, project),
+            ServerMessage::EdgeFile { deployment, plan } => self.edge_file(deployment, plan),
+            ServerMessage::Edge { request, command } => self.edge_command(request, command),
             ServerMessage::Welcome { .. } | ServerMessage::Refused { .. } | ServerMessage::Heartbeat => {}
         }
     }
@@ -87,10 +94,11 @@ impl Jobs {
         };
         tracing::info!("deployment requested");
         let (host, out, state) = (self.host.clone(), self.out.clone(), self.state.clone());
+        let plans = LinkPlans { out: out.clone(), state: state.clone() };
         // The job logs in its own `deployment` span (see `deploy::run`).
         let job = async move {
             let _turn = project_lock.lock().await;
-            host.deploy(spec, cancel, &out).await;
+            host.deploy(spec, cancel, &out, &plans).await;
             lock(&state).deployments.remove(&deployment);
         };
         self.tracker.spawn(job.instrument(self.span.clone()));
@@ -104,6 +112,30 @@ impl Jobs {
             }
             None => tracing::debug!(%deployment, "cancel for a deployment that is not running here"),
         }
+    }
+
+    fn edge_file(&self, deployment: DeploymentId, plan: Result<EdgePlan, JobFailure>) {
+        match lock(&self.state).edge_files.remove(&deployment) {
+            Some(waiting) => {
+                if waiting.send(plan).is_err() {
+                    tracing::debug!(%deployment, "the deployment stopped before its nginx file came");
+                }
+            }
+            None => tracing::warn!(%deployment, "an nginx file for a deployment that does not wait for one"),
+        }
+    }
+
+    fn edge_command(&self, request: u64, command: EdgeCommand) {
+        let (host, out) = (self.host.clone(), self.out.clone());
+        let job = async move {
+            let result = host.edge().run_command(command).await;
+            if let Err(error) = &result {
+                tracing::warn!(%error, "edge request failed");
+            }
+            let result = result.map_err(|error| JobFailure::of(&error));
+            post(&out, WorkerMessage::EdgeDone { request, result });
+        };
+        self.tracker.spawn(job.instrument(tracing::info_span!(parent: &self.span, "edge_request", request)));
     }
 
     fn sync(&self, request: u64, source: RepoSource) {
@@ -146,6 +178,34 @@ impl Jobs {
     }
 }
 
+/// How long the control plane may take to render a project's nginx file.
+const EDGE_FILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A deployment's nginx file, asked of the control plane over the link.
+struct LinkPlans {
+    out: Outbox,
+    state: Arc<Mutex<State>>,
+}
+
+#[async_trait::async_trait]
+impl EdgePlans for LinkPlans {
+    async fn edge_plan(&self, deployment: DeploymentId, ports: &[(String, u16)]) -> Result<EdgePlan, JobFailure> {
+        let (tx, rx) = oneshot::channel();
+        lock(&self.state).edge_files.insert(deployment, tx);
+        post(&self.out, WorkerMessage::PortsLeased { deployment, ports: ports.to_vec() });
+        let answer = tokio::time::timeout(EDGE_FILE_TIMEOUT, rx).await;
+        lock(&self.state).edge_files.remove(&deployment);
+        match answer {
+            Ok(Ok(plan)) => plan,
+            Ok(Err(_)) => Err(JobFailure("the worker stopped waiting for the nginx configuration".to_owned())),
+            Err(_) => Err(JobFailure(format!(
+                "the control plane sent no nginx configuration within {} s",
+                EDGE_FILE_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+}
+
 /// A message's type, for logs.
 pub(super) fn kind(message: &ServerMessage) -> &'static str {
     match message {
@@ -156,5 +216,7 @@ pub(super) fn kind(message: &ServerMessage) -> &'static str {
         ServerMessage::Deploy { .. } => "deploy",
         ServerMessage::Cancel { .. } => "cancel",
         ServerMessage::Teardown { .. } => "teardown",
+        ServerMessage::EdgeFile { .. } => "edge_file",
+        ServerMessage::Edge { .. } => "edge",
     }
 }

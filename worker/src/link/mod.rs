@@ -25,6 +25,7 @@ use self::backoff::Backoff;
 use self::jobs::Jobs;
 use self::services::watch_services;
 use self::session::{Session, SessionEnd};
+use crate::edge::EdgeConfig;
 use crate::error::WorkerError;
 use crate::host::Host;
 
@@ -38,6 +39,8 @@ pub struct WorkerConfig {
     pub token: String,
     /// Checkouts, volumes and directories of the projects live here.
     pub data_dir: PathBuf,
+    /// This node's nginx.
+    pub edge: EdgeConfig,
 }
 
 impl fmt::Debug for WorkerConfig {
@@ -47,6 +50,7 @@ impl fmt::Debug for WorkerConfig {
             .field("worker_id", &self.worker_id)
             .field("token", &"********")
             .field("data_dir", &self.data_dir)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -58,8 +62,22 @@ impl fmt::Debug for WorkerConfig {
 /// (wrong id or token, HTTP 401/403) returns [`WorkerError::Refused`].
 #[tracing::instrument(name = "worker", skip_all, fields(worker = %config.worker_id))]
 pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()> + Send) -> Result<(), WorkerError> {
+    let host = Arc::new(Host::detect(config.worker_id.clone(), config.data_dir.clone(), &config.edge).await?);
+    host.edge().start().await?;
+    let result = serve(host.clone(), config, shutdown).await;
+    // A stopped worker stops its managed nginx; started again, it serves the same files.
+    host.edge().stop().await;
+    result
+}
+
+/// [`run`] with a host whose edge the caller started (and stops): the embedded
+/// worker keeps the host to reach its edge.
+pub async fn serve(
+    host: Arc<Host>,
+    config: WorkerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), WorkerError> {
     let url = connect_url(&config.server_url)?;
-    let host = Arc::new(Host::detect(config.worker_id.clone(), config.data_dir.clone()).await?);
     let (out, mut outbox) = mpsc::unbounded_channel();
     let jobs = Jobs::new(host.clone(), out.clone());
     let watcher = tokio::spawn(watch_services(host.engine().clone(), out).in_current_span());
@@ -155,6 +173,7 @@ mod tests {
             worker_id: WorkerId::local(),
             token: "super-secret-token".to_owned(),
             data_dir: PathBuf::from("/d"),
+            edge: EdgeConfig::off(),
         };
         assert!(!format!("{config:?}").contains("super-secret"));
     }

@@ -87,6 +87,7 @@ impl Session<'_> {
             token: self.config.token.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             compose: self.host.compose_dialect(),
+            edge: self.host.edge().facts(),
         };
         send(&mut socket, &hello).await.map_err(SessionEnd::Failed)?;
         let first = tokio::time::timeout(DEAD_AFTER, next_message(&mut socket)).await;

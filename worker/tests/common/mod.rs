@@ -38,7 +38,8 @@ impl Deployer {
         let project = ProjectId::parse(&format!("wt-{name}-{}", std::process::id()))?;
         let cleanup = Cleanup::project(&project);
         let data = tempfile::tempdir()?;
-        let host = Host::detect(WorkerId::parse("test-node")?, data.path().to_owned()).await?;
+        let host =
+            Host::detect(WorkerId::parse("test-node")?, data.path().to_owned(), &nsm_worker::EdgeConfig::off()).await?;
         Ok(Self { host, project, _cleanup: cleanup, _data: data })
     }
 
@@ -80,7 +81,7 @@ impl Deployer {
     pub async fn deploy_with(&self, spec: DeploySpec, cancel: CancellationToken) -> (DeployReport, Vec<WorkerMessage>) {
         let deployment = spec.deployment;
         let (out, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let report = self.host.deploy(spec, cancel, &out).await;
+        let report = self.host.deploy(spec, cancel, &out, &nsm_worker::NoEdgePlans).await;
         drop(out);
         let mut messages = Vec::new();
         while let Some(message) = rx.recv().await {

@@ -9,14 +9,17 @@
 //! - The port leases in a result: only for the API Services of the deployment's own
 //!   project. Others are refused one by one; the rest of the result stands.
 //! - A service's state: only for a project assigned to that worker.
-//! - An answer (`Synced`, `TornDown`): only from the worker its request was sent to,
+//! - The leases a deployment announces (`PortsLeased`, before its nginx file is
+//!   rendered): as for a result's, only from its worker while it runs, only for its
+//!   own project's API Services.
+//! - An answer (`Synced`, `TornDown`, `EdgeDone`): only from the worker its request was sent to,
 //!   while the request waits. The hub checks it again where it routes the answer.
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
 
 use nsm_core::domain::ResourceType;
-use nsm_core::protocol::{DeployPhase, DeployReport, WorkerMessage};
+use nsm_core::protocol::{DeployPhase, WorkerMessage};
 use nsm_core::variables::parse_resource_key;
 use nsm_core::{DeploymentId, DeploymentState, ProjectId};
 
@@ -73,6 +76,8 @@ pub(super) fn kind(message: &WorkerMessage) -> &'static str {
         WorkerMessage::DeployFinished { .. } => "deploy_finished",
         WorkerMessage::TornDown { .. } => "torn_down",
         WorkerMessage::ServiceChanged { .. } => "service_changed",
+        WorkerMessage::PortsLeased { .. } => "ports_leased",
+        WorkerMessage::EdgeDone { .. } => "edge_done",
     }
 }
 
@@ -80,9 +85,12 @@ pub(super) fn subject(message: &WorkerMessage) -> Subject {
     match message {
         WorkerMessage::DeployPhase { deployment, .. }
         | WorkerMessage::DeployLog { deployment, .. }
-        | WorkerMessage::DeployFinished { deployment, .. } => Subject::Deployment(*deployment),
+        | WorkerMessage::DeployFinished { deployment, .. }
+        | WorkerMessage::PortsLeased { deployment, .. } => Subject::Deployment(*deployment),
         WorkerMessage::ServiceChanged { project, .. } => Subject::Project(project.clone()),
-        WorkerMessage::Synced { request, .. } | WorkerMessage::TornDown { request, .. } => Subject::Request(*request),
+        WorkerMessage::Synced { request, .. }
+        | WorkerMessage::TornDown { request, .. }
+        | WorkerMessage::EdgeDone { request, .. } => Subject::Request(*request),
         WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => Subject::Link,
     }
 }
@@ -154,7 +162,11 @@ impl Deployer {
             }
             WorkerMessage::DeployFinished { deployment, report } => {
                 let assignment = self.running_on(worker, *deployment).await?;
-                self.keep_own_leases(worker, *deployment, &assignment, report).await?;
+                self.keep_own_leases(worker, *deployment, &assignment, &mut report.ports).await?;
+            }
+            WorkerMessage::PortsLeased { deployment, ports } => {
+                let assignment = self.running_on(worker, *deployment).await?;
+                self.keep_own_leases(worker, *deployment, &assignment, ports).await?;
             }
             WorkerMessage::ServiceChanged { project, .. } => {
                 match db::projects::worker_of(&self.db, project.as_str()).await? {
@@ -163,13 +175,13 @@ impl Deployer {
                     Some(_) => {}
                 }
             }
-            WorkerMessage::Synced { request, .. } | WorkerMessage::TornDown { request, .. } => {
-                match self.workers.addressee(*request) {
-                    None => return Err(Refusal::NoRequest),
-                    Some(addressee) if addressee != worker => return Err(Refusal::NotAddressee(addressee)),
-                    Some(_) => {}
-                }
-            }
+            WorkerMessage::Synced { request, .. }
+            | WorkerMessage::TornDown { request, .. }
+            | WorkerMessage::EdgeDone { request, .. } => match self.workers.addressee(*request) {
+                None => return Err(Refusal::NoRequest),
+                Some(addressee) if addressee != worker => return Err(Refusal::NotAddressee(addressee)),
+                Some(_) => {}
+            },
             WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
         }
         Ok(message)
@@ -197,9 +209,9 @@ impl Deployer {
         worker: &str,
         id: DeploymentId,
         assignment: &Assignment,
-        report: &mut DeployReport,
+        ports: &mut Vec<(String, u16)>,
     ) -> Result<(), Refusal> {
-        if report.ports.is_empty() {
+        if ports.is_empty() {
             return Ok(());
         }
         let topology = db::domains::topology(&self.db, &assignment.project_id).await?;
@@ -209,12 +221,11 @@ impl Deployer {
             .filter(|r| r.config.kind.resource_type() == ResourceType::Api)
             .map(|r| r.id)
             .collect();
-        report.ports.retain(|(key, port)| {
+        ports.retain(|(key, port)| {
             let mine = parse_resource_key(key).is_some_and(|resource| own.contains(&resource));
             if !mine {
                 tracing::warn!(
                     worker,
-                    kind = "deploy_finished",
                     deployment = %id,
                     resource = key.as_str(),
                     port,

@@ -56,6 +56,11 @@ fn plane(s: &TestServer) -> &nsm_server::control_plane::Plane {
     &s.server.as_ref().expect("running").plane
 }
 
+/// The embedded worker's edge: the nginx of this machine.
+fn node_edge(s: &TestServer) -> std::sync::Arc<nsm_worker::Edge> {
+    s.server.as_ref().expect("running").local_edge().expect("an embedded worker").clone()
+}
+
 #[tokio::test]
 async fn a_bad_custom_block_is_rolled_back_while_another_project_keeps_serving() {
     let Some(nginx) = nginx_or_skip() else { return };
@@ -79,19 +84,20 @@ async fn a_bad_custom_block_is_rolled_back_while_another_project_keeps_serving()
     edge_now.publish(&bad_id, &WorkerId::local()).await.expect("bad publishes");
     eventually(https, "good.nsm.test", "200 good").await;
     eventually(https, "bad.nsm.test", "200 bad v1").await;
-    let site = edge_now.layout().site_file(&bad_id);
+    let node = node_edge(&s);
+    let site = node.layout().site_file(&bad_id);
     let published = std::fs::read_to_string(&site).expect("bad's file");
 
     // A block that passes NSM's own checks but not nginx's.
     set_custom(&s, &bad, "bad.nsm.test", "no_such_directive on;\nreturn 200 \"bad v2\";").await;
-    // A deployment stops before the worker is asked to do anything.
+    // A deployment stops in prepare, on the node, before anything that runs is touched.
     let deployment = s.deploy(&bad).await;
     let detail = s.wait_end(deployment, Duration::from_secs(120)).await;
     let reason = detail["summary"]["reason"].as_str().unwrap_or_default().to_owned();
     assert_eq!(detail["summary"]["state"], "failed", "{detail}");
     assert!(reason.contains("nginx -t") && reason.contains("no_such_directive"), "{reason}");
     let log = detail["log"].to_string();
-    assert!(!log.contains("dispatched to worker"), "the worker was not involved: {log}");
+    assert!(!log.contains("Installed the checkout"), "production was not touched: {log}");
     // Installing it anyway is refused with nginx's reason, and the previous file is back.
     let refused = edge_now.publish(&bad_id, &WorkerId::local()).await.expect_err("nginx refuses").to_string();
     assert!(refused.contains("unknown directive") && refused.contains("no_such_directive"), "{refused}");
@@ -100,10 +106,10 @@ async fn a_bad_custom_block_is_rolled_back_while_another_project_keeps_serving()
     eventually(https, "bad.nsm.test", "200 bad v1").await;
 
     // nginx dies: the supervisor brings it back with the same, good configuration.
-    let pid = edge_now.nginx_pid().await.expect("nginx runs");
+    let pid = node.nginx_pid().await.expect("nginx runs");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).expect("kill nginx");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while edge_now.nginx_pid().await.is_none_or(|p| p == pid) {
+    while node.nginx_pid().await.is_none_or(|p| p == pid) {
         assert!(std::time::Instant::now() < deadline, "nginx was not restarted");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -113,10 +119,11 @@ async fn a_bad_custom_block_is_rolled_back_while_another_project_keeps_serving()
     // A file that stopped loading while NSM was down (say, after an nginx upgrade) is
     // set aside at the next start; the others are served.
     drop(edge_now);
+    let layout = node.layout().clone();
+    drop(node);
     let data_dir = s.data_dir.clone();
     s.server.expect("running").shutdown().await.expect("clean shutdown");
     let stale = ProjectId::parse("it-stale").expect("id");
-    let layout = nsm_server::edge::layout::Layout::new(&data_dir, None);
     std::fs::write(layout.site_file(&stale), "server { listen 1; broken_directive; }\n").expect("write");
     let s = start_with_edge(data_dir, edge).await;
     eventually(https, "good.nsm.test", "200 good").await;
@@ -143,7 +150,8 @@ async fn removing_a_domain_or_deleting_the_project_stops_serving_it() {
     edge_now.publish(&id, &WorkerId::local()).await.expect("publishes");
     eventually(https, "one.nsm.test", "200 one").await;
     eventually(https, "two.nsm.test", "200 two").await;
-    let certificate = edge_now.layout().certificate(&nsm_core::domain::Hostname::parse("one.nsm.test").expect("name"));
+    let node = node_edge(&s);
+    let certificate = node.layout().certificate(&nsm_core::domain::Hostname::parse("one.nsm.test").expect("name"));
     assert!(certificate.exists(), "a placeholder certificate is written on publishing");
 
     let one = domain_id(&s, "twins", "one.nsm.test").await.to_string();
@@ -157,5 +165,5 @@ async fn removing_a_domain_or_deleting_the_project_stops_serving_it() {
     let (status, body) = s.call_json("delete_project", &[("id", "twins"), ("confirm", "twins")]).await;
     assert!(status.is_success(), "{body}");
     eventually(https, "two.nsm.test", "404").await;
-    assert!(!edge_now.layout().site_file(&id).exists());
+    assert!(!node.layout().site_file(&id).exists());
 }

@@ -1,14 +1,15 @@
 //! Where the edge keeps its files, and the nginx main configuration it writes around
 //! the per-project files.
 //!
-//! Under `<data dir>/edge/`:
+//! Under the edge directory (`<data dir>/edge/` unless `--edge-dir` says otherwise):
 //! * `nginx/` — the managed nginx's prefix: `nginx.conf`, `control.conf`, `sites/`
 //!   (one `nsm-<project>.conf` per project), `logs/`, `tmp/`;
 //! * `default.pem` — the certificate for names no project claims;
 //! * `certs/<hostname>.pem` — each hostname's certificate chain and key in one file,
 //!   so a renewal swaps both with a single rename;
 //! * `challenges/.well-known/acme-challenge/` — HTTP-01 answers;
-//! * `acme-accounts/` — ACME account credentials, one file per directory URL;
+//! * `keys/<hostname>.pem` — a private key generated for a certificate order, kept
+//!   here until the control plane sends the issued chain (the key never leaves);
 //! * `check/` — scratch configurations for checks that must not touch the live one.
 //!
 //! In system mode the project files and the control file go to the host's include
@@ -33,22 +34,21 @@ pub struct Layout {
     pub sites: PathBuf,
     pub certs: PathBuf,
     pub webroot: PathBuf,
-    pub accounts: PathBuf,
+    pub keys: PathBuf,
     pub check: PathBuf,
     /// The include directory of system mode; `None` when managed.
     system_dir: Option<PathBuf>,
 }
 
 impl Layout {
-    /// `data_dir` must be absolute (nginx needs absolute paths).
-    pub fn new(data_dir: &Path, system_dir: Option<PathBuf>) -> Self {
-        let root = data_dir.join("edge");
+    /// `root` must be absolute (nginx needs absolute paths).
+    pub fn new(root: PathBuf, system_dir: Option<PathBuf>) -> Self {
         let prefix = root.join("nginx");
         let sites = system_dir.clone().unwrap_or_else(|| prefix.join("sites"));
         Self {
             certs: root.join("certs"),
             webroot: root.join("challenges"),
-            accounts: root.join("acme-accounts"),
+            keys: root.join("keys"),
             check: root.join("check"),
             sites,
             prefix,
@@ -58,7 +58,7 @@ impl Layout {
     }
 
     pub fn directories(&self) -> Vec<&Path> {
-        let mut dirs = vec![&self.root, &self.certs, &self.webroot, &self.accounts, &self.check, &self.sites];
+        let mut dirs = vec![&self.root, &self.certs, &self.webroot, &self.keys, &self.check, &self.sites];
         if self.system_dir.is_none() {
             dirs.push(&self.prefix);
         }
@@ -120,10 +120,9 @@ impl Layout {
         self.certs.join(format!("{}.pem", hostname.file_stem()))
     }
 
-    pub fn account(&self, directory_url: &str) -> PathBuf {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(directory_url.as_bytes());
-        self.accounts.join(format!("{}.json", &hex::encode(digest)[..16]))
+    /// The key kept aside for `hostname`'s next certificate.
+    pub fn pending_key(&self, hostname: &Hostname) -> PathBuf {
+        self.keys.join(format!("{}.pem", hostname.file_stem()))
     }
 }
 

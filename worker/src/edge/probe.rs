@@ -34,6 +34,17 @@ pub enum ProbeError {
 /// certificate it is, not whether a browser would trust it (placeholders are
 /// self-signed).
 pub async fn served_leaf(port: u16, hostname: &str) -> Result<Vec<u8>, ProbeError> {
+    let stream = connect(port, hostname).await?;
+    let (_, session) = stream.get_ref();
+    let leaf = session.peer_certificates().and_then(|chain| chain.first()).ok_or(ProbeError::NoCertificate)?;
+    Ok(leaf.as_ref().to_vec())
+}
+
+/// A TLS connection to this node's edge on `127.0.0.1:port`, asking for `hostname`.
+pub async fn connect(
+    port: u16,
+    hostname: &str,
+) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, ProbeError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()?
@@ -46,11 +57,7 @@ pub async fn served_leaf(port: u16, hostname: &str) -> Result<Vec<u8>, ProbeErro
         let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(ProbeError::Connect)?;
         tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(ProbeError::Handshake)
     };
-    let stream =
-        tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await.map_err(|_| ProbeError::Timeout { port })??;
-    let (_, session) = stream.get_ref();
-    let leaf = session.peer_certificates().and_then(|chain| chain.first()).ok_or(ProbeError::NoCertificate)?;
-    Ok(leaf.as_ref().to_vec())
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await.map_err(|_| ProbeError::Timeout { port })?
 }
 
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use super::files::{self, FileError};
 use super::layout::control_conf;
 use super::nginx::{NginxError, Target};
 use super::Edge;
-use crate::settings::EdgeMode;
+use nsm_core::edge::EdgeMode;
 
 /// How long the workers may take to pick up a reload.
 const VERIFY_TIMEOUT: Duration = Duration::from_secs(15);

@@ -26,7 +26,7 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// What the supervisor runs before each (re)start: makes sure the configuration
 /// loads, setting aside project files that no longer do.
-pub type BeforeStart = Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
+pub type BeforeStart = Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
 
 pub struct Supervisor {
     stop: watch::Sender<bool>,

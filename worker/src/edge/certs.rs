@@ -52,6 +52,27 @@ pub fn self_signed_pem(names: &[String]) -> Result<String, CertError> {
     Ok(format!("{}{}", cert.pem(), key.serialize_pem()))
 }
 
+/// A new private key (PEM) and the CSR (DER) asking a CA to certify it for `name`.
+pub fn new_key_and_csr(name: &str) -> Result<(String, Vec<u8>), CertError> {
+    let key = rcgen::KeyPair::generate()?;
+    let mut params = rcgen::CertificateParams::new(vec![name.to_owned()])?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    let csr = params.serialize_request(&key)?;
+    Ok((key.serialize_pem(), csr.der().to_vec()))
+}
+
+impl CertInfo {
+    /// What the control plane records of a hostname's certificate.
+    pub fn fact(self, hostname: &nsm_core::domain::Hostname) -> nsm_core::protocol::CertificateFact {
+        nsm_core::protocol::CertificateFact {
+            hostname: hostname.clone(),
+            issuer: self.issuer,
+            not_after: self.not_after.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            self_signed: self.self_signed,
+        }
+    }
+}
+
 /// Writes a placeholder for `name` (a hostname, possibly a wildcard) unless a
 /// certificate file exists. Returns whether it wrote one. An existing file is handed
 /// to `reader` (it may predate the setting, or an upgrade).

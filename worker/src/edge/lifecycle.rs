@@ -1,17 +1,18 @@
 //! The edge's life: preparing its files and starting (managed) or reloading
-//! (system) nginx at start-up, with every published project re-rendered; stopping it
-//! on shutdown; setting aside a project file that no longer loads.
+//! (system) nginx at start-up with the project files it finds (a restarted worker
+//! adopts what it served); stopping it on shutdown; setting aside a project file that
+//! no longer loads.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 
 use super::layout::control_conf;
 use super::{certs, check_path, files, managed, Edge, EdgeError, DEFAULT_NAME};
-use crate::settings::EdgeMode;
+use nsm_core::edge::EdgeMode;
 
 impl Edge {
-    /// Prepares the files, starts (managed) or reloads (system) nginx with every
-    /// published project re-rendered, and starts the renewal task.
+    /// Prepares the files and starts (managed) or reloads (system) nginx with the
+    /// project files already installed.
     #[tracing::instrument(name = "edge_start", skip_all, fields(mode = ?self.mode))]
     pub async fn start(self: &Arc<Self>) -> Result<(), EdgeError> {
         if !self.is_on() {
@@ -26,6 +27,7 @@ impl Edge {
             tokio::fs::create_dir_all(dir).await?;
         }
         tokio::fs::create_dir_all(self.layout.challenges()).await?;
+        self.check_traversable()?;
         self.layout.clear_checks();
         if self.mode == EdgeMode::Managed {
             for sub in ["logs", "tmp"] {
@@ -41,12 +43,13 @@ impl Edge {
 
         match self.mode {
             EdgeMode::Managed => self.start_managed(generation).await,
-            _ => self.set_aside_broken().await,
+            _ => {
+                self.set_aside_broken().await;
+                if let Err(error) = self.apply().await {
+                    tracing::error!(%error, "the host's nginx did not take the edge's files");
+                }
+            }
         }
-        if let Err(error) = self.refresh_all().await {
-            tracing::error!(%error, "cannot re-render the published projects");
-        }
-        self.start_renewal().await;
         Ok(())
     }
 
@@ -78,17 +81,8 @@ impl Edge {
         });
     }
 
-    /// Stops the renewal task and the managed nginx.
+    /// Stops the managed nginx (a host's nginx keeps serving).
     pub async fn stop(&self) {
-        if let Some((stop, task)) = self.renewal.lock().await.take() {
-            // The task may have ended already (its edge is gone): nothing to tell it.
-            if stop.send(true).is_err() {
-                tracing::debug!("the renewal task had already ended");
-            }
-            if let Err(error) = task.await {
-                tracing::error!(%error, "the renewal task failed");
-            }
-        }
         if let Some(supervisor) = self.supervisor.lock().await.take() {
             supervisor.stop().await;
         }
@@ -121,5 +115,33 @@ impl Edge {
         if let Err(error) = self.nginx.test(self.live_target()).await {
             tracing::error!(%error, "nginx still refuses its configuration");
         }
+    }
+}
+
+impl Edge {
+    /// nginx's workers read the certificates at handshake as `--nginx-user` (when the
+    /// worker is root): every directory above them must let that user through, or
+    /// every handshake fails. Refused here, once, with what to change.
+    fn check_traversable(&self) -> Result<(), EdgeError> {
+        use std::os::unix::fs::MetadataExt;
+        let Some(reader) = self.cert_reader else {
+            return Ok(());
+        };
+        let user = self.nginx_user.clone().unwrap_or_else(|| "nobody".to_owned());
+        for dir in self.layout.certs.ancestors() {
+            let meta = std::fs::metadata(dir)?;
+            let mode = meta.mode();
+            let through = if meta.uid() == reader.uid {
+                mode & 0o100 != 0
+            } else if meta.gid() == reader.gid {
+                mode & 0o010 != 0
+            } else {
+                mode & 0o001 != 0
+            };
+            if !through && reader.uid != 0 {
+                return Err(EdgeError::Untraversable { dir: dir.to_owned(), user });
+            }
+        }
+        Ok(())
     }
 }
