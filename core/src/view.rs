@@ -35,6 +35,11 @@ pub struct WorkerSummary {
     pub online: bool,
     pub version: Option<String>,
     pub last_seen: Option<String>,
+    /// Where users point DNS for this node's projects (an admin's setting).
+    pub public_address: Option<String>,
+    /// What the node said of its edge: `managed, ports 8080/8443`; `None` before it
+    /// first connected.
+    pub edge: Option<String>,
 }
 
 /// A worker token, shown once when a worker is added or its token rotated.

@@ -27,6 +27,18 @@ pub async fn rotate_worker_token(id: String) -> Result<crate::model::IssuedToken
     crate::backend::control_plane()?.rotate_worker_token(&user, &id).await
 }
 
+#[server(prefix = "/api/fn", endpoint = "set_worker_address")]
+pub async fn set_worker_address(id: String, address: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let id = nsm_core::WorkerId::parse(&id).map_err(|_| AppError::NotFound(format!("Worker {id:?}")))?;
+    let address = nsm_core::worker::parse_public_address(&address).map_err(|e| {
+        let mut errors = nsm_core::FieldErrors::new();
+        errors.add("address", e);
+        AppError::from(errors)
+    })?;
+    crate::backend::control_plane()?.set_worker_address(&user, &id, address).await
+}
+
 #[server(prefix = "/api/fn", endpoint = "remove_worker")]
 pub async fn remove_worker(id: String) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;

@@ -42,6 +42,8 @@ pub trait Workers: Send + Sync {
     async fn add_worker(&self, by: &CurrentUser, id: WorkerId, name: &str) -> AppResult<IssuedToken>;
     async fn rotate_worker_token(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<IssuedToken>;
     async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()>;
+    /// `None` clears it.
+    async fn set_worker_address(&self, by: &CurrentUser, id: &WorkerId, address: Option<String>) -> AppResult<()>;
 }
 
 /// A service's settings as the Services tab saves them.

@@ -3,7 +3,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken};
+use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken, SetWorkerAddress};
 use crate::components::{use_ticker, ErrorBanner, Field, Loading, PageHeader};
 use crate::model::{IssuedToken, WorkerSummary};
 
@@ -12,9 +12,12 @@ pub fn WorkersPage() -> impl IntoView {
     let add = ServerAction::<AddWorker>::new();
     let rotate = ServerAction::<RotateWorkerToken>::new();
     let remove = ServerAction::<RemoveWorker>::new();
+    let address = ServerAction::<SetWorkerAddress>::new();
     let tick = use_ticker(Duration::from_secs(3));
     let workers = Resource::new(
-        move || (tick.get(), add.version().get(), rotate.version().get(), remove.version().get()),
+        move || {
+            (tick.get(), add.version().get(), rotate.version().get(), remove.version().get(), address.version().get())
+        },
         |_| list_workers(),
     );
     // The most recent token issued, shown once.
@@ -27,10 +30,11 @@ pub fn WorkersPage() -> impl IntoView {
         {move || issued.get().map(|t| view! { <TokenNotice token=t /> })}
         {move || remove.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
         {move || rotate.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
+        {move || address.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match workers.await {
-                    Ok(list) => view! { <WorkerTable list rotate remove /> }.into_any(),
+                    Ok(list) => view! { <WorkerTable list rotate remove address /> }.into_any(),
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
@@ -44,6 +48,7 @@ fn WorkerTable(
     list: Vec<WorkerSummary>,
     rotate: ServerAction<RotateWorkerToken>,
     remove: ServerAction<RemoveWorker>,
+    address: ServerAction<SetWorkerAddress>,
 ) -> impl IntoView {
     view! {
         <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
@@ -53,6 +58,8 @@ fn WorkerTable(
                         <th class="px-4 py-3">"Worker"</th>
                         <th class="px-4 py-3">"State"</th>
                         <th class="px-4 py-3">"Version"</th>
+                        <th class="px-4 py-3">"Edge"</th>
+                        <th class="px-4 py-3">"Public address"</th>
                         <th class="px-4 py-3">"Last seen"</th>
                         <th class="px-4 py-3"></th>
                     </tr>
@@ -62,6 +69,8 @@ fn WorkerTable(
                         let id = w.id.clone();
                         let id2 = w.id.clone();
                         let row_id = w.id.clone();
+                        let id3 = w.id.clone();
+                        let current = w.public_address.clone().unwrap_or_default();
                         view! {
                             <tr data-worker=row_id>
                                 <td class="px-4 py-3 font-medium">{w.name}<span class="ml-2 text-xs text-slate-400">{w.id}</span></td>
@@ -73,6 +82,14 @@ fn WorkerTable(
                                     }}
                                 </td>
                                 <td class="px-4 py-3 text-slate-600">{w.version.unwrap_or_else(|| "—".into())}</td>
+                                <td class="px-4 py-3 text-slate-600" data-testid="worker-edge">{w.edge.unwrap_or_else(|| "unknown until it connects".into())}</td>
+                                <td class="px-4 py-3">
+                                    <ActionForm action=address attr:class="flex gap-2" attr:data-testid="worker-address">
+                                        <input type="hidden" name="id" value=id3 />
+                                        <input name="address" value=current placeholder="203.0.113.7 or edge-1.example.com" aria-label="Public address" class="w-56 rounded-md border border-slate-300 px-2 py-1 text-xs" />
+                                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Save"</button>
+                                    </ActionForm>
+                                </td>
                                 <td class="px-4 py-3 text-slate-600">{w.last_seen.unwrap_or_else(|| "never".into())}</td>
                                 <td class="px-4 py-3 text-right">
                                     <div class="flex justify-end gap-2">

@@ -20,6 +20,11 @@ impl Workers for Plane {
             .map(|w| WorkerSummary {
                 online: self.hub.is_online(&w.id),
                 version: self.hub.version_of(&w.id).or(w.version),
+                edge: w.edge.map(|facts| match facts.mode {
+                    nsm_core::edge::EdgeMode::Off => "off".to_owned(),
+                    mode => format!("{mode}, ports {}/{}", facts.listen.http, facts.listen.https),
+                }),
+                public_address: w.public_address,
                 id: w.id,
                 name: w.name,
                 last_seen: w.last_seen,
@@ -57,6 +62,13 @@ impl Workers for Plane {
         self.drop_worker_link(id.as_str(), "its token was rotated").await;
         self.audit(by, "worker.rotate_token", id.as_str(), None).await?;
         Ok(IssuedToken { worker: id.to_string(), token: secret })
+    }
+
+    async fn set_worker_address(&self, by: &CurrentUser, id: &WorkerId, address: Option<String>) -> AppResult<()> {
+        if !db::sites::set_public_address(&self.db, id, address.as_deref()).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("Worker {id}")));
+        }
+        self.audit(by, "worker.set_address", id.as_str(), address.as_deref()).await
     }
 
     async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()> {

@@ -8,6 +8,9 @@ pub struct WorkerRow {
     pub name: String,
     pub version: Option<String>,
     pub last_seen: Option<String>,
+    pub public_address: Option<String>,
+    /// What it said of its edge in its last hello.
+    pub edge: Option<nsm_core::protocol::EdgeFacts>,
 }
 
 /// Registers a worker if it is not known yet (the embedded `local` one at start-up).
@@ -36,10 +39,23 @@ pub async fn seen(db: &Db, id: &str, version: &str) -> sqlx::Result<()> {
 }
 
 pub async fn list_workers(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
-    let rows = sqlx::query("SELECT id, name, version, last_seen FROM workers ORDER BY id").fetch_all(db).await?;
+    let rows = sqlx::query("SELECT id, name, version, last_seen, public_address, edge FROM workers ORDER BY id")
+        .fetch_all(db)
+        .await?;
     Ok(rows
         .into_iter()
-        .map(|r| WorkerRow { id: r.get(0), name: r.get(1), version: r.get(2), last_seen: r.get(3) })
+        .map(|r| {
+            let edge: Option<String> = r.get(5);
+            WorkerRow {
+                id: r.get(0),
+                name: r.get(1),
+                version: r.get(2),
+                last_seen: r.get(3),
+                public_address: r.get(4),
+                // Written by this server from a decoded hello; unreadable means none.
+                edge: edge.and_then(|json| serde_json::from_str(&json).ok()),
+            }
+        })
         .collect())
 }
 

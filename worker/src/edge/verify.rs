@@ -19,6 +19,8 @@ use super::Edge;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often an API Service that is still starting is asked again.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
+/// How long an API Service may take, after its container settled, to listen.
+const API_GRACE: Duration = Duration::from_secs(20);
 
 /// Why a resource is not served.
 #[derive(Debug, thiserror::Error)]
@@ -46,12 +48,12 @@ pub enum RequestError {
 }
 
 impl Edge {
-    /// Probes every resource; API Services may take until `deadline` to start
-    /// answering. Returns one line per probe for the log, or the first failure.
+    /// Probes every resource; API Services may take until `deadline` (at most
+    /// [`API_GRACE`]) to start answering. Returns one line per probe for the log, or the first failure.
     pub async fn verify_site(&self, site: &SiteFile, deadline: Instant) -> Result<Vec<String>, VerifyError> {
         let mut lines = Vec::with_capacity(site.probes.len());
         for probe in &site.probes {
-            let url = format!("https://{}{} ({})", probe.hostname, probe.path, probe.label);
+            let url = format!("{} https://{}{}", kind_name(&probe.kind), probe.hostname, probe.path);
             match self.probe(probe, deadline).await {
                 Ok(status) => lines.push(format!("{url} answered {status}")),
                 Err(VerifyError::Request { source: RequestError::Timeout, .. })
@@ -69,6 +71,7 @@ impl Edge {
     }
 
     async fn probe(&self, probe: &Probe, deadline: Instant) -> Result<u16, VerifyError> {
+        let deadline = deadline.min(Instant::now() + API_GRACE);
         let label = || probe.label.clone();
         if let ProbeKind::Static { directory } = &probe.kind {
             if let Some(why) = directory_problem(directory).await {
@@ -115,6 +118,16 @@ impl Edge {
         };
         let head = tokio::time::timeout(REQUEST_TIMEOUT, ask).await.map_err(|_| RequestError::Timeout)??;
         status_code(&head)
+    }
+}
+
+/// The resource type as users know it.
+fn kind_name(kind: &ProbeKind) -> &'static str {
+    match kind {
+        ProbeKind::Api => "API Service",
+        ProbeKind::Static { .. } => "Static Page",
+        ProbeKind::Redirect => "Redirect Link",
+        ProbeKind::Custom => "Custom",
     }
 }
 

@@ -96,9 +96,14 @@ pub fn DomainsTab() -> impl IntoView {
 
 #[component]
 fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
+    let node = view.node.clone();
+    let dns = match &view.node_address {
+        Some(address) => format!("Point each domain's DNS at {address}."),
+        None => "Set its public address on the Workers page to see where to point DNS.".to_owned(),
+    };
     let note = match (view.edge, view.published) {
         (EdgeMode::Off, _) => {
-            "The edge is off on this server (--edge off): domains are kept but not served.".to_owned()
+            format!("The edge of worker {node} is off (or it never connected): domains are kept but not served.")
         }
         (_, true) => {
             "Published. Resource changes apply at the next deployment; removing a domain applies at once.".to_owned()
@@ -111,6 +116,11 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
     let preview = view.preview.clone();
     let (can_custom, https_port, published) = (view.can_custom, view.https_port, view.published);
     view! {
+        <p class="mb-1 text-sm text-slate-700" data-testid="serving-node">
+            "Served by worker " <span class="font-mono font-medium">{view.node.clone()}</span>
+            {view.node_address.clone().map(|a| view! { " at " <span class="font-mono font-medium">{a}</span> })}
+            ". " {dns}
+        </p>
         <p class="mb-4 text-sm text-slate-500" data-testid="edge-status">{note}</p>
         {if view.domains.is_empty() {
             view! {

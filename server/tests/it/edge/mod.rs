@@ -5,6 +5,7 @@
 
 mod acme;
 mod domains;
+mod nodes;
 mod rollback;
 mod serving;
 mod support;
@@ -55,4 +56,12 @@ pub async fn try_add_resource(
     let mut form = vec![("id", project), ("domain", domain.as_str()), ("resource", ""), ("path", path)];
     form.extend_from_slice(fields);
     s.call_json("save_resource", &form).await
+}
+
+/// Saves a reference variable `name` of `kind` pointing at resource `target`.
+pub async fn reference(s: &TestServer, project: &str, name: &str, kind: &str, target: i64) {
+    let target = target.to_string();
+    let form = [("id", project), ("original", ""), ("name", name), ("kind", kind), ("target_id", target.as_str())];
+    let (status, body) = s.call_json("save_variable", &form).await;
+    assert!(status.is_success(), "{name}: {status} {body}");
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use nsm_testkit::deployment_log_text as log_text;
 use nsm_testkit::{docker_or_skip, nginx_or_skip, FixtureRepo};
 
-use super::super::common::{ComposeCleanup, TestServer};
+use super::super::common::ComposeCleanup;
 use super::support::{browser, edge_settings, start_with_edge, websocket_echo};
-use super::{add_resource, resource_id};
+use super::{add_resource, reference, resource_id};
 
 const HOST: &str = "shop.nsm.test";
 
@@ -82,13 +82,6 @@ fn app_files() -> Vec<(&'static str, String)> {
         ("apiroot/api/hello.txt", "HELLO FROM THE API".to_owned()),
         ("ws.sh", WS_ECHO.to_owned()),
     ]
-}
-
-async fn reference(s: &TestServer, project: &str, name: &str, kind: &str, target: i64) {
-    let target = target.to_string();
-    let form = [("id", project), ("original", ""), ("name", name), ("kind", kind), ("target_id", target.as_str())];
-    let (status, body) = s.call_json("save_variable", &form).await;
-    assert!(status.is_success(), "{name}: {status} {body}");
 }
 
 /// GETs until the body is what is expected (containers copy files as they start).

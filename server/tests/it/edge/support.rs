@@ -238,7 +238,9 @@ impl Pebble {
             .stderr(Stdio::null())
             .spawn()
             .expect("pebble starts");
-        nsm_testkit::eventually_blocking(Duration::from_secs(15), Duration::from_millis(50), || {
+        // Generous: on a loaded machine (the whole suite on two cores) pebble's start
+        // has taken more than 15 s.
+        nsm_testkit::eventually_blocking(Duration::from_secs(45), Duration::from_millis(50), || {
             std::net::TcpStream::connect(("127.0.0.1", acme)).map(drop).map_err(|_| "pebble did not start".to_owned())
         });
         let directory = format!("https://127.0.0.1:{acme}/dir");
