@@ -21,7 +21,7 @@ mod topology;
 
 pub use form::{DomainForm, ResourceForm};
 pub use hostname::{Hostname, MAX_HOSTNAME_LEN, MAX_LABEL_LEN};
-pub use ids::{DomainId, ResourceId};
+pub use ids::{parse_resource_key, resource_key, DomainId, ResourceId};
 pub use options::{
     parse_cors_origins, ApiTimeout, BodySize, CorsOrigin, CustomBody, RedirectTarget, DEFAULT_API_TIMEOUT_SECS,
     MAX_API_TIMEOUT_SECS, MAX_BODY_BYTES, MAX_CUSTOM_BODY_LEN, MAX_TARGET_LEN,

@@ -9,6 +9,7 @@
 mod certificates;
 mod error;
 mod nginx;
+mod node;
 mod site;
 mod text;
 
@@ -28,6 +29,7 @@ pub use certificates::{certificate_map, CERTIFICATE_VARIABLE};
 pub use nginx::{
     render_nginx, CertificatePaths, ListenPorts, NginxError, NginxInput, ServerCertificates, DEFAULT_UPSTREAM_HOST,
 };
+pub use node::{EdgeFacts, Probe, ProbeKind, SiteFile};
 pub use site::{node_input, site_file};
 
 #[cfg(test)]

@@ -6,10 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::nginx::{render_nginx, CertificatePaths, NginxError, NginxInput, ServerCertificates};
-use crate::domain::{Hostname, ResourceKind, Topology};
+use super::node::{EdgeFacts, Probe, ProbeKind, SiteFile};
+use crate::domain::{resource_key, Hostname, ResourceKind, Topology};
 use crate::project::ProjectId;
-use crate::protocol::{EdgeFacts, Probe, ProbeKind, SiteFile};
-use crate::variables::resource_key;
 
 /// The label a wildcard's `*` is replaced with when the node probes it.
 const WILDCARD_PROBE_LABEL: &str = "nsm-probe";

@@ -13,9 +13,10 @@ mod preview;
 mod resolve;
 mod value;
 
+pub use crate::domain::{parse_resource_key, resource_key};
 pub use leases::{LeaseError, PortLeases};
 pub use preview::{preview_dotenv, PreviewError, SECRET_MASK};
-pub use resolve::{check_reference, parse_resource_key, resolve, resource_key, PortRequest, Resolution, ResolveError};
+pub use resolve::{check_reference, resolve, PortRequest, Resolution, ResolveError};
 pub use value::{check_plain_value, Reference, Variable, VariableForm, VariableValue, MAX_PLAIN_LEN, REFERENCE_KINDS};
 
 #[cfg(test)]
