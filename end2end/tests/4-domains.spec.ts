@@ -165,3 +165,37 @@ test('Domains: add a domain and each resource type, see validation errors and th
   await hydrated(page);
   await expect(page.getByTestId('edge-status')).toContainText('Not published yet', { timeout: 30_000 });
 });
+
+test('Workers: a node gets a public address; the Domains tab says which node serves the project and where DNS points', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page);
+  await page.goto('/workers');
+  await hydrated(page);
+  const local = page.locator('[data-worker="local"]');
+  await expect(local.getByTestId('worker-edge')).toContainText(/managed, ports \d+\/\d+/);
+  const address = local.getByLabel('Public address');
+  // A URL is not an address: refused with the reason, nothing saved.
+  await address.fill('http://edge-1.example.com/');
+  await local.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('A public address is a hostname')).toBeVisible();
+  await address.fill('203.0.113.7');
+  await local.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('A public address is a hostname')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('[data-worker="local"]').getByLabel('Public address')).toHaveValue('203.0.113.7');
+
+  const id = `e2e-node-${Date.now() % 100000}`;
+  await page.goto('/projects/new');
+  await hydrated(page);
+  await page.getByLabel('Project id').fill(id);
+  await page.getByLabel('…or a full git URL').fill(fixtureRepo());
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
+  await page.getByRole('tab', { name: 'Domains' }).click();
+  await hydrated(page);
+  const serving = page.getByTestId('serving-node');
+  await expect(serving).toContainText('Served by worker local at 203.0.113.7');
+  await expect(serving).toContainText("Point each domain's DNS at 203.0.113.7");
+  await page.screenshot({ path: 'test-results/domains-serving-node.png', fullPage: true });
+});

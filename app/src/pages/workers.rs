@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken, SetWorkerAddress};
 use crate::components::{use_ticker, ErrorBanner, Field, Loading, PageHeader};
+use crate::error::AppError;
 use crate::model::{IssuedToken, WorkerSummary};
 
 #[component]
@@ -30,7 +31,14 @@ pub fn WorkersPage() -> impl IntoView {
         {move || issued.get().map(|t| view! { <TokenNotice token=t /> })}
         {move || remove.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
         {move || rotate.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
-        {move || address.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
+        {move || address.value().get().and_then(Result::err).map(|e| {
+            // A refused address says why in the field's own words.
+            let text = match &e {
+                AppError::Invalid(errors) => errors.0.get("address").cloned().unwrap_or_else(|| e.to_string()),
+                other => other.to_string(),
+            };
+            view! { <div class="mb-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert" data-testid="address-error">{text}</div> }
+        })}
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match workers.await {

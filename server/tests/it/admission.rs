@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use nsm_core::compose::{Discovery, ServiceName};
 use nsm_core::protocol::{
-    DeployOutcome, DeployPhase, DeployReport, LogLine, LogStream, ServerMessage, SyncReport, WorkerMessage,
+    DeployOutcome, DeployPhase, DeployReport, EdgeAnswer, LogLine, LogStream, ServerMessage, SyncReport, WorkerMessage,
     CONNECT_PATH, PROTOCOL_VERSION,
 };
 use nsm_core::service::ServiceState;
@@ -234,6 +234,8 @@ async fn a_worker_speaks_only_for_its_own_work() {
     let leases = vec![(key(victim_api), 47001), (key(pending_api), 47002)];
     let report = result(DeployOutcome::Succeeded, leases);
     link.send(&WorkerMessage::DeployFinished { deployment: victim_id, report }).await;
+    let ports = vec![(key(victim_api), 47003), (key(pending_api), 47004)];
+    link.send(&WorkerMessage::PortsLeased { deployment: victim_id, ports }).await;
     let state = ServiceState::Paused;
     link.send(&WorkerMessage::ServiceChanged { project: victim_project, service: "slow".into(), state }).await;
     for request in 1..=GUESSED_REQUESTS {
@@ -241,6 +243,7 @@ async fn a_worker_speaks_only_for_its_own_work() {
         let report = SyncReport { commit: "f".repeat(40), discovery: forged };
         link.send(&WorkerMessage::Synced { request, result: Ok(report) }).await;
         link.send(&WorkerMessage::TornDown { request, result: Ok(()) }).await;
+        link.send(&WorkerMessage::EdgeDone { request, result: Ok(EdgeAnswer::Done) }).await;
     }
 
     // Its own deployment: forward is admitted, backwards is not; a lease for the
@@ -304,7 +307,7 @@ async fn a_worker_speaks_only_for_its_own_work() {
         assert!(!found.is_empty(), "no warning with {all:?} among:\n{}", log.lines_with(&["refused"]).join("\n"));
     };
     let victim_field = format!("deployment={running} ");
-    for kind in ["deploy_phase", "deploy_log", "deploy_finished"] {
+    for kind in ["deploy_phase", "deploy_log", "deploy_finished", "ports_leased"] {
         refused(&[kind, &victim_field, "assigned to worker local"]);
     }
     refused(&["service_changed", &format!("project={victim} "), "assigned to worker local"]);
@@ -312,6 +315,7 @@ async fn a_worker_speaks_only_for_its_own_work() {
         let field = format!("request={request} ");
         refused(&["\"synced\"", &field]);
         refused(&["\"torn_down\"", &field]);
+        refused(&["\"edge_done\"", &field]);
     }
     refused(&["\"synced\"", "the request was sent to worker local"]);
     refused(&["\"torn_down\"", "the request was sent to worker local"]);

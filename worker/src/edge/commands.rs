@@ -87,6 +87,12 @@ impl Edge {
         Ok(info)
     }
 
+    /// The leaf certificate (DER) this edge serves a TLS client asking for
+    /// `hostname`, as a browser would see it.
+    pub async fn served_certificate(&self, hostname: &str) -> Result<Vec<u8>, probe::ProbeError> {
+        probe::served_leaf(self.listen.https, hostname).await
+    }
+
     /// Reloads a host's nginx if needed, then asks for `hostname` over TLS: the managed
     /// nginx reads certificates at handshake, so `nginx -t` cannot tell whether one
     /// loads, and a handshake is what counts anyway.
