@@ -3,10 +3,12 @@ import { execFileSync } from 'child_process';
 import { EDGE_HTTPS_PORT } from '../ports';
 import { composeRepo, hydrated, signIn } from './helpers';
 
-// A deployable repository: one service from the local busybox image.
+// A deployable repository: one service from the local busybox image, writing the
+// Static Page's file into the directory NSM gives it (the edge checks it is not empty).
 function fixtureRepo(): string {
   return composeRepo('nsm-e2e-domains-', ['services:', '  web:', '    image: nsm-local/busybox:latest',
-    '    init: true', '    command: ["sleep", "3600"]']);
+    '    init: true', '    command: ["sh", "-c", "echo \'<p>e2e site</p>\' > /out/index.html && exec sleep 3600"]',
+    '    volumes:', '      - "${SITE_DIR}:/out"']);
 }
 
 /** Opens the new-resource editor of `domain`, fills the path and picks the type. */
@@ -137,13 +139,23 @@ test('Domains: add a domain and each resource type, see validation errors and th
   await expect(preview).toContainText('return 302 "https://example.com/new";');
   await expect(preview).toContainText('return 200 "hello from the edge";');
 
-  // Deploying checks the file with nginx -t and publishes it.
+  // The Static Page's directory goes to the service that fills it.
+  await page.getByRole('tab', { name: 'Environment' }).click();
+  await hydrated(page);
+  await page.locator('#var-name').fill('SITE_DIR');
+  await page.locator('#var-kind').selectOption('directory');
+  await page.locator('#var-target').selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Save variable' }).click();
+  await expect(page.locator('[data-variable="SITE_DIR"]')).toBeVisible();
+
+  // Deploying checks the file with nginx -t, publishes it and asks the edge for each resource.
   await page.getByRole('button', { name: 'Deploy' }).click();
   await expect(page).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
   await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 150_000 });
   const log = page.getByTestId('deployment-log');
   await expect(log).toContainText(`edge: nginx configuration for ${hostname} checked (nginx -t)`);
   await expect(log).toContainText('edge: nginx -t passed, nginx reloaded');
+  await expect(log).toContainText(`edge: Static Page https://${hostname}/ answered 200`);
 
   // Published: a self-signed placeholder until ACME (off here) gets a real one.
   await page.getByRole('tab', { name: 'Domains' }).click();

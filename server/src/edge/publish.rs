@@ -40,6 +40,26 @@ impl Edge {
         }
     }
 
+    /// A node (re)connected: re-render what it serves from what is saved now (its
+    /// ports or paths may have changed while it was away) and have it install what
+    /// differs. A project that does not render or install keeps its file, and says why
+    /// in the log.
+    #[tracing::instrument(skip_all, fields(worker = %worker))]
+    pub async fn republish(&self, worker: &WorkerId) {
+        let published = match db::sites::published(&self.db).await {
+            Ok(published) => published,
+            Err(error) => {
+                tracing::error!(%error, "cannot list the published projects");
+                return;
+            }
+        };
+        for (project, _) in published.into_iter().filter(|(_, on)| on == worker) {
+            if let Err(error) = self.publish(&project, worker).await {
+                tracing::warn!(%project, %error, "keeping the published file of a project that does not re-publish");
+            }
+        }
+    }
+
     /// Re-renders a published project from what is saved now (a domain was removed)
     /// and installs it on its node.
     #[tracing::instrument(skip_all, fields(project = %project))]

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -98,6 +99,9 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
     outbox.send(ServerMessage::Welcome { protocol: PROTOCOL_VERSION }).ok();
     // The hub holds the only sender now: removing the link ends the writer and closes.
     drop(outbox);
+    // Once the link serves: what the node publishes, as rendered from what is saved now.
+    let (edge, node) = (plane.edge.clone(), worker_id.clone());
+    tokio::spawn(async move { edge.republish(&node).await }.in_current_span());
 
     let (mut sink, mut stream) = socket.split();
     let writer = tokio::spawn(async move {

@@ -66,6 +66,10 @@ impl Edge {
             let before = files::read_if_exists(&self.layout.site_file(project)).await?;
             previous.push((project.clone(), before));
         }
+        // Nothing to change (a re-publish of what is served): no reload.
+        if previous.iter().zip(changes).all(|((_, before), (_, after))| before == after) {
+            return Ok(());
+        }
         if let Err(e) = self.write_all(changes).await {
             self.restore(&previous).await;
             return Err(e.into());

@@ -19,8 +19,9 @@ use super::Edge;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often an API Service that is still starting is asked again.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
-/// How long an API Service may take, after its container settled, to listen.
-const API_GRACE: Duration = Duration::from_secs(20);
+/// How long a service may take, after its container settled, to listen (API
+/// Service) or to write its files (Static Page).
+const START_GRACE: Duration = Duration::from_secs(20);
 
 /// Why a resource is not served.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +50,7 @@ pub enum RequestError {
 
 impl Edge {
     /// Probes every resource; API Services may take until `deadline` (at most
-    /// [`API_GRACE`]) to start answering. Returns one line per probe for the log, or the first failure.
+    /// [`START_GRACE`]) to start answering. Returns one line per probe for the log, or the first failure.
     pub async fn verify_site(&self, site: &SiteFile, deadline: Instant) -> Result<Vec<String>, VerifyError> {
         let mut lines = Vec::with_capacity(site.probes.len());
         for probe in &site.probes {
@@ -71,11 +72,14 @@ impl Edge {
     }
 
     async fn probe(&self, probe: &Probe, deadline: Instant) -> Result<u16, VerifyError> {
-        let deadline = deadline.min(Instant::now() + API_GRACE);
+        let deadline = deadline.min(Instant::now() + START_GRACE);
         let label = || probe.label.clone();
         if let ProbeKind::Static { directory } = &probe.kind {
-            if let Some(why) = directory_problem(directory).await {
-                return Err(VerifyError::Directory { label: label(), directory: directory.clone(), why });
+            while let Some(why) = directory_problem(directory).await {
+                if Instant::now() + RETRY_EVERY >= deadline {
+                    return Err(VerifyError::Directory { label: label(), directory: directory.clone(), why });
+                }
+                tokio::time::sleep(RETRY_EVERY).await;
             }
         }
         loop {
