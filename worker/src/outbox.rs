@@ -14,24 +14,8 @@ pub(crate) fn post(out: &Outbox, message: WorkerMessage) -> bool {
     match out.send(message) {
         Ok(()) => true,
         Err(unsent) => {
-            tracing::debug!(message = kind(&unsent.0), "the worker is stopping: a message for the server was dropped");
+            tracing::debug!(message = unsent.0.kind(), "the worker is stopping: a message for the server was dropped");
             false
         }
-    }
-}
-
-/// A message's type, for logs.
-pub(crate) fn kind(message: &WorkerMessage) -> &'static str {
-    match message {
-        WorkerMessage::Hello { .. } => "hello",
-        WorkerMessage::Heartbeat => "heartbeat",
-        WorkerMessage::Synced { .. } => "synced",
-        WorkerMessage::DeployPhase { .. } => "deploy_phase",
-        WorkerMessage::DeployLog { .. } => "deploy_log",
-        WorkerMessage::DeployFinished { .. } => "deploy_finished",
-        WorkerMessage::TornDown { .. } => "torn_down",
-        WorkerMessage::ServiceChanged { .. } => "service_changed",
-        WorkerMessage::PortsLeased { .. } => "ports_leased",
-        WorkerMessage::EdgeDone { .. } => "edge_done",
     }
 }

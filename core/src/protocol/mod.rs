@@ -131,6 +131,41 @@ pub enum ServerMessage {
     },
 }
 
+impl WorkerMessage {
+    /// The message's `type` tag, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Hello { .. } => "hello",
+            Self::Heartbeat => "heartbeat",
+            Self::Synced { .. } => "synced",
+            Self::PortsLeased { .. } => "ports_leased",
+            Self::DeployPhase { .. } => "deploy_phase",
+            Self::DeployLog { .. } => "deploy_log",
+            Self::DeployFinished { .. } => "deploy_finished",
+            Self::TornDown { .. } => "torn_down",
+            Self::EdgeDone { .. } => "edge_done",
+            Self::ServiceChanged { .. } => "service_changed",
+        }
+    }
+}
+
+impl ServerMessage {
+    /// The message's `type` tag, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Welcome { .. } => "welcome",
+            Self::Refused { .. } => "refused",
+            Self::Heartbeat => "heartbeat",
+            Self::Sync { .. } => "sync",
+            Self::Deploy { .. } => "deploy",
+            Self::EdgeFile { .. } => "edge_file",
+            Self::Edge { .. } => "edge",
+            Self::Cancel { .. } => "cancel",
+            Self::Teardown { .. } => "teardown",
+        }
+    }
+}
+
 /// Why a worker could not do a job, in words for the user (on the wire, a string).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(transparent)]
@@ -157,4 +192,27 @@ pub struct RepoSource {
 pub struct SyncReport {
     pub commit: String,
     pub discovery: Discovery,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_the_wire_tags() {
+        let worker = [
+            WorkerMessage::Heartbeat,
+            WorkerMessage::TornDown { request: 7, result: Ok(()) },
+            WorkerMessage::PortsLeased { deployment: DeploymentId(3), ports: vec![] },
+        ];
+        for message in worker {
+            let json = serde_json::to_value(&message).unwrap_or_default();
+            assert_eq!(json["type"], message.kind());
+        }
+        let server = [ServerMessage::Heartbeat, ServerMessage::Cancel { deployment: DeploymentId(3) }];
+        for message in server {
+            let json = serde_json::to_value(&message).unwrap_or_default();
+            assert_eq!(json["type"], message.kind());
+        }
+    }
 }

@@ -51,7 +51,7 @@ impl Deployer {
             | WorkerMessage::TornDown { request, .. }
             | WorkerMessage::EdgeDone { request, .. } => {
                 // Admitted a moment ago; the request may have timed out since.
-                let kind = admission::kind(&message);
+                let kind = message.kind();
                 if let Err(refusal) = self.workers.answer(worker, request, message) {
                     admission::refused(worker, kind, &admission::Subject::Request(request), &refusal);
                 }

@@ -58,7 +58,7 @@ impl Jobs {
     }
 
     /// Handles a job request; session messages (welcome, heartbeat…) are ignored here.
-    #[tracing::instrument(name = "server_message", skip_all, fields(kind = kind(&message)))]
+    #[tracing::instrument(name = "server_message", skip_all, fields(kind = message.kind()))]
     pub fn handle(&self, message: ServerMessage) {
         match message {
             ServerMessage::Deploy { spec } => self.deploy(*spec),
@@ -203,20 +203,5 @@ impl EdgePlans for LinkPlans {
                 EDGE_FILE_TIMEOUT.as_secs()
             ))),
         }
-    }
-}
-
-/// A message's type, for logs.
-pub(super) fn kind(message: &ServerMessage) -> &'static str {
-    match message {
-        ServerMessage::Welcome { .. } => "welcome",
-        ServerMessage::Refused { .. } => "refused",
-        ServerMessage::Heartbeat => "heartbeat",
-        ServerMessage::Sync { .. } => "sync",
-        ServerMessage::Deploy { .. } => "deploy",
-        ServerMessage::Cancel { .. } => "cancel",
-        ServerMessage::Teardown { .. } => "teardown",
-        ServerMessage::EdgeFile { .. } => "edge_file",
-        ServerMessage::Edge { .. } => "edge",
     }
 }

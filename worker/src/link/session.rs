@@ -13,12 +13,11 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
 use super::error::LinkError;
-use super::jobs::{kind, Jobs};
+use super::jobs::Jobs;
 use super::services::service_snapshot;
 use super::WorkerConfig;
 use crate::host::Host;
 use crate::machine::tls;
-use crate::outbox;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -101,7 +100,7 @@ impl Session<'_> {
                 Ok(socket)
             }
             Ok(Ok(ServerMessage::Refused { reason })) => Err(SessionEnd::Refused(reason)),
-            Ok(Ok(other)) => Err(SessionEnd::Failed(LinkError::NotWelcomed(kind(&other)))),
+            Ok(Ok(other)) => Err(SessionEnd::Failed(LinkError::NotWelcomed(other.kind()))),
         }
     }
 
@@ -171,7 +170,7 @@ impl Session<'_> {
     async fn flush_and_close(&mut self, socket: &mut Socket) {
         while let Ok(message) = self.outbox.try_recv() {
             if let Err(error) = send(socket, &message).await {
-                tracing::warn!(%error, message = outbox::kind(&message), "could not flush a message before stopping");
+                tracing::warn!(%error, message = message.kind(), "could not flush a message before stopping");
                 return;
             }
         }

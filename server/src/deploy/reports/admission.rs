@@ -65,22 +65,6 @@ pub(super) enum Subject {
     Link,
 }
 
-/// A message's kind as the protocol names it (its `type` tag).
-pub(super) fn kind(message: &WorkerMessage) -> &'static str {
-    match message {
-        WorkerMessage::Hello { .. } => "hello",
-        WorkerMessage::Heartbeat => "heartbeat",
-        WorkerMessage::Synced { .. } => "synced",
-        WorkerMessage::DeployPhase { .. } => "deploy_phase",
-        WorkerMessage::DeployLog { .. } => "deploy_log",
-        WorkerMessage::DeployFinished { .. } => "deploy_finished",
-        WorkerMessage::TornDown { .. } => "torn_down",
-        WorkerMessage::ServiceChanged { .. } => "service_changed",
-        WorkerMessage::PortsLeased { .. } => "ports_leased",
-        WorkerMessage::EdgeDone { .. } => "edge_done",
-    }
-}
-
 pub(super) fn subject(message: &WorkerMessage) -> Subject {
     match message {
         WorkerMessage::DeployPhase { deployment, .. }
@@ -134,7 +118,7 @@ impl Deployer {
     /// The message to act on (a result without its refused leases), or None when it
     /// is refused; a refusal is logged here.
     pub(super) async fn admit(&self, worker: &str, message: WorkerMessage) -> Option<WorkerMessage> {
-        let (kind, subject) = (kind(&message), subject(&message));
+        let (kind, subject) = (message.kind(), subject(&message));
         match self.rule(worker, message).await {
             Ok(message) => Some(message),
             Err(error @ (Refusal::Database(_) | Refusal::Topology(_))) => {
@@ -259,9 +243,9 @@ mod tests {
     fn every_kind_is_named_as_on_the_wire() {
         let message = WorkerMessage::TornDown { request: 7, result: Ok(()) };
         let json = serde_json::to_value(&message).unwrap_or_default();
-        assert_eq!(json["type"], kind(&message));
+        assert_eq!(json["type"], message.kind());
         assert_eq!(subject(&message), Subject::Request(7));
         let message = WorkerMessage::Heartbeat;
-        assert_eq!(serde_json::to_value(&message).unwrap_or_default()["type"], kind(&message));
+        assert_eq!(serde_json::to_value(&message).unwrap_or_default()["type"], message.kind());
     }
 }
