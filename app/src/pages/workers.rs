@@ -59,7 +59,7 @@ fn WorkerTable(
     address: ServerAction<SetWorkerAddress>,
 ) -> impl IntoView {
     view! {
-        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="worker-table">
                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                     <tr>
@@ -94,7 +94,7 @@ fn WorkerTable(
                                 <td class="px-4 py-3">
                                     <ActionForm action=address attr:class="flex gap-2" attr:data-testid="worker-address">
                                         <input type="hidden" name="id" value=id3 />
-                                        <input name="address" value=current placeholder="203.0.113.7 or edge-1.example.com" aria-label="Public address" class="w-56 rounded-md border border-slate-300 px-2 py-1 text-xs" />
+                                        <input name="address" value=current placeholder="203.0.113.7 or edge-1.example.com" aria-label="Public address" class="w-44 rounded-md border border-slate-300 px-2 py-1 text-xs" />
                                         <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Save"</button>
                                     </ActionForm>
                                 </td>

@@ -103,6 +103,9 @@ async fn deployments_running_when_the_server_died_end_interrupted() {
             .arg("--data-dir")
             .arg(data.path())
             .args(["--listen", &format!("127.0.0.1:{port}")])
+            // Killed with -9, the server cannot stop its nginx: none is started, or it
+            // would be left holding the edge's default ports.
+            .args(["--edge", "off"])
             .stderr(Stdio::null())
             .spawn()
             .expect("server starts")
