@@ -11,6 +11,16 @@ function fixtureRepo(): string {
     '    volumes:', '      - "${SITE_DIR}:/out"']);
 }
 
+/** Creates project `id` from a fresh fixture repository, through the form. */
+async function createProject(page: Page, id: string) {
+  await page.goto('/projects/new');
+  await hydrated(page);
+  await page.getByLabel('Project id').fill(id);
+  await page.getByLabel('…or a full git URL').fill(fixtureRepo());
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
+}
+
 /** Opens the new-resource editor of `domain`, fills the path and picks the type. */
 async function newResource(page: Page, domain: ReturnType<Page['locator']>, path: string, type: string) {
   await domain.getByTestId('add-resource').click();
@@ -33,12 +43,7 @@ test('Domains: add a domain and each resource type, see validation errors and th
   const id = `e2e-web-${Date.now() % 100000}`;
   const hostname = `${id}.e2e.test`;
   await signIn(page);
-  await page.goto('/projects/new');
-  await hydrated(page);
-  await page.getByLabel('Project id').fill(id);
-  await page.getByLabel('…or a full git URL').fill(fixtureRepo());
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
+  await createProject(page, id);
 
   await page.getByRole('tab', { name: 'Domains' }).click();
   await expect(page).toHaveURL(new RegExp(`/projects/${id}/domains$`));
@@ -198,12 +203,7 @@ test('Workers: a node gets a public address; the Domains tab says which node ser
   await expect(page.locator('[data-worker="local"]').getByLabel('Public address')).toHaveValue('203.0.113.7');
 
   const id = `e2e-node-${Date.now() % 100000}`;
-  await page.goto('/projects/new');
-  await hydrated(page);
-  await page.getByLabel('Project id').fill(id);
-  await page.getByLabel('…or a full git URL').fill(fixtureRepo());
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
+  await createProject(page, id);
   await page.getByRole('tab', { name: 'Domains' }).click();
   await hydrated(page);
   const serving = page.getByTestId('serving-node');
