@@ -209,5 +209,5 @@ test('Workers: a node gets a public address; the Domains tab says which node ser
   const serving = page.getByTestId('serving-node');
   await expect(serving).toContainText('Served by worker local at 203.0.113.7');
   await expect(serving).toContainText("Point each domain's DNS at 203.0.113.7");
-  await page.screenshot({ path: 'test-results/domains-serving-node.png', fullPage: true });
+  await page.screenshot({ path: 'end2end/test-results/domains-serving-node.png', fullPage: true });
 });
