@@ -161,8 +161,9 @@ impl Domains for Plane {
                 "{hostname} was removed, but nginx did not take the new configuration: {error}"
             )));
         }
-        if let Some(node) = self.edge.published_on(id).await {
-            self.edge.forget(&hostname, &node).await;
+        match self.edge.published_on(id).await {
+            Some(node) => self.edge.forget(std::slice::from_ref(&hostname), &node).await,
+            None => self.edge.forget_records(std::slice::from_ref(&hostname)).await,
         }
         self.audit(by, "domain.remove", &format!("{id}/{hostname}"), None).await
     }
@@ -255,15 +256,9 @@ impl Plane {
         let hostnames = db::edge::hostnames(&self.db, id).await.map_err(internal)?;
         let node = self.edge.published_on(id).await;
         self.edge.unpublish(id).await.map_err(|e| AppError::Conflict(format!("nginx: {e}")))?;
-        for hostname in &hostnames {
-            match &node {
-                Some(node) => self.edge.forget(hostname, node).await,
-                None => {
-                    if let Err(error) = db::edge::forget_certificate(&self.db, hostname).await {
-                        tracing::warn!(%error, %hostname, "cannot forget a certificate's status");
-                    }
-                }
-            }
+        match &node {
+            Some(node) => self.edge.forget(&hostnames, node).await,
+            None => self.edge.forget_records(&hostnames).await,
         }
         Ok(())
     }

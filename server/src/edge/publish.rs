@@ -92,11 +92,7 @@ impl Edge {
     /// Records the certificates an `Apply` left served.
     async fn record_applied(&self, answer: &EdgeAnswer) {
         if let EdgeAnswer::Applied(report) = answer {
-            for fact in &report.certificates {
-                if let Err(error) = self.record_fact(fact).await {
-                    tracing::warn!(%error, hostname = %fact.hostname, "cannot record a certificate");
-                }
-            }
+            self.record_facts(&report.certificates).await;
         }
     }
 
@@ -107,15 +103,23 @@ impl Edge {
         }
     }
 
-    /// Forgets a hostname's certificate (its domain was removed): the node removes its
-    /// files, the Domains tab its row.
-    #[tracing::instrument(skip_all, fields(hostname = %hostname, worker = %worker))]
-    pub async fn forget(&self, hostname: &Hostname, worker: &WorkerId) {
-        if let Err(error) = self.command(worker, EdgeCommand::Forget { hostnames: vec![hostname.clone()] }).await {
-            tracing::warn!(%error, "the node could not remove a certificate's files");
+    /// Forgets hostnames' certificates (their domains were removed): the node removes
+    /// their files in one request, the Domains tab their rows.
+    #[tracing::instrument(skip_all, fields(worker = %worker))]
+    pub async fn forget(&self, hostnames: &[Hostname], worker: &WorkerId) {
+        let command = EdgeCommand::Forget { hostnames: hostnames.to_vec() };
+        if let Err(error) = self.command(worker, command).await {
+            tracing::warn!(%error, "the node could not remove certificate files");
         }
-        if let Err(error) = db::edge::forget_certificate(&self.db, hostname).await {
-            tracing::warn!(%error, "cannot forget a certificate's status");
+        self.forget_records(hostnames).await;
+    }
+
+    /// Forgets hostnames' certificate rows only (no node serves them).
+    pub async fn forget_records(&self, hostnames: &[Hostname]) {
+        for hostname in hostnames {
+            if let Err(error) = db::edge::forget_certificate(&self.db, hostname).await {
+                tracing::warn!(%error, %hostname, "cannot forget a certificate's status");
+            }
         }
     }
 }

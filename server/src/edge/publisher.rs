@@ -49,11 +49,7 @@ impl Publisher for Edge {
         if let Err(error) = recorded {
             tracing::error!(%error, "cannot record where the project is published");
         }
-        for fact in &report.certificates {
-            if let Err(error) = self.record_fact(fact).await {
-                tracing::warn!(%error, hostname = %fact.hostname, "cannot record a certificate");
-            }
-        }
+        self.record_facts(&report.certificates).await;
         let narrator = Narrator { log, deployment };
         for fact in &report.certificates {
             self.certify(&narrator, &fact.hostname, worker).await;

@@ -98,6 +98,15 @@ impl Edge {
         row.self_signed || expiry.is_none_or(|at| at.to_utc() - chrono::Utc::now() < RENEW_BEFORE)
     }
 
+    /// Records what a node said of its certificates (one that cannot be is logged).
+    pub(super) async fn record_facts(&self, facts: &[CertificateFact]) {
+        for fact in facts {
+            if let Err(error) = self.record_fact(fact).await {
+                tracing::warn!(%error, hostname = %fact.hostname, "cannot record a certificate");
+            }
+        }
+    }
+
     /// Records what a node's certificate file for a hostname says.
     pub(super) async fn record_fact(&self, fact: &CertificateFact) -> Result<IssuedCertificate, CertificateError> {
         let not_after = chrono::DateTime::parse_from_rfc3339(&fact.not_after)
