@@ -35,8 +35,15 @@ pub struct WorkerSummary {
     pub online: bool,
     pub version: Option<String>,
     pub last_seen: Option<String>,
-    /// Where users point DNS for this node's projects (an admin's setting).
+    /// Where users point DNS for this node's projects (an admin's setting); for a
+    /// fronted node, where its fronting node reaches it.
     pub public_address: Option<String>,
+    /// The node whose edge fronts this one; `None`: it is public.
+    #[serde(default)]
+    pub fronted_by: Option<String>,
+    /// Its edge can pass other nodes' TLS through (so it can front them).
+    #[serde(default)]
+    pub can_front: bool,
     /// What the node said of its edge: `managed, ports 8080/8443`; `None` before it
     /// first connected.
     pub edge: Option<String>,
@@ -198,8 +205,13 @@ pub struct DomainsView {
     pub https_port: u16,
     /// The node that runs and serves the project.
     pub node: String,
-    /// Where to point the domains' DNS: the node's public address, when set.
+    /// Where to point the domains' DNS: the public address of the node, or of its
+    /// fronting node, when set.
     pub node_address: Option<String>,
+    /// The node whose edge the domains are reached through, when the project's node
+    /// is fronted (`https_port` and `node_address` are then that node's).
+    #[serde(default)]
+    pub fronted_by: Option<String>,
     /// What the project's nginx file is rendered from now; the browser renders the
     /// preview with the same code the server installs with.
     pub preview: Option<crate::edge::NginxInput>,

@@ -56,6 +56,13 @@ pub enum ServerError {
     Task(#[from] tokio::task::JoinError),
 }
 
+/// A form field refused, in the field's own words.
+pub fn field(name: &str, message: impl Into<String>) -> AppError {
+    let mut errors = nsm_core::FieldErrors::new();
+    errors.add(name, nsm_core::FieldError::new(message.into()));
+    errors.into()
+}
+
 /// Maps an unexpected failure (a store, the file system, a worker's protocol error…)
 /// to the user-facing 500, logging the detail once, in the span of the request.
 pub fn internal(error: impl std::fmt::Display) -> AppError {

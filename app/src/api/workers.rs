@@ -39,6 +39,18 @@ pub async fn set_worker_address(id: String, address: String) -> Result<(), AppEr
     crate::backend::control_plane()?.set_worker_address(&user, &id, address).await
 }
 
+/// `front` empty: the worker is public.
+#[server(prefix = "/api/fn", endpoint = "set_worker_front")]
+pub async fn set_worker_front(id: String, front: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let id = nsm_core::WorkerId::parse(&id).map_err(|_| AppError::NotFound(format!("Worker {id:?}")))?;
+    let front = match front.trim() {
+        "" => None,
+        text => Some(nsm_core::WorkerId::parse(text).map_err(|_| AppError::NotFound(format!("Worker {text:?}")))?),
+    };
+    crate::backend::control_plane()?.set_worker_front(&user, &id, front).await
+}
+
 #[server(prefix = "/api/fn", endpoint = "remove_worker")]
 pub async fn remove_worker(id: String) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;

@@ -44,6 +44,8 @@ pub trait Workers: Send + Sync {
     async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()>;
     /// `None` clears it.
     async fn set_worker_address(&self, by: &CurrentUser, id: &WorkerId, address: Option<String>) -> AppResult<()>;
+    /// The node whose edge fronts `id`; `None`: `id` is public.
+    async fn set_worker_front(&self, by: &CurrentUser, id: &WorkerId, front: Option<WorkerId>) -> AppResult<()>;
 }
 
 /// A service's settings as the Services tab saves them.

@@ -3,7 +3,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken, SetWorkerAddress};
+use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken, SetWorkerAddress, SetWorkerFront};
 use crate::components::{use_ticker, ErrorBanner, Field, Loading, PageHeader};
 use crate::error::AppError;
 use crate::model::{IssuedToken, WorkerSummary};
@@ -14,10 +14,12 @@ pub fn WorkersPage() -> impl IntoView {
     let rotate = ServerAction::<RotateWorkerToken>::new();
     let remove = ServerAction::<RemoveWorker>::new();
     let address = ServerAction::<SetWorkerAddress>::new();
+    let front = ServerAction::<SetWorkerFront>::new();
     let tick = use_ticker(Duration::from_secs(3));
     let workers = Resource::new(
         move || {
-            (tick.get(), add.version().get(), rotate.version().get(), remove.version().get(), address.version().get())
+            let versions = (add.version().get(), rotate.version().get(), remove.version().get());
+            (tick.get(), versions, address.version().get(), front.version().get())
         },
         |_| list_workers(),
     );
@@ -39,10 +41,17 @@ pub fn WorkersPage() -> impl IntoView {
             };
             view! { <div class="mb-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert" data-testid="address-error">{text}</div> }
         })}
+        {move || front.value().get().and_then(Result::err).map(|e| {
+            let text = match &e {
+                AppError::Invalid(errors) => errors.0.get("front").cloned().unwrap_or_else(|| e.to_string()),
+                other => other.to_string(),
+            };
+            view! { <div class="mb-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert" data-testid="front-error">{text}</div> }
+        })}
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match workers.await {
-                    Ok(list) => view! { <WorkerTable list rotate remove address /> }.into_any(),
+                    Ok(list) => view! { <WorkerTable list rotate remove address front /> }.into_any(),
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
@@ -57,7 +66,11 @@ fn WorkerTable(
     rotate: ServerAction<RotateWorkerToken>,
     remove: ServerAction<RemoveWorker>,
     address: ServerAction<SetWorkerAddress>,
+    front: ServerAction<SetWorkerFront>,
 ) -> impl IntoView {
+    // Nodes that can front others: public, with an edge that passes TLS through.
+    let fronts: Vec<String> =
+        list.iter().filter(|w| w.can_front && w.fronted_by.is_none()).map(|w| w.id.clone()).collect();
     view! {
         <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="worker-table">
@@ -67,7 +80,8 @@ fn WorkerTable(
                         <th class="px-4 py-3">"State"</th>
                         <th class="px-4 py-3">"Version"</th>
                         <th class="px-4 py-3">"Edge"</th>
-                        <th class="px-4 py-3">"Public address"</th>
+                        <th class="px-4 py-3">"Address"</th>
+                        <th class="px-4 py-3">"Reached"</th>
                         <th class="px-4 py-3">"Last seen"</th>
                         <th class="px-4 py-3"></th>
                     </tr>
@@ -79,6 +93,16 @@ fn WorkerTable(
                         let row_id = w.id.clone();
                         let id3 = w.id.clone();
                         let current = w.public_address.clone().unwrap_or_default();
+                        let id4 = w.id.clone();
+                        let reach = match &w.fronted_by {
+                            Some(f) => format!("fronted by {f}"),
+                            None => "public".to_owned(),
+                        };
+                        let chosen = w.fronted_by.clone().unwrap_or_default();
+                        let mut options: Vec<String> = fronts.iter().filter(|f| **f != w.id).cloned().collect();
+                        if !chosen.is_empty() && !options.contains(&chosen) {
+                            options.push(chosen.clone());
+                        }
                         view! {
                             <tr data-worker=row_id>
                                 <td class="px-4 py-3 font-medium">{w.name}<span class="ml-2 text-xs text-slate-400">{w.id}</span></td>
@@ -95,6 +119,20 @@ fn WorkerTable(
                                     <ActionForm action=address attr:class="flex gap-2" attr:data-testid="worker-address">
                                         <input type="hidden" name="id" value=id3 />
                                         <input name="address" value=current placeholder="203.0.113.7 or edge-1.example.com" aria-label="Public address" class="w-44 rounded-md border border-slate-300 px-2 py-1 text-xs" />
+                                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Save"</button>
+                                    </ActionForm>
+                                </td>
+                                <td class="px-4 py-3">
+                                    <p class="mb-1 text-xs text-slate-600" data-testid="worker-reach">{reach}</p>
+                                    <ActionForm action=front attr:class="flex gap-2" attr:data-testid="worker-front">
+                                        <input type="hidden" name="id" value=id4 />
+                                        <select name="front" aria-label="Fronted by" class="rounded-md border border-slate-300 px-2 py-1 text-xs">
+                                            <option value="" selected=chosen.is_empty()>"public (own address)"</option>
+                                            {options.into_iter().map(|f| {
+                                                let selected = f == chosen;
+                                                view! { <option value=f.clone() selected=selected>{format!("fronted by {f}")}</option> }
+                                            }).collect_view()}
+                                        </select>
                                         <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Save"</button>
                                     </ActionForm>
                                 </td>

@@ -8,6 +8,7 @@
 
 mod certificates;
 mod error;
+mod front;
 mod nginx;
 mod node;
 mod site;
@@ -29,6 +30,7 @@ pub use certificates::{certificate_map, CERTIFICATE_VARIABLE};
 pub use nginx::{
     render_nginx, CertificatePaths, ListenPorts, NginxError, NginxInput, ServerCertificates, DEFAULT_UPSTREAM_HOST,
 };
+pub use front::{render_front, FrontFiles, FrontRoute, FrontSockets, FRONT_VARIABLE, RELAY_VARIABLE};
 pub use node::{EdgeFacts, Probe, ProbeKind, SiteFile};
 pub use site::{node_input, site_file};
 

@@ -95,6 +95,10 @@ pub struct NginxInput {
     /// succeeds).
     pub certificates: ServerCertificates,
     pub listen: ListenPorts,
+    /// Where the HTTPS servers listen when the node's stream front passes them the
+    /// connections (a socket path, [`super::front`]); `None`: on `listen.https`.
+    #[serde(default)]
+    pub tls_socket: Option<String>,
     /// Absolute; challenge files live in `<acme_webroot>/.well-known/acme-challenge/`.
     pub acme_webroot: String,
 }
@@ -110,6 +114,7 @@ impl NginxInput {
             upstream_host: DEFAULT_UPSTREAM_HOST.to_owned(),
             certificates: ServerCertificates::Files(BTreeMap::new()),
             listen: ListenPorts::default(),
+            tls_socket: None,
             acme_webroot: acme_webroot.into(),
         }
     }
@@ -127,6 +132,11 @@ pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
         return Err(NginxError::ListenPorts);
     }
     let upstream = upstream_host(&input.upstream_host)?;
+    let tls_listen = match &input.tls_socket {
+        // The front hands each connection over with the client's address first.
+        Some(socket) => format!("listen unix:{} ssl proxy_protocol;", absolute_path("socket path", socket)?),
+        None => format!("listen {https} ssl;"),
+    };
     let mut domains: Vec<_> = input.topology.domains.iter().collect();
     domains.sort_by(|a, b| a.hostname.cmp(&b.hostname));
 
@@ -165,7 +175,7 @@ pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
         let hostname = &domain.hostname;
         w.blank();
         w.open("server");
-        w.line(&format!("listen {https} ssl;"));
+        w.line(&tls_listen);
         w.line(&format!("server_name {hostname};"));
         match &input.certificates {
             ServerCertificates::Files(files) => {

@@ -20,9 +20,19 @@ pub struct EdgeFacts {
     /// `None`: the node's nginx loads certificates at handshake (managed); `Some(dir)`:
     /// each server names `<dir>/<hostname file stem>.pem` (a host's nginx).
     pub certificates_dir: Option<String>,
+    /// `Some(socket)`: the node's HTTPS servers listen there, behind its stream front,
+    /// and the node can front other nodes ([`super::front`]); `None`: they listen on
+    /// `listen.https` and it cannot.
+    #[serde(default)]
+    pub tls_socket: Option<String>,
 }
 
 impl EdgeFacts {
+    /// Whether this node's edge can pass other nodes' TLS through.
+    pub fn can_front(&self) -> bool {
+        self.mode == EdgeMode::Managed && self.tls_socket.is_some()
+    }
+
     /// A node that publishes nothing.
     pub fn off() -> Self {
         Self {
@@ -31,6 +41,7 @@ impl EdgeFacts {
             acme_webroot: String::new(),
             projects_dir: String::new(),
             certificates_dir: None,
+            tls_socket: None,
         }
     }
 }

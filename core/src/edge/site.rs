@@ -23,6 +23,7 @@ pub fn node_input(
 ) -> NginxInput {
     let mut input = NginxInput::new(project.clone(), topology, facts.acme_webroot.clone());
     input.listen = facts.listen;
+    input.tls_socket = facts.tls_socket.clone();
     let www = format!("{}/{}/www", facts.projects_dir.trim_end_matches('/'), project);
     for resource in &input.topology.resources {
         match resource.config.kind {
@@ -99,6 +100,7 @@ mod tests {
             acme_webroot: "/srv/nsm/edge/challenges".into(),
             projects_dir: "/srv/nsm/worker/projects/".into(),
             certificates_dir: certificates_dir.map(str::to_owned),
+            tls_socket: None,
         }
     }
 
@@ -147,6 +149,15 @@ mod tests {
         let system = node_input(&project, topology(), &facts(Some("/etc/nsm/certs/")), &ports);
         let text = site_file(&system).unwrap().text;
         assert!(text.contains("ssl_certificate /etc/nsm/certs/_.shop.test.pem;"), "{text}");
+        assert!(text.contains("listen 8443 ssl;"), "{text}");
+
+        // Behind the node's stream front, its servers listen on the socket it names.
+        let mut fronting = facts(None);
+        fronting.tls_socket = Some("/srv/nsm/edge/nginx/tls.sock".into());
+        let text = site_file(&node_input(&project, topology(), &fronting, &ports)).unwrap().text;
+        assert!(text.contains("listen unix:/srv/nsm/edge/nginx/tls.sock ssl proxy_protocol;"), "{text}");
+        assert!(!text.contains("listen 8443"), "{text}");
+        assert!(text.contains("return 301 https://$host:8443$request_uri;"), "{text}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Hostname;
-pub use crate::edge::{EdgeFacts, Probe, ProbeKind, SiteFile};
+pub use crate::edge::{EdgeFacts, FrontRoute, Probe, ProbeKind, SiteFile};
 use crate::project::ProjectId;
 
 /// What the node's edge does with a project in a deployment.
@@ -55,6 +55,11 @@ pub enum EdgeCommand {
     InstallCertificate {
         hostname: Hostname,
         chain: String,
+    },
+    /// Routes exactly these fronted nodes' names through this node's edge (the
+    /// whole set: a name not listed is no longer fronted).
+    Front {
+        routes: Vec<FrontRoute>,
     },
 }
 

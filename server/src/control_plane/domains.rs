@@ -9,19 +9,13 @@ use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, Resource
 use async_trait::async_trait;
 use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
 use nsm_core::edge::EdgeMode;
-use nsm_core::{DomainId, FieldError, FieldErrors, ProjectId, ResourceId};
+use nsm_core::{DomainId, ProjectId, ResourceId};
 
 use super::Plane;
 use crate::db;
 use crate::db::edge::{CertificateRow, Direction, EdgeStoreError};
 use crate::edge::certificate_status;
-use crate::error::internal;
-
-fn field(name: &str, message: impl Into<String>) -> AppError {
-    let mut errors = FieldErrors::new();
-    errors.add(name, FieldError::new(message.into()));
-    errors.into()
-}
+use crate::error::{field, internal};
 
 fn store_error(error: EdgeStoreError) -> AppError {
     match error {
@@ -131,14 +125,22 @@ impl Domains for Plane {
             Some(_) => self.edge.input(id, node).await.ok(),
             None => None,
         };
+        // A fronted node's domains are reached through its front's address and port.
+        let fronted_by = db::sites::fronted_by(&self.db, node).await.map_err(internal)?;
+        let reached = fronted_by.as_ref().unwrap_or(node);
+        let reached_facts = match &fronted_by {
+            Some(front) => db::sites::edge_facts(&self.db, front).await.map_err(internal)?,
+            None => facts.clone(),
+        };
         Ok(DomainsView {
             domains,
             can_custom: self.is_admin(by).await?,
             edge: facts.as_ref().map_or(EdgeMode::Off, |f| f.mode),
             published: self.edge.published_on(id).await.is_some(),
-            https_port: facts.as_ref().map_or(443, |f| f.listen.https),
+            https_port: reached_facts.as_ref().map_or(443, |f| f.listen.https),
             node: node.to_string(),
-            node_address: db::sites::public_address(&self.db, node).await.map_err(internal)?,
+            node_address: db::sites::public_address(&self.db, reached).await.map_err(internal)?,
+            fronted_by: fronted_by.map(|f| f.to_string()),
             preview,
         })
     }

@@ -6,18 +6,12 @@ use app::model::{CurrentUser, ReferenceTarget, TargetKind, VariableView};
 use async_trait::async_trait;
 use nsm_core::domain::Topology;
 use nsm_core::variables::{check_reference, VariableValue};
-use nsm_core::{FieldError, FieldErrors, ProjectId};
+use nsm_core::{ProjectId};
 
 use super::Plane;
 use crate::db;
 use crate::deploy::spec;
-use crate::error::internal;
-
-fn field(name: &str, message: String) -> AppError {
-    let mut errors = FieldErrors::new();
-    errors.add(name, FieldError::new(message));
-    errors.into()
-}
+use crate::error::{field, internal};
 
 fn resource_label(topology: &Topology, resource: i64) -> Option<String> {
     let entry = topology.resource(resource)?;

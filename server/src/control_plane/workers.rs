@@ -4,12 +4,13 @@ use app::backend::Workers;
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, IssuedToken, WorkerSummary};
 use async_trait::async_trait;
+use nsm_core::worker::{check_front, FrontCandidate};
 use nsm_core::WorkerId;
 
 use super::Plane;
 use crate::auth::token;
 use crate::db;
-use crate::error::internal;
+use crate::error::{field, internal};
 
 #[async_trait]
 impl Workers for Plane {
@@ -20,11 +21,13 @@ impl Workers for Plane {
             .map(|w| WorkerSummary {
                 online: self.hub.is_online(&w.id),
                 version: self.hub.version_of(&w.id).or(w.version),
+                can_front: w.edge.as_ref().is_some_and(nsm_core::protocol::EdgeFacts::can_front),
                 edge: w.edge.map(|facts| match facts.mode {
                     nsm_core::edge::EdgeMode::Off => "off".to_owned(),
                     mode => format!("{mode}, ports {}/{}", facts.listen.http, facts.listen.https),
                 }),
                 public_address: w.public_address,
+                fronted_by: w.fronted_by,
                 id: w.id,
                 name: w.name,
                 last_seen: w.last_seen,
@@ -65,10 +68,50 @@ impl Workers for Plane {
     }
 
     async fn set_worker_address(&self, by: &CurrentUser, id: &WorkerId, address: Option<String>) -> AppResult<()> {
+        let front = db::sites::fronted_by(&self.db, id).await.map_err(internal)?;
+        if let (Some(front), None) = (&front, &address) {
+            return Err(field(
+                "address",
+                format!("Worker {front} fronts {id} and reaches it at this address: make {id} public first"),
+            ));
+        }
         if !db::sites::set_public_address(&self.db, id, address.as_deref()).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Worker {id}")));
         }
+        if let Some(front) = &front {
+            if let Err(error) = self.edge.refresh_front(front).await {
+                tracing::warn!(%front, %error, "the fronting node did not take the new address");
+            }
+        }
         self.audit(by, "worker.set_address", id.as_str(), address.as_deref()).await
+    }
+
+    async fn set_worker_front(&self, by: &CurrentUser, id: &WorkerId, front: Option<WorkerId>) -> AppResult<()> {
+        if !db::workers::exists(&self.db, id.as_str()).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("Worker {id}")));
+        }
+        if let Some(front) = &front {
+            self.check_front(id, front).await?;
+        }
+        let before = db::sites::fronted_by(&self.db, id).await.map_err(internal)?;
+        if before == front {
+            return Ok(());
+        }
+        db::sites::set_fronted_by(&self.db, id, front.as_ref()).await.map_err(internal)?;
+        if let Some(new) = &front {
+            if let Err(error) = self.edge.refresh_front(new).await {
+                // Nothing changes on the nodes: put the setting back.
+                db::sites::set_fronted_by(&self.db, id, before.as_ref()).await.map_err(internal)?;
+                return Err(AppError::Conflict(format!("Worker {new} did not take the route to {id}: {error}")));
+            }
+        }
+        if let Some(old) = &before {
+            if let Err(error) = self.edge.refresh_front(old).await {
+                tracing::warn!(front = %old, %error, "the previous fronting node still routes to the worker");
+            }
+        }
+        let detail = front.as_ref().map(WorkerId::to_string);
+        self.audit(by, "worker.set_front", id.as_str(), detail.as_deref()).await
     }
 
     async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()> {
@@ -88,6 +131,22 @@ impl Workers for Plane {
 }
 
 impl Plane {
+    /// Whether `front` may front `id` (the shared crate's rule, on what is stored).
+    async fn check_front(&self, id: &WorkerId, front: &WorkerId) -> AppResult<()> {
+        if !db::workers::exists(&self.db, front.as_str()).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("Worker {front}")));
+        }
+        let facts = db::sites::edge_facts(&self.db, front).await.map_err(internal)?;
+        let candidate = FrontCandidate {
+            id: front.clone(),
+            can_front: facts.as_ref().is_some_and(nsm_core::protocol::EdgeFacts::can_front),
+            is_fronted: db::sites::fronted_by(&self.db, front).await.map_err(internal)?.is_some(),
+        };
+        let fronts_others = db::sites::fronts(&self.db).await.map_err(internal)?.contains(id);
+        let address = db::sites::public_address(&self.db, id).await.map_err(internal)?;
+        check_front(id, address.as_deref(), fronts_others, &candidate).map_err(|e| field("front", e.0))
+    }
+
     /// Closes a worker's link and fails what it was running.
     pub async fn drop_worker_link(&self, worker: &str, why: &str) {
         if self.hub.is_online(worker) {

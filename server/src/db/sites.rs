@@ -1,5 +1,6 @@
 //! Which node serves which project, and what each node's edge is (from its hello).
 
+use nsm_core::domain::Hostname;
 use nsm_core::protocol::EdgeFacts;
 use nsm_core::{ProjectId, WorkerId};
 
@@ -38,6 +39,62 @@ pub async fn set_public_address(db: &Db, worker: &WorkerId, address: Option<&str
         .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The node that fronts `worker` (`None`: it is public).
+pub async fn fronted_by(db: &Db, worker: &WorkerId) -> sqlx::Result<Option<WorkerId>> {
+    let id: Option<Option<String>> = sqlx::query_scalar("SELECT fronted_by FROM workers WHERE id = ?")
+        .bind(worker.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(id.flatten().and_then(|id| WorkerId::parse(&id).ok()))
+}
+
+pub async fn set_fronted_by(db: &Db, worker: &WorkerId, front: Option<&WorkerId>) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE workers SET fronted_by = ? WHERE id = ?")
+        .bind(front.map(WorkerId::as_str))
+        .bind(worker.as_str())
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every node that fronts at least one other.
+pub async fn fronts(db: &Db) -> sqlx::Result<Vec<WorkerId>> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT fronted_by FROM workers WHERE fronted_by IS NOT NULL ORDER BY 1")
+            .fetch_all(db)
+            .await?;
+    Ok(ids.iter().filter_map(|id| WorkerId::parse(id).ok()).collect())
+}
+
+/// The nodes `front` fronts: id, address, edge facts.
+pub async fn fronted(db: &Db, front: &WorkerId) -> sqlx::Result<Vec<(WorkerId, Option<String>, Option<EdgeFacts>)>> {
+    let rows: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT id, public_address, edge FROM workers WHERE fronted_by = ? ORDER BY id")
+            .bind(front.as_str())
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, address, edge)| {
+            let id = WorkerId::parse(&id).ok()?;
+            // Written by this server from a decoded hello; unreadable means none.
+            Some((id, address, edge.and_then(|json| serde_json::from_str(&json).ok())))
+        })
+        .collect())
+}
+
+/// The hostnames of every project `worker` serves now.
+pub async fn served_hostnames(db: &Db, worker: &WorkerId) -> sqlx::Result<Vec<Hostname>> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT d.hostname FROM domains d JOIN published_sites p ON p.project_id = d.project_id \
+         WHERE p.worker_id = ? ORDER BY d.hostname",
+    )
+    .bind(worker.as_str())
+    .fetch_all(db)
+    .await?;
+    Ok(names.iter().filter_map(|n| Hostname::parse(n).ok()).collect())
 }
 
 pub async fn set_published(db: &Db, project: &ProjectId, worker: &WorkerId) -> sqlx::Result<()> {

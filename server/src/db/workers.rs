@@ -9,6 +9,8 @@ pub struct WorkerRow {
     pub version: Option<String>,
     pub last_seen: Option<String>,
     pub public_address: Option<String>,
+    /// The node whose edge fronts it (`None`: public).
+    pub fronted_by: Option<String>,
     /// What it said of its edge in its last hello.
     pub edge: Option<nsm_core::protocol::EdgeFacts>,
 }
@@ -39,7 +41,7 @@ pub async fn seen(db: &Db, id: &str, version: &str) -> sqlx::Result<()> {
 }
 
 pub async fn list_workers(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
-    let rows = sqlx::query("SELECT id, name, version, last_seen, public_address, edge FROM workers ORDER BY id")
+    let rows = sqlx::query("SELECT id, name, version, last_seen, public_address, edge, fronted_by FROM workers ORDER BY id")
         .fetch_all(db)
         .await?;
     Ok(rows
@@ -52,6 +54,7 @@ pub async fn list_workers(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
                 version: r.get(2),
                 last_seen: r.get(3),
                 public_address: r.get(4),
+                fronted_by: r.get(6),
                 // Written by this server from a decoded hello; unreadable means none.
                 edge: edge.and_then(|json| serde_json::from_str(&json).ok()),
             }

@@ -5,7 +5,8 @@
 //! * renders each project's file for its node with the shared crate ([`render`]),
 //!   from the domains, resources and leases it stores and what the node said of its
 //!   edge in its hello, and hands it over in the deployment ([`publisher`]);
-//! * asks nodes to unpublish, re-publish or forget ([`publish`], through [`node`]);
+//! * asks nodes to unpublish, re-publish or forget ([`publish`], through [`node`]),
+//!   and tells the nodes that front others which names to pass through ([`front`]);
 //! * runs the ACME orders with its account ([`acme`]), finalized with the CSR of the
 //!   node that holds the key ([`tls`]), and renews 30 days before expiry
 //!   ([`renewal`]); [`status`] says where a hostname's certificate stands.
@@ -15,6 +16,7 @@
 
 mod acme;
 mod error;
+mod front;
 mod node;
 mod publish;
 mod publisher;

@@ -25,6 +25,13 @@ impl Edge {
     /// domains is unpublished. Returns the hostnames served.
     #[tracing::instrument(skip_all, fields(project = %project, worker = %worker))]
     pub async fn publish(&self, project: &ProjectId, worker: &WorkerId) -> Result<Vec<Hostname>, EdgeError> {
+        let served = self.publish_on(project, worker).await;
+        self.refresh_fronts().await;
+        served
+    }
+
+    /// [`Edge::publish`] without telling the fronting nodes (the caller does, once).
+    async fn publish_on(&self, project: &ProjectId, worker: &WorkerId) -> Result<Vec<Hostname>, EdgeError> {
         let plan = self.plan(project, worker).await?;
         let answer = self.command(worker, EdgeCommand::Apply { project: project.clone(), plan: plan.clone() }).await?;
         self.record_applied(&answer).await;
@@ -54,10 +61,12 @@ impl Edge {
             }
         };
         for (project, _) in published.into_iter().filter(|(_, on)| on == worker) {
-            if let Err(error) = self.publish(&project, worker).await {
+            if let Err(error) = self.publish_on(&project, worker).await {
                 tracing::warn!(%project, %error, "keeping the published file of a project that does not re-publish");
             }
         }
+        // It may front others, or be fronted on other ports than before.
+        self.refresh_fronts().await;
     }
 
     /// Re-renders a published project from what is saved now (a domain was removed)
@@ -73,6 +82,7 @@ impl Edge {
         if !matches!(plan, EdgePlan::Publish(_)) {
             db::sites::set_unpublished(&self.db, project).await?;
         }
+        self.refresh_fronts().await;
         Ok(())
     }
 
@@ -86,6 +96,7 @@ impl Edge {
         self.command(&worker, command).await?;
         db::sites::set_unpublished(&self.db, project).await?;
         tracing::info!(%worker, "project no longer published");
+        self.refresh_fronts().await;
         Ok(())
     }
 
@@ -101,6 +112,7 @@ impl Edge {
         if let Err(error) = db::sites::set_unpublished(&self.db, project).await {
             tracing::error!(%error, %project, "cannot record that a project is no longer published");
         }
+        self.refresh_fronts().await;
     }
 
     /// Forgets hostnames' certificates (their domains were removed): the node removes

@@ -49,6 +49,8 @@ impl Publisher for Edge {
         if let Err(error) = recorded {
             tracing::error!(%error, "cannot record where the project is published");
         }
+        // Before certificates: a fronted node's HTTP-01 answers come through its front.
+        self.refresh_fronts().await;
         self.record_facts(&report.certificates).await;
         let narrator = Narrator { log, deployment };
         for fact in &report.certificates {

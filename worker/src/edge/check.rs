@@ -86,6 +86,7 @@ impl Edge {
             user: self.nginx_user.as_deref(),
             sites,
             scratch,
+            front: self.front.get(),
         }
         .render()
     }

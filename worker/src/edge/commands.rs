@@ -47,6 +47,10 @@ impl Edge {
                 let info = self.install_certificate(&hostname, &chain).await?;
                 Ok(EdgeAnswer::Installed(info.fact(&hostname)))
             }
+            EdgeCommand::Front { routes } => {
+                self.front_routes(&routes).await?;
+                Ok(EdgeAnswer::Done)
+            }
         }
     }
 
@@ -126,6 +130,7 @@ fn command_name(command: &EdgeCommand) -> &'static str {
         EdgeCommand::ServeChallenge { .. } => "serve_challenge",
         EdgeCommand::DropChallenge { .. } => "drop_challenge",
         EdgeCommand::InstallCertificate { .. } => "install_certificate",
+        EdgeCommand::Front { .. } => "front",
     }
 }
 

@@ -49,4 +49,9 @@ pub enum EdgeError {
     MainConf(#[from] nsm_core::edge::NginxError),
     #[error("the edge is off on this node")]
     Off,
+    #[error(
+        "this node's edge cannot front other nodes: it needs the managed edge and nginx's stream \
+         module with ssl_preread (Debian: libnginx-mod-stream), then a worker restart"
+    )]
+    CannotFront,
 }

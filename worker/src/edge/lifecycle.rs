@@ -29,6 +29,8 @@ impl Edge {
         tokio::fs::create_dir_all(self.layout.challenges()).await?;
         self.check_traversable()?;
         self.layout.clear_checks();
+        self.detect_front().await;
+        self.prepare_front().await?;
         if self.mode == EdgeMode::Managed {
             for sub in ["logs", "tmp"] {
                 tokio::fs::create_dir_all(self.layout.prefix.join(sub)).await?;
@@ -59,6 +61,7 @@ impl Edge {
             let weak: Weak<Edge> = weak.clone();
             Box::pin(async move {
                 if let Some(edge) = weak.upgrade() {
+                    edge.clear_front_sockets();
                     edge.set_aside_broken().await;
                 }
             })

@@ -21,7 +21,7 @@
 //! Module map: [`config`] (flags), [`layout`] (every path), [`nginx`] (the binary),
 //! [`managed`] (the supervised master), [`files`] (atomic writes), [`check`],
 //! [`install`], [`publish`] (a deployment's plan), [`verify`], [`commands`],
-//! [`lifecycle`].
+//! [`front`] (passing other nodes' TLS through), [`lifecycle`].
 
 mod certs;
 mod check;
@@ -29,6 +29,7 @@ mod commands;
 pub mod config;
 mod error;
 mod files;
+mod front;
 mod install;
 pub mod layout;
 mod lifecycle;
@@ -70,6 +71,9 @@ pub struct Edge {
     /// One configuration change at a time: `nginx -t` judges the whole set of files.
     config_lock: Mutex<()>,
     supervisor: Mutex<Option<managed::Supervisor>>,
+    /// Set at start when the managed nginx has the stream module: the HTTPS port is
+    /// then a stream front, and this node can front others ([`front`]).
+    front: std::sync::OnceLock<layout::Front>,
 }
 
 impl Edge {
@@ -104,6 +108,7 @@ impl Edge {
             generation: AtomicU64::new(seed),
             config_lock: Mutex::new(()),
             supervisor: Mutex::new(None),
+            front: std::sync::OnceLock::new(),
         }
     }
 
@@ -139,6 +144,7 @@ impl Edge {
             acme_webroot: self.layout.webroot.display().to_string(),
             projects_dir: self.projects_dir.display().to_string(),
             certificates_dir: (self.mode == EdgeMode::System).then(|| self.layout.certs.display().to_string()),
+            tls_socket: self.front.get().map(|_| self.layout.front_sockets().own),
         }
     }
 

@@ -68,6 +68,15 @@ impl NginxBin {
         Ok(String::from_utf8_lossy(&out.stderr).trim().to_owned())
     }
 
+    /// Whether this nginx has the `stream` module with `ssl_preread` (what fronting
+    /// needs), and how to load it.
+    pub async fn stream_module(&self) -> Result<StreamModule, NginxError> {
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg("-V").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        let out = run(cmd).await?;
+        Ok(StreamModule::of(&String::from_utf8_lossy(&out.stderr)))
+    }
+
     /// `nginx -t`: `Err` carries nginx's own explanation.
     pub async fn test(&self, target: Target<'_>) -> Result<(), NginxError> {
         let mut cmd = self.command(target);
@@ -80,6 +89,40 @@ impl NginxBin {
         let mut cmd = self.command(target);
         cmd.arg("-s").arg("reload");
         succeeded(run(cmd).await?)
+    }
+}
+
+/// How nginx gets its `stream` module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamModule {
+    /// Compiled in.
+    Builtin,
+    /// A `load_module` away (Debian's `libnginx-mod-stream`).
+    Dynamic(PathBuf),
+    /// Not there, or without `ssl_preread`.
+    Missing,
+}
+
+impl StreamModule {
+    /// Reads `nginx -V`'s configure arguments.
+    fn of(version: &str) -> Self {
+        let args: Vec<&str> = version.split_whitespace().collect();
+        if !args.contains(&"--with-stream_ssl_preread_module") {
+            return Self::Missing;
+        }
+        if args.contains(&"--with-stream") {
+            return Self::Builtin;
+        }
+        if !args.contains(&"--with-stream=dynamic") {
+            return Self::Missing;
+        }
+        let dir = args.iter().find_map(|a| a.strip_prefix("--modules-path=")).unwrap_or("/usr/lib/nginx/modules");
+        let file = Path::new(dir).join("ngx_stream_module.so");
+        if file.is_file() {
+            Self::Dynamic(file)
+        } else {
+            Self::Missing
+        }
     }
 }
 
@@ -117,6 +160,18 @@ pub fn explain(stderr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::explain;
+
+    #[test]
+    fn the_stream_module_is_found_in_the_configure_arguments() {
+        use super::StreamModule;
+        let builtin = "nginx version: nginx/1.25\nconfigure arguments: --with-stream --with-stream_ssl_preread_module";
+        assert_eq!(StreamModule::of(builtin), StreamModule::Builtin);
+        let no_preread = "configure arguments: --with-stream=dynamic --modules-path=/nowhere";
+        assert_eq!(StreamModule::of(no_preread), StreamModule::Missing);
+        let absent = "configure arguments: --with-stream=dynamic --with-stream_ssl_preread_module --modules-path=/nowhere";
+        assert_eq!(StreamModule::of(absent), StreamModule::Missing);
+        assert_eq!(StreamModule::of("configure arguments: --with-http_ssl_module"), StreamModule::Missing);
+    }
 
     #[test]
     fn explain_keeps_the_reason() {

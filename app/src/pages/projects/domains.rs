@@ -97,10 +97,14 @@ pub fn DomainsTab() -> impl IntoView {
 #[component]
 fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
     let node = view.node.clone();
-    let dns = match &view.node_address {
-        Some(address) => format!("Point each domain's DNS at {address}."),
-        None => "Set its public address on the Workers page to see where to point DNS.".to_owned(),
+    let dns = match (&view.node_address, &view.fronted_by) {
+        (Some(address), _) => format!("Point each domain's DNS at {address}."),
+        (None, Some(front)) => format!("Set worker {front}'s public address on the Workers page to see where to point DNS."),
+        (None, None) => "Set its public address on the Workers page to see where to point DNS.".to_owned(),
     };
+    // A fronted node's address is private: what users see is its front's.
+    let front = view.fronted_by.clone();
+    let address = if front.is_some() { None } else { view.node_address.clone() };
     let note = match (view.edge, view.published) {
         (EdgeMode::Off, _) => {
             format!("The edge of worker {node} is off (or it never connected): domains are kept but not served.")
@@ -118,7 +122,12 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
     view! {
         <p class="mb-1 text-sm text-slate-700" data-testid="serving-node">
             "Served by worker " <span class="font-mono font-medium">{view.node.clone()}</span>
-            {view.node_address.clone().map(|a| view! { " at " <span class="font-mono font-medium">{a}</span> })}
+            {address.map(|a| view! { " at " <span class="font-mono font-medium">{a}</span> })}
+            {front.map(|f| view! {
+                ", fronted by worker " <span class="font-mono font-medium">{f}</span>
+                {view.node_address.clone().map(|a| view! { " at " <span class="font-mono font-medium">{a}</span> })}
+                " (TLS passed through; the key stays on " {node.clone()} ")"
+            })}
             ". " {dns}
         </p>
         <p class="mb-4 text-sm text-slate-500" data-testid="edge-status">{note}</p>
