@@ -5,6 +5,7 @@
 
 mod acme;
 mod domains;
+mod fronting;
 mod nodes;
 mod rollback;
 mod serving;

@@ -39,11 +39,11 @@ fn app_files() -> Vec<(&'static str, String)> {
     vec![("compose.yaml", compose)]
 }
 
-const SERVE_API: &str = "mkdir -p /w/api && echo \"api of $NODE\" > /w/api/hello.txt && exec httpd -f -p 8081 -h /w";
+pub(super) const SERVE_API: &str = "mkdir -p /w/api && echo \"api of $NODE\" > /w/api/hello.txt && exec httpd -f -p 8081 -h /w";
 
 /// A project on `worker` with a Static Page at `/`, an API Service at `/api` and a
 /// Redirect at `/old` on `hostname`.
-async fn site_project(
+pub(super) async fn site_project(
     s: &TestServer,
     worker: &str,
     hostname: &str,
@@ -71,12 +71,12 @@ async fn site_project(
     (id, repo)
 }
 
-fn write_page(node: &str) -> String {
+pub(super) fn write_page(node: &str) -> String {
     format!("echo 'page of {node}' > /out/index.html && exec sleep 3600")
 }
 
 /// GETs until the answer is `expected`: `<status> <body>`, or a bare status.
-async fn answers(https: u16, hostname: &str, path: &str, expected: &str) {
+pub(super) async fn answers(https: u16, hostname: &str, path: &str, expected: &str) {
     let url = format!("https://{hostname}:{https}{path}");
     nsm_testkit::eventually(Duration::from_secs(30), Duration::from_millis(300), || async {
         let client = browser(&[hostname], https);
@@ -95,13 +95,13 @@ async fn answers(https: u16, hostname: &str, path: &str, expected: &str) {
 }
 
 /// A second worker, in this process, with its own data directory and edge.
-struct Node {
+pub(super) struct Node {
     task: tokio::task::JoinHandle<Result<(), nsm_worker::WorkerError>>,
     stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Node {
-    fn start(s: &TestServer, token: &str, dir: &Path, nginx: &Path, ports: (u16, u16)) -> Self {
+    pub(super) fn start(s: &TestServer, token: &str, dir: &Path, nginx: &Path, ports: (u16, u16)) -> Self {
         Self::start_at(&s.base, token, dir, nginx, ports)
     }
 
@@ -125,7 +125,7 @@ impl Node {
         Self { task, stop }
     }
 
-    async fn stop(self) {
+    pub(super) async fn stop(self) {
         let _ = self.stop.send(());
         self.task.await.expect("worker task").expect("worker stops cleanly");
     }
