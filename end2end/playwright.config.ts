@@ -10,7 +10,7 @@ const root = path.resolve(__dirname, '..');
 const dataDir = process.env.NSM_E2E_DATA_DIR ?? path.join(__dirname, '.data');
 const server = process.env.NSM_SERVER_BIN ?? path.join(root, 'target/debug/nsm-server');
 const site = process.env.NSM_SITE_ROOT ?? path.join(root, 'target/site');
-const edge = `--edge managed --edge-http-port ${EDGE_HTTP_PORT} --edge-https-port ${EDGE_HTTPS_PORT} --no-acme`;
+const edge = `--edge managed --edge-http-port ${EDGE_HTTP_PORT} --edge-https-port ${EDGE_HTTPS_PORT} --no-acme --edge-stop-on-exit`;
 
 export default defineConfig({
   testDir: './tests',

@@ -45,6 +45,7 @@ impl LocalWorker {
             http_port: settings.edge.http_port,
             https_port: settings.edge.https_port,
             dir: Some(data_dir.join("edge")),
+            stop_on_exit: settings.edge.stop_on_exit,
         };
         let config = nsm_worker::WorkerConfig {
             server_url: format!("ws://{}", SocketAddr::new(host, listen.port())),
@@ -77,6 +78,6 @@ impl LocalWorker {
         if let Err(error) = self.task.await {
             tracing::error!(%error, "the embedded worker task failed");
         }
-        self.host.edge().stop().await;
+        self.host.edge().shutdown().await;
     }
 }

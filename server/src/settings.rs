@@ -194,6 +194,10 @@ pub struct EdgeSettings {
     /// The port serving HTTPS; default 8443 when managed, 443 in system mode.
     #[arg(long = "edge-https-port", env = "NSM_EDGE_HTTPS_PORT")]
     pub https_port: Option<u16>,
+    /// Managed mode: stop nginx when the server stops. By default it keeps serving and
+    /// the next start adopts it, so a restart or an upgrade interrupts nothing.
+    #[arg(long = "edge-stop-on-exit", env = "NSM_EDGE_STOP_ON_EXIT")]
+    pub stop_on_exit: bool,
     /// The ACME directory certificates are requested from (Let's Encrypt production by
     /// default; staging: https://acme-staging-v02.api.letsencrypt.org/directory).
     #[arg(long, env = "NSM_ACME_DIRECTORY", default_value = LETS_ENCRYPT_PRODUCTION)]
@@ -229,6 +233,8 @@ impl EdgeSettings {
             acme_root_ca: None,
             no_acme: false,
             acme_check_secs: 12 * 3600,
+            // Tests that turn the edge on must not leave nginx behind.
+            stop_on_exit: true,
         }
     }
 

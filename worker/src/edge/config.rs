@@ -36,10 +36,15 @@ pub struct EdgeConfig {
     /// `<data dir>/edge`.
     #[arg(long = "edge-dir", env = "NSM_WORKER_EDGE_DIR")]
     pub dir: Option<PathBuf>,
+    /// Managed mode: stop nginx when the worker stops. By default it keeps serving and
+    /// the next start adopts it, so a restart or an upgrade interrupts nothing.
+    #[arg(long = "edge-stop-on-exit", env = "NSM_WORKER_EDGE_STOP_ON_EXIT")]
+    pub stop_on_exit: bool,
 }
 
 impl EdgeConfig {
-    /// No edge: what tests get unless they ask for one.
+    /// No edge: what tests get unless they ask for one (an edge they turn on stops
+    /// with them).
     pub fn off() -> Self {
         Self {
             mode: EdgeMode::Off,
@@ -50,6 +55,7 @@ impl EdgeConfig {
             http_port: None,
             https_port: None,
             dir: None,
+            stop_on_exit: true,
         }
     }
 

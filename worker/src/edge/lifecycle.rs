@@ -57,11 +57,13 @@ impl Edge {
 
     async fn start_managed(self: &Arc<Self>, generation: u64) {
         let weak = Arc::downgrade(self);
-        let before_start: managed::BeforeStart = Arc::new(move || {
+        let before_start: managed::BeforeStart = Arc::new(move |fresh| {
             let weak: Weak<Edge> = weak.clone();
             Box::pin(async move {
                 if let Some(edge) = weak.upgrade() {
-                    edge.clear_front_sockets();
+                    if fresh {
+                        edge.clear_front_sockets();
+                    }
                     edge.set_aside_broken().await;
                 }
             })
@@ -88,6 +90,17 @@ impl Edge {
     pub async fn stop(&self) {
         if let Some(supervisor) = self.supervisor.lock().await.take() {
             supervisor.stop().await;
+        }
+    }
+
+    /// At the worker's shutdown: the managed nginx keeps serving for the next start
+    /// to adopt, unless `--edge-stop-on-exit` says to stop it.
+    pub async fn shutdown(&self) {
+        let Some(supervisor) = self.supervisor.lock().await.take() else { return };
+        if self.stop_on_exit {
+            supervisor.stop().await;
+        } else {
+            supervisor.release().await;
         }
     }
 

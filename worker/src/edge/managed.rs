@@ -1,5 +1,7 @@
 //! The managed nginx master: started as a child in its own process group, restarted
-//! when it dies, stopped gracefully on shutdown.
+//! when it dies; on shutdown either stopped gracefully or left serving, and adopted
+//! by the next start (its pid file names it), so restarting or upgrading NSM never
+//! interrupts what is served.
 //!
 //! The process group matters: if the master is killed outright its workers keep the
 //! listening sockets open, and a new master could never bind them. Signalling the
@@ -24,22 +26,33 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const HEALTHY_RUN: Duration = Duration::from_secs(30);
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
-/// What the supervisor runs before each (re)start: makes sure the configuration
-/// loads, setting aside project files that no longer do.
-pub type BeforeStart = Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
+/// What the supervisor runs before each (re)start or adoption: makes sure the
+/// configuration loads, setting aside project files that no longer do. `true`: no
+/// master runs (a fresh start), so stale sockets may be cleared.
+pub type BeforeStart = Arc<dyn Fn(bool) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
+
+/// How the supervisor ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Running,
+    /// Stop nginx gracefully.
+    Stop,
+    /// Leave nginx serving for the next start to adopt.
+    Release,
+}
 
 pub struct Supervisor {
-    stop: watch::Sender<bool>,
+    end: watch::Sender<End>,
     task: JoinHandle<()>,
     pid: Arc<AtomicI32>,
 }
 
 impl Supervisor {
     pub fn start(bin: PathBuf, prefix: PathBuf, conf: PathBuf, before_start: BeforeStart) -> Self {
-        let (stop, stopped) = watch::channel(false);
+        let (end, ended) = watch::channel(End::Running);
         let pid = Arc::new(AtomicI32::new(0));
-        let task = tokio::spawn(supervise(bin, prefix, conf, before_start, stopped, pid.clone()));
-        Self { stop, task, pid }
+        let task = tokio::spawn(supervise(bin, prefix, conf, before_start, ended, pid.clone()));
+        Self { end, task, pid }
     }
 
     /// The running master's pid, if one runs.
@@ -58,7 +71,16 @@ impl Supervisor {
 
     /// Stops nginx gracefully (SIGQUIT: finish requests in flight) and the supervisor.
     pub async fn stop(self) {
-        if self.stop.send(true).is_err() {
+        self.end(End::Stop).await;
+    }
+
+    /// Ends the supervisor and leaves nginx serving; the next start adopts it.
+    pub async fn release(self) {
+        self.end(End::Release).await;
+    }
+
+    async fn end(self, how: End) {
+        if self.end.send(how).is_err() {
             tracing::debug!("the nginx supervisor had already ended");
         }
         if let Err(error) = self.task.await {
@@ -72,14 +94,31 @@ async fn supervise(
     prefix: PathBuf,
     conf: PathBuf,
     before_start: BeforeStart,
-    mut stopped: watch::Receiver<bool>,
+    mut ended: watch::Receiver<End>,
     pid: Arc<AtomicI32>,
 ) {
-    stop_stale_master(&prefix).await;
-    let _guard = GroupGuard(pid.clone());
+    let guard = GroupGuard(pid.clone());
+    if let Some(master) = running_master(&prefix) {
+        before_start(false).await;
+        pid.store(master, Ordering::SeqCst);
+        // Re-read the files this start wrote (control port, main configuration).
+        signal(master, Signal::SIGHUP);
+        tracing::info!(pid = master, prefix = %prefix.display(), "adopted the managed nginx left serving");
+        match watch_adopted(master, &mut ended).await {
+            End::Running => tracing::warn!(pid = master, "the adopted nginx exited; starting a new one"),
+            End::Stop => {
+                stop_adopted(master).await;
+                pid.store(0, Ordering::SeqCst);
+                return;
+            }
+            End::Release => return guard.disarm(),
+        }
+        pid.store(0, Ordering::SeqCst);
+        clear_group(master);
+    }
     let mut backoff = MIN_BACKOFF;
     loop {
-        before_start().await;
+        before_start(true).await;
         let started = Instant::now();
         match spawn(&bin, &prefix, &conf) {
             Ok(mut child) => {
@@ -93,7 +132,11 @@ async fn supervise(
                         let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
                         tracing::warn!(%status, "managed nginx exited; restarting it");
                     }
-                    _ = stopped.changed() => {
+                    _ = ended.changed() => {
+                        if *ended.borrow() == End::Release {
+                            tracing::info!(pid = master, "managed nginx left serving for the next start");
+                            return guard.disarm();
+                        }
                         stop_child(&mut child, master).await;
                         pid.store(0, Ordering::SeqCst);
                         return;
@@ -105,8 +148,45 @@ async fn supervise(
         backoff = if started.elapsed() > HEALTHY_RUN { MIN_BACKOFF } else { (backoff * 2).min(MAX_BACKOFF) };
         tokio::select! {
             () = tokio::time::sleep(backoff) => {}
-            _ = stopped.changed() => return,
+            _ = ended.changed() => return,
         }
+    }
+}
+
+/// Waits until the adopted master (not our child: it cannot be waited for) is gone,
+/// or the supervisor is told to end.
+async fn watch_adopted(master: i32, ended: &mut watch::Receiver<End>) -> End {
+    loop {
+        if !alive(master) {
+            return End::Running;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            changed = ended.changed() => {
+                if changed.is_err() {
+                    return End::Stop;
+                }
+                return *ended.borrow();
+            }
+        }
+    }
+}
+
+async fn stop_adopted(master: i32) {
+    signal(master, Signal::SIGQUIT);
+    let deadline = Instant::now() + STOP_GRACE;
+    while alive(master) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    clear_group(master);
+    tracing::info!("managed nginx stopped");
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie is gone for our purposes (it serves nothing).
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
     }
 }
 
@@ -160,6 +240,13 @@ async fn stop_child(child: &mut Child, master: i32) {
 /// down, a test panicked): the edge's nginx must not outlive the process owning it.
 struct GroupGuard(Arc<AtomicI32>);
 
+impl GroupGuard {
+    /// nginx is left serving on purpose.
+    fn disarm(self) {
+        self.0.store(0, Ordering::SeqCst);
+    }
+}
+
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         let master = self.0.swap(0, Ordering::SeqCst);
@@ -192,29 +279,14 @@ fn signal_group(pid: i32, sig: Signal) {
     }
 }
 
-/// A master left running by a previous NSM process that was killed: it holds the
-/// ports, so stop it (and its group) before starting ours. Only a process whose
-/// command line names our prefix is touched.
-async fn stop_stale_master(prefix: &Path) {
+/// A master left serving by a previous NSM process (released at its shutdown, or
+/// outliving a crash): its pid file names it, and only a live nginx whose command
+/// line names our prefix counts.
+fn running_master(prefix: &Path) -> Option<i32> {
     let pid_file = prefix.join("nginx.pid");
-    let Some(pid) = std::fs::read_to_string(&pid_file).ok().and_then(|t| t.trim().parse::<i32>().ok()) else {
-        return;
-    };
+    let pid = std::fs::read_to_string(&pid_file).ok().and_then(|t| t.trim().parse::<i32>().ok())?;
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-    if pid <= 1 || !cmdline.contains("nginx") || !cmdline.contains(&prefix.display().to_string()) {
-        return;
-    }
-    tracing::warn!(pid, "stopping the nginx left running by a previous NSM process");
-    signal(pid, Signal::SIGQUIT);
-    let deadline = Instant::now() + STOP_GRACE;
-    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    clear_group(pid);
-    if let Err(error) = std::fs::remove_file(&pid_file) {
-        if error.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(%error, file = %pid_file.display(), "cannot remove a stale nginx pid file");
-        }
-    }
+    let ours = pid > 1 && alive(pid) && cmdline.contains("nginx") && cmdline.contains(&prefix.display().to_string());
+    ours.then_some(pid)
 }

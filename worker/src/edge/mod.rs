@@ -74,6 +74,8 @@ pub struct Edge {
     /// Set at start when the managed nginx has the stream module: the HTTPS port is
     /// then a stream front, and this node can front others ([`front`]).
     front: std::sync::OnceLock<layout::Front>,
+    /// Stop the managed nginx when the worker stops, instead of leaving it serving.
+    stop_on_exit: bool,
 }
 
 impl Edge {
@@ -109,6 +111,7 @@ impl Edge {
             config_lock: Mutex::new(()),
             supervisor: Mutex::new(None),
             front: std::sync::OnceLock::new(),
+            stop_on_exit: config.stop_on_exit,
         }
     }
 

@@ -66,7 +66,7 @@ pub async fn run(config: WorkerConfig, shutdown: impl Future<Output = ()> + Send
     host.edge().start().await?;
     let result = serve(host.clone(), config, shutdown).await;
     // A stopped worker stops its managed nginx; started again, it serves the same files.
-    host.edge().stop().await;
+    host.edge().shutdown().await;
     result
 }
 

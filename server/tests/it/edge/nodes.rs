@@ -102,11 +102,13 @@ pub(super) struct Node {
 
 impl Node {
     pub(super) fn start(s: &TestServer, token: &str, dir: &Path, nginx: &Path, ports: (u16, u16)) -> Self {
-        Self::start_at(&s.base, token, dir, nginx, ports)
+        Self::start_at(&s.base, token, dir, nginx, ports, true)
     }
 
-    fn start_at(base: &str, token: &str, dir: &Path, nginx: &Path, ports: (u16, u16)) -> Self {
+    /// `stop_on_exit: false`: its nginx keeps serving when it stops, as in production.
+    fn start_at(base: &str, token: &str, dir: &Path, nginx: &Path, ports: (u16, u16), stop_on_exit: bool) -> Self {
         let mut edge = nsm_worker::EdgeConfig::off();
+        edge.stop_on_exit = stop_on_exit;
         edge.mode = nsm_core::edge::EdgeMode::Managed;
         edge.nginx_bin = nginx.to_path_buf();
         (edge.http_port, edge.https_port) = (Some(ports.0), Some(ports.1));
@@ -147,7 +149,7 @@ async fn each_node_serves_its_own_projects_through_its_own_edge() {
     let token = issued["token"].as_str().expect("token").to_owned();
     let node_dir = temp.path().join("node-2");
     let node_ports = (nsm_testkit::free_port(), nsm_testkit::free_port());
-    let node = Node::start(&s, &token, &node_dir, &nginx, node_ports);
+    let node = Node::start_at(&s.base, &token, &node_dir, &nginx, node_ports, false);
     s.worker_online("node-2", Duration::from_secs(20)).await;
 
     let (on_local, _repo_a) = site_project(&s, "local", "a.nodes.test", &write_page("local"), SERVE_API).await;
@@ -190,19 +192,37 @@ async fn each_node_serves_its_own_projects_through_its_own_edge() {
     // The control plane goes away: the node keeps serving.
     s.server.expect("running").shutdown().await.expect("clean shutdown");
     answers(node_ports.1, "b.nodes.test", "/", "200 page of node-2").await;
-    // The worker restarts (still without its control plane): it adopts its files.
+    // The worker stops: its nginx is its own process and keeps serving.
+    let pid_file = node_dir.join("edge").join("nginx").join("nginx.pid");
+    let master = std::fs::read_to_string(&pid_file).expect("pid file").trim().to_owned();
     node.stop().await;
+    answers(node_ports.1, "b.nodes.test", "/", "200 page of node-2").await;
+    // It starts again (still without its control plane): it adopts that nginx, and
+    // its files.
     let restarted = Node::start_detached(&token, &node_dir, &nginx, node_ports);
     answers(node_ports.1, "b.nodes.test", "/", "200 page of node-2").await;
     answers(node_ports.1, "b.nodes.test", "/api/hello.txt", "200 api of node-2").await;
+    assert_eq!(std::fs::read_to_string(&pid_file).expect("pid file").trim(), master, "the same master, adopted");
     restarted.stop().await;
+    // Told to stop it on exit, the worker did.
+    nsm_testkit::eventually(Duration::from_secs(15), Duration::from_millis(100), || async {
+        // A zombie (exited, not yet reaped by this process) serves nothing.
+        let stat = std::fs::read_to_string(format!("/proc/{master}/stat")).unwrap_or_default();
+        let running = stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'));
+        if running {
+            Err(format!("nginx {master} still runs"))
+        } else {
+            Ok(())
+        }
+    })
+    .await;
 }
 
 impl Node {
     /// The worker with nobody to talk to: it serves what it has and keeps dialling.
     fn start_detached(token: &str, dir: &Path, nginx: &Path, ports: (u16, u16)) -> Self {
         let nowhere = format!("http://127.0.0.1:{}", nsm_testkit::free_port());
-        Self::start_at(&nowhere, token, dir, nginx, ports)
+        Self::start_at(&nowhere, token, dir, nginx, ports, true)
     }
 }
 

@@ -129,6 +129,7 @@ async fn every_resource_type_is_served_through_nginx() {
         ("/ws", vec![("kind", "api"), ("websocket", "on")]),
         ("/old", vec![("kind", "redirect"), ("target", "https://example.com/new-place?x=1")]),
         ("/custom", vec![("kind", "custom"), ("body", "default_type text/plain;\nreturn 200 \"custom ok\";")]),
+        ("/whoami", vec![("kind", "custom"), ("body", "default_type text/plain;\nreturn 200 \"$remote_addr\";")]),
     ] {
         add_resource(&s, &id, HOST, path, &fields).await;
     }
@@ -171,6 +172,8 @@ async fn every_resource_type_is_served_through_nginx() {
     assert_eq!(redirect.headers()["location"], "https://example.com/new-place?x=1");
     // Custom: the admin's location body.
     eventually(&client, &url("/custom"), "custom ok").await;
+    // Behind the edge's stream front, nginx still sees the client's own address.
+    eventually(&client, &url("/whoami"), "127.0.0.1").await;
     // Plain HTTP goes to HTTPS, with the port.
     let plain = browser(&[HOST], http).get(format!("http://{HOST}:{http}/docs/guide.txt")).send().await.expect("http");
     assert_eq!(plain.status().as_u16(), 301);
