@@ -101,8 +101,9 @@ mod tests {
         let refused = |address, fronts_others, front: &FrontCandidate| {
             check_front(&node, address, fronts_others, front).unwrap_err().0
         };
-        assert!(refused(Some("10.0.0.2"), false, &FrontCandidate { id: node.clone(), ..local.clone() })
-            .contains("itself"));
+        assert!(
+            refused(Some("10.0.0.2"), false, &FrontCandidate { id: node.clone(), ..local.clone() }).contains("itself")
+        );
         assert!(refused(Some("10.0.0.2"), true, &local).contains("must stay public"));
         assert!(refused(Some("10.0.0.2"), false, &FrontCandidate { is_fronted: true, ..local.clone() })
             .contains("is itself fronted"));

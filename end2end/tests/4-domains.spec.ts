@@ -192,15 +192,38 @@ test('Workers: a node gets a public address; the Domains tab says which node ser
   await expect(local.getByTestId('worker-edge')).toContainText(/managed, ports \d+\/\d+/);
   const address = local.getByLabel('Public address');
   // A URL is not an address: refused with the reason, nothing saved.
+  const saveAddress = local.getByTestId('worker-address').getByRole('button', { name: 'Save' });
   await address.fill('http://edge-1.example.com/');
-  await local.getByRole('button', { name: 'Save' }).click();
+  await saveAddress.click();
   await expect(page.getByText('A public address is a hostname')).toBeVisible();
   await address.fill('203.0.113.7');
-  await local.getByRole('button', { name: 'Save' }).click();
+  await saveAddress.click();
   await expect(page.getByText('A public address is a hostname')).toHaveCount(0);
   await page.reload();
   await hydrated(page);
   await expect(page.locator('[data-worker="local"]').getByLabel('Public address')).toHaveValue('203.0.113.7');
+  await expect(page.locator('[data-worker="local"]').getByTestId('worker-reach')).toHaveText('public');
+
+  // A node on a private network is fronted by local: it needs the address local
+  // reaches it at first.
+  const privateId = `e2e-private-${Date.now() % 100000}`;
+  await page.getByLabel('Worker id').fill(privateId);
+  await page.getByRole('button', { name: 'Add worker' }).click();
+  const node = page.locator(`[data-worker="${privateId}"]`);
+  await expect(node).toBeVisible();
+  await node.getByLabel('Fronted by').selectOption('local');
+  await node.getByTestId('worker-front').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('front-error')).toContainText('First set the address local reaches');
+  await node.getByLabel('Public address').fill('10.0.0.12');
+  await node.getByTestId('worker-address').getByRole('button', { name: 'Save' }).click();
+  await expect(node.getByLabel('Public address')).toHaveValue('10.0.0.12');
+  await node.getByLabel('Fronted by').selectOption('local');
+  await node.getByTestId('worker-front').getByRole('button', { name: 'Save' }).click();
+  await expect(node.getByTestId('worker-reach')).toHaveText('fronted by local');
+  await page.screenshot({ path: 'end2end/test-results/workers-fronted.png', fullPage: true });
+  await node.getByLabel('Fronted by').selectOption('');
+  await node.getByTestId('worker-front').getByRole('button', { name: 'Save' }).click();
+  await expect(node.getByTestId('worker-reach')).toHaveText('public');
 
   const id = `e2e-node-${Date.now() % 100000}`;
   await createProject(page, id);

@@ -50,7 +50,11 @@ pub const FRONT_VARIABLE: &str = "$nsm_front";
 pub const RELAY_VARIABLE: &str = "$nsm_relay";
 
 /// Renders what the fronting node, listening on `listen`, needs to front `routes`.
-pub fn render_front(routes: &[FrontRoute], listen: ListenPorts, sockets: &FrontSockets) -> Result<FrontFiles, NginxError> {
+pub fn render_front(
+    routes: &[FrontRoute],
+    listen: ListenPorts,
+    sockets: &FrontSockets,
+) -> Result<FrontFiles, NginxError> {
     let own = format!("unix:{}", absolute_path("socket path", &sockets.own)?);
     let relay = format!("unix:{}", absolute_path("socket path", &sockets.relay)?);
     let mut http = Writer::default();

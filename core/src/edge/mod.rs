@@ -27,10 +27,10 @@ crate::text_enum!(
 );
 
 pub use certificates::{certificate_map, CERTIFICATE_VARIABLE};
+pub use front::{render_front, FrontFiles, FrontRoute, FrontSockets, FRONT_VARIABLE, RELAY_VARIABLE};
 pub use nginx::{
     render_nginx, CertificatePaths, ListenPorts, NginxError, NginxInput, ServerCertificates, DEFAULT_UPSTREAM_HOST,
 };
-pub use front::{render_front, FrontFiles, FrontRoute, FrontSockets, FRONT_VARIABLE, RELAY_VARIABLE};
 pub use node::{EdgeFacts, Probe, ProbeKind, SiteFile};
 pub use site::{node_input, site_file};
 

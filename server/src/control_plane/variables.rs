@@ -6,7 +6,7 @@ use app::model::{CurrentUser, ReferenceTarget, TargetKind, VariableView};
 use async_trait::async_trait;
 use nsm_core::domain::Topology;
 use nsm_core::variables::{check_reference, VariableValue};
-use nsm_core::{ProjectId};
+use nsm_core::ProjectId;
 
 use super::Plane;
 use crate::db;

@@ -41,9 +41,10 @@ pub async fn seen(db: &Db, id: &str, version: &str) -> sqlx::Result<()> {
 }
 
 pub async fn list_workers(db: &Db) -> sqlx::Result<Vec<WorkerRow>> {
-    let rows = sqlx::query("SELECT id, name, version, last_seen, public_address, edge, fronted_by FROM workers ORDER BY id")
-        .fetch_all(db)
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, name, version, last_seen, public_address, edge, fronted_by FROM workers ORDER BY id")
+            .fetch_all(db)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -20,9 +20,7 @@
 use std::path::{Path, PathBuf};
 
 use nsm_core::domain::Hostname;
-use nsm_core::edge::{
-    certificate_map, FrontSockets, NginxError, CERTIFICATE_VARIABLE, FRONT_VARIABLE, RELAY_VARIABLE,
-};
+use nsm_core::edge::{certificate_map, FrontSockets, NginxError, CERTIFICATE_VARIABLE, FRONT_VARIABLE, RELAY_VARIABLE};
 use nsm_core::ProjectId;
 
 /// The prefix of every project file, so NSM recognises its own files in a shared

@@ -168,7 +168,8 @@ mod tests {
         assert_eq!(StreamModule::of(builtin), StreamModule::Builtin);
         let no_preread = "configure arguments: --with-stream=dynamic --modules-path=/nowhere";
         assert_eq!(StreamModule::of(no_preread), StreamModule::Missing);
-        let absent = "configure arguments: --with-stream=dynamic --with-stream_ssl_preread_module --modules-path=/nowhere";
+        let absent =
+            "configure arguments: --with-stream=dynamic --with-stream_ssl_preread_module --modules-path=/nowhere";
         assert_eq!(StreamModule::of(absent), StreamModule::Missing);
         assert_eq!(StreamModule::of("configure arguments: --with-http_ssl_module"), StreamModule::Missing);
     }

@@ -99,7 +99,9 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
     let node = view.node.clone();
     let dns = match (&view.node_address, &view.fronted_by) {
         (Some(address), _) => format!("Point each domain's DNS at {address}."),
-        (None, Some(front)) => format!("Set worker {front}'s public address on the Workers page to see where to point DNS."),
+        (None, Some(front)) => {
+            format!("Set worker {front}'s public address on the Workers page to see where to point DNS.")
+        }
         (None, None) => "Set its public address on the Workers page to see where to point DNS.".to_owned(),
     };
     // A fronted node's address is private: what users see is its front's.

@@ -39,7 +39,8 @@ fn app_files() -> Vec<(&'static str, String)> {
     vec![("compose.yaml", compose)]
 }
 
-pub(super) const SERVE_API: &str = "mkdir -p /w/api && echo \"api of $NODE\" > /w/api/hello.txt && exec httpd -f -p 8081 -h /w";
+pub(super) const SERVE_API: &str =
+    "mkdir -p /w/api && echo \"api of $NODE\" > /w/api/hello.txt && exec httpd -f -p 8081 -h /w";
 
 /// A project on `worker` with a Static Page at `/`, an API Service at `/api` and a
 /// Redirect at `/old` on `hostname`.
