@@ -14,6 +14,7 @@ pub mod deployment;
 pub mod domain;
 pub mod edge;
 pub mod env;
+pub mod events;
 pub(crate) mod nginx_lexer;
 pub mod project;
 pub mod protocol;

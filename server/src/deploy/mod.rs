@@ -70,6 +70,9 @@ pub struct Deployer {
     live: live::LiveLogs,
     /// Next log sequence number per deployment in flight.
     seqs: Mutex<HashMap<DeploymentId, i64>>,
+    /// Deployments whose result is being recorded: a second result (a replay sent
+    /// at once) is refused at admission, before either is recorded.
+    finishing: Mutex<std::collections::HashSet<DeploymentId>>,
 }
 
 impl Deployer {
@@ -82,6 +85,7 @@ impl Deployer {
             queues: AsyncMutex::new(Queues::default()),
             live: live::LiveLogs::default(),
             seqs: Mutex::new(HashMap::new()),
+            finishing: Mutex::new(std::collections::HashSet::new()),
         })
     }
 

@@ -40,7 +40,10 @@ impl Deployer {
             WorkerMessage::DeployFinished { deployment, report } => {
                 // Publishing waits on nginx and ACME: not on this worker's message loop.
                 let (this, worker) = (self.clone(), worker.to_owned());
-                tokio::spawn(async move { this.finished(&worker, deployment, *report).await });
+                tokio::spawn(async move {
+                    this.finished(&worker, deployment, *report).await;
+                    this.release_result(deployment);
+                });
             }
             WorkerMessage::ServiceChanged { project, service, state } => {
                 if let Err(error) = db::services::set_actual(&self.db, project.as_str(), &service, state).await {

@@ -3,8 +3,9 @@
 //! service states and answers for the embedded worker's deployment and requests
 //! changes nothing, and each forgery is logged as refused with the forger's id. The
 //! forger is the rightful worker of its own project, whose messages are admitted —
-//! except a phase that goes back, a lease for another project's resource, and a
-//! replayed result once the deployment has ended.
+//! except a phase that goes back, a lease for another project's resource, a second
+//! result sent right behind the first, and a replayed result once the deployment has
+//! ended.
 //!
 //! The forger is a raw WebSocket client speaking the real protocol. A worker's
 //! messages are handled in order, so once the effect of a later (admitted) message is
@@ -255,6 +256,9 @@ async fn a_worker_speaks_only_for_its_own_work() {
     let leases = vec![(key(own_api), 47010), (key(victim_api), 47011)];
     let report = result(DeployOutcome::Failed { reason: "own result".into() }, leases);
     link.send(&WorkerMessage::DeployFinished { deployment: own_id, report }).await;
+    // A second result right behind it, before the first can be recorded: refused.
+    let report = result(DeployOutcome::Succeeded, vec![(key(own_api), 47012)]);
+    link.send(&WorkerMessage::DeployFinished { deployment: own_id, report }).await;
     let own_project = ProjectId::parse(&own).expect("id");
     let running_state = ServiceState::Running;
     link.send(&WorkerMessage::ServiceChanged {
@@ -286,7 +290,7 @@ async fn a_worker_speaks_only_for_its_own_work() {
     let on_local = nsm_server::db::domains::leases_on(&db, "local").await.expect("leases");
     assert!(on_local.iter().all(|(r, _)| ![victim_api, pending_api].contains(r)), "{on_local:?}");
     let on_forger = nsm_server::db::domains::leases_on(&db, &forger).await.expect("leases");
-    assert_eq!(on_forger, vec![(own_api, 47010)], "only its own lease, from the first result");
+    assert_eq!(on_forger, vec![(own_api, 47010)], "only its own lease, from the first result only");
     let replayed = s.deployment(own_deployment).await;
     assert_eq!(replayed["summary"], own_after["summary"], "a replayed result changes nothing");
 

@@ -5,7 +5,8 @@
 //!
 //! - A deployment's phase, log line or result: only from the worker the deployment is
 //!   assigned to, and only while it runs (dispatched and not ended). A phase never
-//!   goes back; a result for an ended deployment (a replay) is refused.
+//!   goes back; a result for an ended deployment (a replay) is refused, and so is a
+//!   second result while the first is being recorded.
 //! - The port leases in a result: only for the API Services of the deployment's own
 //!   project. Others are refused one by one; the rest of the result stands.
 //! - A service's state: only for a project assigned to that worker.
@@ -41,6 +42,8 @@ pub(super) enum Refusal {
     Ended(DeploymentState),
     #[error("the deployment is already {current}; a phase never goes back")]
     Backwards { current: DeploymentState },
+    #[error("a result for the deployment is already being recorded")]
+    ResultPending,
     #[error("no such project")]
     UnknownProject,
     #[error("the project is assigned to worker {0}")]
@@ -147,6 +150,11 @@ impl Deployer {
             WorkerMessage::DeployFinished { deployment, report } => {
                 let assignment = self.running_on(worker, *deployment).await?;
                 self.keep_own_leases(worker, *deployment, &assignment, &mut report.ports).await?;
+                // Recorded off the message loop: claim it now, so a second result
+                // cannot pass this check before the first is recorded.
+                if !self.claim_result(*deployment) {
+                    return Err(Refusal::ResultPending);
+                }
             }
             WorkerMessage::PortsLeased { deployment, ports } => {
                 let assignment = self.running_on(worker, *deployment).await?;
@@ -169,6 +177,16 @@ impl Deployer {
             WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
         }
         Ok(message)
+    }
+
+    /// Marks `id`'s result as being recorded; `false` if it already is.
+    fn claim_result(&self, id: DeploymentId) -> bool {
+        self.finishing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id)
+    }
+
+    /// The result is recorded (or refused): the claim goes.
+    pub(super) fn release_result(&self, id: DeploymentId) {
+        self.finishing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
     }
 
     /// The deployment, when `worker` runs it now.
