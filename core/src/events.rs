@@ -4,10 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::CertificateStatus;
+use crate::deployment::DeploymentId;
 use crate::deployment::DeploymentState;
 use crate::project::ProjectId;
 use crate::service::ServiceState;
-use crate::deployment::DeploymentId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -43,10 +44,11 @@ pub enum LiveEvent {
     Certificate {
         project: Option<ProjectId>,
         hostname: String,
-        /// `self_signed`, `valid`, `expiring`, `failed`…
-        status: String,
+        status: CertificateStatus,
         /// RFC 3339 UTC.
         not_after: Option<String>,
+        /// Why the last attempt to obtain one failed.
+        last_error: Option<String>,
     },
     /// Events were missed (the server restarted, or the browser was away longer than
     /// the server keeps events): reload everything shown.

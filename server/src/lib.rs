@@ -8,6 +8,7 @@ pub mod db;
 pub mod deploy;
 pub mod edge;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod hub;
 mod local_worker;

@@ -147,6 +147,7 @@ impl Deployments for Plane {
         {
             return Err(AppError::NotFound(format!("Service {service} of project {id}")));
         }
+        self.deployer.announce_service(id, &service).await;
         let detail = format!("expected {expected}, collect logs {collect_logs}");
         self.audit(by, "service.update", &format!("{id}/{service}"), Some(&detail)).await
     }

@@ -34,6 +34,8 @@ pub struct Plane {
     /// so pages need not count users on every request.
     pub(crate) has_users: AtomicBool,
     pub hub: Arc<Hub>,
+    /// What browsers follow live (`/api/v1/events`).
+    pub events: Arc<crate::events::Events>,
     pub deployer: Arc<Deployer>,
     pub secrets: Arc<SecretBox>,
     /// nginx and TLS for the projects' domains.
@@ -46,10 +48,11 @@ pub struct Plane {
 
 impl Plane {
     pub fn new(db: Db, settings: Settings, secrets: SecretBox) -> Arc<Self> {
-        let hub = Arc::new(Hub::new());
+        let events = crate::events::Events::new();
+        let hub = Arc::new(Hub::new(events.clone()));
         let secrets = Arc::new(secrets);
-        let edge = crate::edge::Edge::new(&settings, db.clone(), hub.clone());
-        let deployer = Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone());
+        let edge = crate::edge::Edge::new(&settings, db.clone(), hub.clone(), events.clone());
+        let deployer = Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone(), events.clone());
         let ci_limiter = crate::auth::rate::RateLimiter::per_minute(settings.ci_rate_limit);
         let activity = crate::activity::ActivityLog::start(db.clone());
         Arc::new(Self {
@@ -60,6 +63,7 @@ impl Plane {
             throttle: SignInThrottle::default(),
             has_users: AtomicBool::new(false),
             hub,
+            events,
             deployer,
             secrets,
             edge,

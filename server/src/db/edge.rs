@@ -276,6 +276,15 @@ pub async fn record_attempt(db: &Db, hostname: &Hostname, error: Option<&str>) -
     Ok(())
 }
 
+/// The project that owns `hostname`, if one does.
+pub async fn project_of(db: &Db, hostname: &Hostname) -> sqlx::Result<Option<ProjectId>> {
+    let id: Option<String> = sqlx::query_scalar("SELECT project_id FROM domains WHERE hostname = ?")
+        .bind(hostname.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(id.and_then(|id| ProjectId::parse(&id).ok()))
+}
+
 pub async fn forget_certificate(db: &Db, hostname: &Hostname) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM certificates WHERE hostname = ?").bind(hostname.as_str()).execute(db).await?;
     Ok(())

@@ -69,3 +69,37 @@ pub async fn set_actual(db: &Db, project: &str, name: &str, actual: ServiceState
         .await?;
     Ok(())
 }
+
+/// One service of a project.
+pub async fn get_service(db: &Db, project: &str, name: &str) -> sqlx::Result<Option<ServiceRow>> {
+    sqlx::query_as(
+        "SELECT name, expected, collect_logs, actual, actual_at, missing FROM project_services \
+         WHERE project_id = ? AND name = ?",
+    )
+    .bind(project)
+    .bind(name)
+    .fetch_optional(db)
+    .await
+}
+
+/// A worker went offline: what its projects' services do is unknown until it is
+/// back. Returns the services changed, with their project.
+pub async fn forget_actual_on(db: &Db, worker: &str) -> sqlx::Result<Vec<(String, ServiceRow)>> {
+    let at = now();
+    let changed: Vec<(String, String)> = sqlx::query_as(
+        "UPDATE project_services SET actual = NULL, actual_at = ? \
+         WHERE actual IS NOT NULL AND project_id IN (SELECT id FROM projects WHERE worker_id = ?) \
+         RETURNING project_id, name",
+    )
+    .bind(&at)
+    .bind(worker)
+    .fetch_all(db)
+    .await?;
+    let mut rows = Vec::with_capacity(changed.len());
+    for (project, name) in changed {
+        if let Some(row) = get_service(db, &project, &name).await? {
+            rows.push((project, row));
+        }
+    }
+    Ok(rows)
+}

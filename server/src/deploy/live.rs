@@ -1,31 +1,57 @@
-//! Live fan-out of a running deployment's log and state to browsers.
+//! Live fan-out of a running deployment's log and state to browsers: to the viewers
+//! of that deployment, and as `deployment` events to everyone following the fleet.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use nsm_core::events::LiveEvent;
 use nsm_core::protocol::LogLine;
 use tokio::sync::broadcast;
 
-use nsm_core::{DeploymentId, DeploymentState};
+use nsm_core::{DeploymentId, DeploymentState, ProjectId};
+
+use crate::events::Events;
 
 #[derive(Debug, Clone)]
-pub enum LiveEvent {
+pub enum DeploymentEvent {
     Line { seq: i64, line: LogLine },
     State(DeploymentState),
 }
 
-#[derive(Default)]
+/// A deployment in flight: its viewers' channel, and what fleet events need.
+struct Open {
+    tx: broadcast::Sender<DeploymentEvent>,
+    project: ProjectId,
+    state: DeploymentState,
+}
+
 pub struct LiveLogs {
-    channels: Mutex<HashMap<DeploymentId, broadcast::Sender<LiveEvent>>>,
+    channels: Mutex<HashMap<DeploymentId, Open>>,
+    events: Arc<Events>,
 }
 
 impl LiveLogs {
-    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<DeploymentId, broadcast::Sender<LiveEvent>>> {
+    pub fn new(events: Arc<Events>) -> Self {
+        Self { channels: Mutex::new(HashMap::new()), events }
+    }
+
+    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<DeploymentId, Open>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn open(&self, id: DeploymentId) {
-        self.channels().entry(id).or_insert_with(|| broadcast::channel(1024).0);
+    pub fn open(&self, id: DeploymentId, project: &ProjectId) {
+        let mut channels = self.channels();
+        channels.entry(id).or_insert_with(|| Open {
+            tx: broadcast::channel(1024).0,
+            project: project.clone(),
+            state: DeploymentState::Queued,
+        });
+        self.events.publish(LiveEvent::Deployment {
+            id,
+            project: project.clone(),
+            state: DeploymentState::Queued,
+            lines: Vec::new(),
+        });
     }
 
     pub fn is_open(&self, id: DeploymentId) -> bool {
@@ -33,19 +59,25 @@ impl LiveLogs {
     }
 
     /// None once the deployment has ended: read the stored log instead.
-    pub fn subscribe(&self, id: DeploymentId) -> Option<broadcast::Receiver<LiveEvent>> {
-        self.channels().get(&id).map(broadcast::Sender::subscribe)
+    pub fn subscribe(&self, id: DeploymentId) -> Option<broadcast::Receiver<DeploymentEvent>> {
+        self.channels().get(&id).map(|open| open.tx.subscribe())
     }
 
     pub fn line(&self, id: DeploymentId, seq: i64, line: LogLine) {
-        if let Some(tx) = self.channels().get(&id) {
-            let _ = tx.send(LiveEvent::Line { seq, line });
+        if let Some(open) = self.channels().get(&id) {
+            let (project, state, text) = (open.project.clone(), open.state, line.text.clone());
+            // No viewer is no one to tell.
+            let _ = open.tx.send(DeploymentEvent::Line { seq, line });
+            self.events.publish(LiveEvent::Deployment { id, project, state, lines: vec![text] });
         }
     }
 
     pub fn state(&self, id: DeploymentId, state: DeploymentState) {
-        if let Some(tx) = self.channels().get(&id) {
-            let _ = tx.send(LiveEvent::State(state));
+        if let Some(open) = self.channels().get_mut(&id) {
+            open.state = state;
+            let _ = open.tx.send(DeploymentEvent::State(state));
+            let project = open.project.clone();
+            self.events.publish(LiveEvent::Deployment { id, project, state, lines: Vec::new() });
         }
     }
 
@@ -67,7 +99,7 @@ struct Follower {
     db: crate::db::Db,
     id: DeploymentId,
     next: i64,
-    live: Option<broadcast::Receiver<LiveEvent>>,
+    live: Option<broadcast::Receiver<DeploymentEvent>>,
     queue: std::collections::VecDeque<Followed>,
 }
 
@@ -104,12 +136,12 @@ async fn step(mut f: Follower) -> Option<(Followed, Follower)> {
         }
         let receiver = f.live.as_mut()?;
         match receiver.recv().await {
-            Ok(LiveEvent::Line { seq, line }) if seq >= f.next => {
+            Ok(DeploymentEvent::Line { seq, line }) if seq >= f.next => {
                 f.next = seq + 1;
                 return Some((Followed::Line { seq, line }, f));
             }
-            Ok(LiveEvent::Line { .. }) => {}
-            Ok(LiveEvent::State(state)) => return Some((Followed::State(state), f)),
+            Ok(DeploymentEvent::Line { .. }) => {}
+            Ok(DeploymentEvent::State(state)) => return Some((Followed::State(state), f)),
             // Every line is stored before it is broadcast: the missed ones are there.
             Err(broadcast::error::RecvError::Lagged(_)) => {
                 match crate::db::deployments::log_since(&f.db, f.id, f.next).await {

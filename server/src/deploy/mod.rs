@@ -25,12 +25,13 @@ use nsm_core::protocol::{LogLine, LogStream, ServerMessage};
 use nsm_core::{DeploymentId, DeploymentState, ProjectId, Trigger};
 use tokio::sync::Mutex as AsyncMutex;
 
-pub use live::{Followed, LiveEvent};
+pub use live::{DeploymentEvent, Followed};
 use queue::{Admission, Queues};
 
 use crate::db::deployments::{self as store, Ending};
 use crate::db::projects::ProjectStoreError;
 use crate::db::{self, Db};
+use crate::events::Events;
 use crate::roles::{DeploymentLog, HubError, Publisher, WorkerLinks};
 use crate::secrets::SecretBox;
 
@@ -73,17 +74,26 @@ pub struct Deployer {
     /// Deployments whose result is being recorded: a second result (a replay sent
     /// at once) is refused at admission, before either is recorded.
     finishing: Mutex<std::collections::HashSet<DeploymentId>>,
+    /// Service states, for the browsers.
+    events: Arc<Events>,
 }
 
 impl Deployer {
-    pub fn new(db: Db, workers: Arc<dyn WorkerLinks>, secrets: Arc<SecretBox>, edge: Arc<dyn Publisher>) -> Arc<Self> {
+    pub fn new(
+        db: Db,
+        workers: Arc<dyn WorkerLinks>,
+        secrets: Arc<SecretBox>,
+        edge: Arc<dyn Publisher>,
+        events: Arc<Events>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             db,
             workers,
             secrets,
             edge,
             queues: AsyncMutex::new(Queues::default()),
-            live: live::LiveLogs::default(),
+            live: live::LiveLogs::new(events.clone()),
+            events,
             seqs: Mutex::new(HashMap::new()),
             finishing: Mutex::new(std::collections::HashSet::new()),
         })
@@ -98,7 +108,7 @@ impl Deployer {
         Ok(())
     }
 
-    pub fn subscribe(&self, deployment: DeploymentId) -> Option<tokio::sync::broadcast::Receiver<LiveEvent>> {
+    pub fn subscribe(&self, deployment: DeploymentId) -> Option<tokio::sync::broadcast::Receiver<DeploymentEvent>> {
         self.live.subscribe(deployment)
     }
 
@@ -122,7 +132,7 @@ impl Deployer {
         let id = store::insert(&self.db, project.as_str(), row.config.worker.as_str(), trigger, by).await?;
         queues.record(project.as_str(), id, admission);
         drop(queues);
-        self.live.open(id);
+        self.live.open(id, project);
         let who = by.map(|b| format!(" by {b}")).unwrap_or_default();
         self.log(id, LogStream::System, format!("deployment #{id} queued ({trigger}{who})")).await;
         if admission == Admission::StartNow {
@@ -247,7 +257,7 @@ impl Deployer {
             loop {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
                     Err(_) => return Ok(None),
-                    Ok(Ok(LiveEvent::State(state))) if state.is_terminal() => break,
+                    Ok(Ok(DeploymentEvent::State(state))) if state.is_terminal() => break,
                     Ok(Ok(_)) => {}
                     // Closed (ended) or lagged: re-read the stored state.
                     Ok(Err(_)) => break,

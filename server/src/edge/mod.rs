@@ -39,11 +39,14 @@ pub use status::certificate_status;
 pub use tls::{acme_refusal, CertificateError, IssuedCertificate, RENEW_BEFORE};
 
 use crate::db::Db;
+use crate::events::Events;
 use crate::roles::WorkerLinks;
 use crate::settings::Settings;
 
 pub struct Edge {
     db: Db,
+    /// Certificate changes, for the browsers.
+    events: Arc<Events>,
     nodes: Arc<dyn WorkerLinks>,
     /// One ACME order at a time, so a deploy and the renewal task never race.
     cert_lock: Mutex<()>,
@@ -54,7 +57,7 @@ pub struct Edge {
 
 impl Edge {
     /// The edge as configured; the renewal task starts with [`Edge::start`].
-    pub fn new(settings: &Settings, db: Db, nodes: Arc<dyn WorkerLinks>) -> Arc<Self> {
+    pub fn new(settings: &Settings, db: Db, nodes: Arc<dyn WorkerLinks>, events: Arc<Events>) -> Arc<Self> {
         let edge = &settings.edge;
         let acme = (!edge.no_acme).then(|| {
             acme::AcmeClient::new(
@@ -66,6 +69,7 @@ impl Edge {
         });
         Arc::new(Self {
             db,
+            events,
             nodes,
             cert_lock: Mutex::new(()),
             acme,

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use nsm_core::certificate::CertificateStatus;
+use nsm_core::domain::Hostname;
+use nsm_core::events::LiveEvent;
 
 use super::tls::RENEW_BEFORE;
 use crate::db::edge::CertificateRow;
@@ -21,6 +23,29 @@ pub fn certificate_status(row: Option<&CertificateRow>, now: DateTime<Utc>) -> C
         Some(at) if at - now < RENEW_BEFORE => CertificateStatus::Expiring,
         Some(_) => CertificateStatus::Valid,
         None => CertificateStatus::None,
+    }
+}
+
+impl super::Edge {
+    /// Tells the browsers where `hostname`'s certificate stands now.
+    pub(super) async fn announce_certificate(&self, hostname: &Hostname) {
+        let (row, project) = match (
+            crate::db::edge::certificate(&self.db, hostname).await,
+            crate::db::edge::project_of(&self.db, hostname).await,
+        ) {
+            (Ok(row), Ok(project)) => (row, project),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, %hostname, "cannot read a certificate to announce it");
+                return;
+            }
+        };
+        self.events.publish(LiveEvent::Certificate {
+            project,
+            hostname: hostname.to_string(),
+            status: certificate_status(row.as_ref(), Utc::now()),
+            not_after: row.as_ref().and_then(|r| r.not_after.clone()),
+            last_error: row.and_then(|r| r.last_error),
+        });
     }
 }
 

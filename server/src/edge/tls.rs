@@ -117,6 +117,7 @@ impl Edge {
         if let Err(error) = db::edge::record_certificate(&self.db, &fact.hostname, &installed).await {
             tracing::warn!(%error, hostname = %fact.hostname, "cannot record a certificate");
         }
+        self.announce_certificate(&fact.hostname).await;
         Ok(IssuedCertificate { issuer: fact.issuer.clone(), not_after })
     }
 
@@ -133,6 +134,7 @@ impl Edge {
         if let Err(error) = db::edge::record_attempt(&self.db, hostname, failure.as_deref()).await {
             tracing::warn!(%error, "cannot record a certificate attempt");
         }
+        self.announce_certificate(hostname).await;
         match &outcome {
             Ok(issued) => tracing::info!(directory = acme.directory(), "certificate {issued}"),
             Err(error) => tracing::warn!(%error, "no certificate"),

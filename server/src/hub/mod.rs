@@ -4,23 +4,18 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nsm_core::env::ComposeDialect;
+use nsm_core::events::LiveEvent;
 use nsm_core::protocol::{ServerMessage, WorkerMessage};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
+use crate::events::Events;
 use crate::roles::WorkerLinks;
 
 pub use crate::roles::{AnswerRefused, HubError};
-
-/// A change the UI shows live.
-#[derive(Debug, Clone)]
-pub enum PresenceEvent {
-    Online { worker: String, version: String },
-    Offline { worker: String, reason: String },
-}
 
 /// A request waiting for its answer: the worker it was sent to, and the requester.
 type Waiting = (String, oneshot::Sender<WorkerMessage>);
@@ -36,31 +31,27 @@ pub struct Hub {
     links: Mutex<HashMap<String, Link>>,
     pending: Mutex<HashMap<u64, Waiting>>,
     next_id: AtomicU64,
-    presence: broadcast::Sender<PresenceEvent>,
-}
-
-impl Default for Hub {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// Workers coming and going, for the browsers.
+    events: Arc<Events>,
 }
 
 impl Hub {
-    pub fn new() -> Self {
+    pub fn new(events: Arc<Events>) -> Self {
         Self {
             links: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
-            presence: broadcast::channel(64).0,
+            events,
         }
+    }
+
+    fn presence(&self, worker: &str, online: bool, version: Option<String>) {
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.events.publish(LiveEvent::Worker { worker: worker.to_owned(), online, version, at });
     }
 
     fn links(&self) -> std::sync::MutexGuard<'_, HashMap<String, Link>> {
         self.links.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn subscribe_presence(&self) -> broadcast::Receiver<PresenceEvent> {
-        self.presence.subscribe()
     }
 
     /// Registers a freshly authenticated link, replacing (and thereby closing) any
@@ -74,7 +65,7 @@ impl Hub {
     ) -> u64 {
         let session = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.links().insert(worker.to_owned(), Link { session, outbox, compose, version: version.clone() });
-        let _ = self.presence.send(PresenceEvent::Online { worker: worker.to_owned(), version });
+        self.presence(worker, true, Some(version));
         session
     }
 
@@ -90,7 +81,8 @@ impl Hub {
         if removed {
             // Requests waiting on this worker will never be answered.
             self.pending().retain(|_, (w, _)| w != worker);
-            let _ = self.presence.send(PresenceEvent::Offline { worker: worker.to_owned(), reason: reason.to_owned() });
+            tracing::debug!(worker, reason, "worker link detached");
+            self.presence(worker, false, None);
         }
         removed
     }
@@ -217,7 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_addressee_answers_a_request() {
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(Hub::new(crate::events::Events::new()));
         let (outbox, mut sent) = mpsc::unbounded_channel();
         hub.attach("edge-1", outbox, None, "test".into());
         let requester = {

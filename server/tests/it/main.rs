@@ -10,6 +10,7 @@ mod ci;
 mod common;
 mod deploy;
 mod edge;
+mod live;
 mod process;
 mod projects;
 mod site;

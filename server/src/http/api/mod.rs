@@ -4,6 +4,7 @@
 mod ci;
 mod events;
 mod keys;
+mod live;
 mod status;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::control_plane::Plane;
 pub fn router(plane: Arc<Plane>) -> Router {
     Router::new()
         .route(nsm_core::protocol::CONNECT_PATH, get(ws::connect))
+        .route("/api/v1/events", get(live::events))
         .route("/api/v1/deployments/{id}/events", get(events::deployment_events))
         .route("/api/v1/deployments/{id}", get(status::deployment))
         .route("/api/v1/deployments/{id}/log", get(status::log))
