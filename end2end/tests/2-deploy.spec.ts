@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test, expect } from '@playwright/test';
 import { composeRepo, hydrated, signIn } from './helpers';
 
@@ -52,7 +53,24 @@ test('add a variable, deploy, watch the live log reach success, see the service 
 
   // Services: the web service is running.
   await page.getByRole('tab', { name: 'Services' }).click();
-  await expect(page.locator('[data-service="web"] [data-testid="service-actual"]')).toHaveText('running');
+  const web = page.locator('[data-service="web"]');
+  await expect(web.getByTestId('service-actual')).toHaveText('running');
+  await hydrated(page);
+  await web.locator('select[name="expected"]').selectOption('running');
+  await web.getByRole('button', { name: 'Save' }).click();
+  await expect(web.getByTestId('service-verdict')).toHaveText('matching');
+
+  // Stopped by hand: the tab shows the mismatch live, without a reload.
+  const container = execFileSync('docker', [
+    'ps', '-q', '--filter', `label=com.docker.compose.project=nsm-${id}`, '--filter', 'label=com.docker.compose.service=web',
+  ]).toString().trim();
+  expect(container).not.toBe('');
+  execFileSync('docker', ['stop', '-t', '1', container]);
+  await expect(web.getByTestId('service-verdict')).toContainText('expected running — exited', { timeout: 2_000 });
+  await expect(web.getByTestId('service-actual')).toHaveText('exited');
+  await page.screenshot({ path: 'end2end/test-results/services-mismatch.png', fullPage: true });
+  execFileSync('docker', ['start', container]);
+  await expect(web.getByTestId('service-verdict')).toHaveText('matching', { timeout: 10_000 });
 
   // Leave nothing running.
   await page.getByRole('button', { name: 'Teardown' }).click();

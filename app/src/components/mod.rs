@@ -1,9 +1,9 @@
 //! Building blocks shared by the pages.
 
 mod field;
-mod poll;
+mod live;
 mod states;
 
 pub use field::{Field, SelectField};
-pub use poll::use_ticker;
+pub use live::{about_project, provide_live, use_live};
 pub use states::{ErrorBanner, Loading, PageHeader};

@@ -3,12 +3,13 @@ use leptos_meta::Title;
 
 use crate::api::projects::list_projects;
 use crate::api::workers::list_workers;
-use crate::components::{ErrorBanner, Loading, PageHeader};
+use crate::components::{use_live, ErrorBanner, Loading, PageHeader};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let projects = Resource::new(|| (), |_| list_projects());
-    let workers = Resource::new(|| (), |_| list_workers());
+    let presence = use_live(|event| matches!(event, nsm_core::events::LiveEvent::Worker { .. }));
+    let workers = Resource::new(move || presence.get(), |_| list_workers());
     view! {
         <Title text="Dashboard" />
         <PageHeader title="Dashboard".into() subtitle="An overview of your projects and worker nodes".into()>

@@ -10,6 +10,7 @@ const NAV: [(&str, &str); 4] =
 /// The signed-in frame: left navigation, the user, sign-out, and the page.
 #[component]
 pub fn AppLayout() -> impl IntoView {
+    crate::components::provide_live();
     let user = Resource::new(|| (), |_| whoami());
     let sign_out = ServerAction::<SignOut>::new();
     let location = use_location();

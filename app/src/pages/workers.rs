@@ -1,10 +1,8 @@
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken, SetWorkerAddress, SetWorkerFront};
-use crate::components::{use_ticker, ErrorBanner, Field, Loading, PageHeader};
+use crate::components::{use_live, ErrorBanner, Field, Loading, PageHeader};
 use crate::error::AppError;
 use crate::model::{IssuedToken, WorkerSummary};
 
@@ -15,7 +13,7 @@ pub fn WorkersPage() -> impl IntoView {
     let remove = ServerAction::<RemoveWorker>::new();
     let address = ServerAction::<SetWorkerAddress>::new();
     let front = ServerAction::<SetWorkerFront>::new();
-    let tick = use_ticker(Duration::from_secs(3));
+    let tick = use_live(|event| matches!(event, nsm_core::events::LiveEvent::Worker { .. }));
     let workers = Resource::new(
         move || {
             let versions = (add.version().get(), rotate.version().get(), remove.version().get());

@@ -1,10 +1,8 @@
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::deployments::{get_project_status, DeployProject, SyncProject, TeardownProject};
-use crate::components::use_ticker;
+use crate::components::{about_project, use_live};
 use crate::error::AppError;
 
 /// Sync, Deploy and Teardown for a project, with its current status.
@@ -13,7 +11,11 @@ pub fn ProjectActions(#[prop(into)] id: Signal<String>) -> impl IntoView {
     let sync = ServerAction::<SyncProject>::new();
     let deploy = ServerAction::<DeployProject>::new();
     let teardown = ServerAction::<TeardownProject>::new();
-    let tick = use_ticker(Duration::from_secs(4));
+    // A state change of one of its deployments or services (not every log line).
+    let tick = use_live(move |event| {
+        about_project(event, &id.get_untracked())
+            && !matches!(event, nsm_core::events::LiveEvent::Deployment { lines, .. } if !lines.is_empty())
+    });
     let status = Resource::new(
         move || (id.get(), tick.get(), deploy.version().get(), sync.version().get()),
         |(id, _, _, _)| get_project_status(id),

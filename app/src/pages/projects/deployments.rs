@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use nsm_core::DeploymentState;
@@ -7,14 +5,17 @@ use nsm_core::DeploymentState;
 use super::actions::short;
 use super::ci::CiPanel;
 use crate::api::deployments::list_deployments;
-use crate::components::{use_ticker, ErrorBanner, Loading};
+use crate::components::{about_project, use_live, ErrorBanner, Loading};
 use crate::model::DeploymentSummary;
 
 #[component]
 pub fn DeploymentsTab() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let tick = use_ticker(Duration::from_secs(5));
+    let tick = use_live(move |event| {
+        matches!(event, nsm_core::events::LiveEvent::Deployment { lines, .. } if lines.is_empty())
+            && about_project(event, &id.get_untracked())
+    });
     let history = Resource::new(move || (id.get(), tick.get()), |(id, _)| list_deployments(id));
     view! {
         <CiPanel project=id />

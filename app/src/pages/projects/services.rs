@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use nsm_core::service::ServiceState;
+use nsm_core::service::{verdict, ServiceState, Verdict};
 
 use crate::api::deployments::{list_services, UpdateService};
-use crate::components::{ErrorBanner, Loading};
+use crate::components::{about_project, use_live, ErrorBanner, Loading};
 use crate::model::ServiceView;
 
 /// Every discovered compose service: its expected state (what a deploy settles
@@ -13,7 +13,11 @@ pub fn ServicesTab() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let save = ServerAction::<UpdateService>::new();
-    let services = Resource::new(move || (id.get(), save.version().get()), |(id, _)| list_services(id));
+    let changed = use_live(move |event| {
+        matches!(event, nsm_core::events::LiveEvent::Service { .. }) && about_project(event, &id.get_untracked())
+    });
+    let services =
+        Resource::new(move || (id.get(), save.version().get(), changed.get()), |(id, _, _)| list_services(id));
     view! {
         {move || save.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
         <Transition fallback=|| view! { <Loading /> }>
@@ -28,7 +32,7 @@ pub fn ServicesTab() -> impl IntoView {
                         <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
                             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="services-table">
                                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr><th class="px-4 py-3">"Service"</th><th class="px-4 py-3">"Actual"</th><th class="px-4 py-3">"Expected state"</th><th class="px-4 py-3">"Collect logs"</th><th class="px-4 py-3"></th></tr>
+                                    <tr><th class="px-4 py-3">"Service"</th><th class="px-4 py-3">"Actual"</th><th class="px-4 py-3">"Verdict"</th><th class="px-4 py-3">"Expected state"</th><th class="px-4 py-3">"Collect logs"</th><th class="px-4 py-3"></th></tr>
                                 </thead>
                                 <tbody class="divide-y divide-slate-100">
                                     {list.into_iter().map(|s| view! { <ServiceRow id=id.get_untracked() service=s save /> }).collect_view()}
@@ -45,7 +49,22 @@ pub fn ServicesTab() -> impl IntoView {
 
 #[component]
 fn ServiceRow(id: String, service: ServiceView, save: ServerAction<UpdateService>) -> impl IntoView {
-    let actual = service.actual.map(|a| a.to_string()).unwrap_or_else(|| "—".into());
+    let actual = service.actual.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
+    // Since when, as the worker reported it (`HH:MM:SS` UTC).
+    let since = service.actual_at.as_deref().and_then(|t| t.get(11..19)).map(str::to_owned);
+    let (verdict_text, verdict_class) = match verdict(service.expected, service.actual) {
+        Verdict::Matching => ("matching".to_owned(), "text-emerald-700"),
+        Verdict::Mismatch => (
+            format!(
+                "expected {} — {actual}{}",
+                service.expected,
+                since.as_deref().map(|s| format!(" since {s} UTC")).unwrap_or_default()
+            ),
+            "font-medium text-red-700",
+        ),
+        Verdict::Unknown => ("unknown (worker offline or not reported yet)".to_owned(), "text-slate-500"),
+        Verdict::Unchecked => ("not checked".to_owned(), "text-slate-400"),
+    };
     let badge = match service.actual {
         Some(ServiceState::Running) => "bg-emerald-50 text-emerald-700",
         Some(ServiceState::Exited | ServiceState::Dead) => "bg-red-50 text-red-700",
@@ -60,6 +79,7 @@ fn ServiceRow(id: String, service: ServiceView, save: ServerAction<UpdateService
                 {service.missing.then(|| view! { <span class="ml-2 rounded bg-amber-50 px-1.5 text-xs text-amber-700">"not in compose file"</span> })}
             </td>
             <td class="px-4 py-3"><span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge}") data-testid="service-actual">{actual}</span></td>
+            <td class=format!("px-4 py-3 text-xs {verdict_class}") data-testid="service-verdict">{verdict_text}</td>
             <td class="px-4 py-3">
                 <select name="expected" form=form_id.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm">
                     {ServiceState::ALL.iter().copied().map(|state| view! {
