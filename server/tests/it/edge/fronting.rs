@@ -8,7 +8,7 @@ use std::time::Duration;
 use nsm_testkit::{docker_or_skip, nginx_or_skip, pebble_or_skip};
 
 use super::super::common::ComposeCleanup;
-use super::nodes::{answers, site_project, write_page, Node, SERVE_API};
+use super::nodes::{answers, second_node, site_project, write_page, SERVE_API};
 use super::support::{browser, edge_settings, served_leaf, start_with_edge, Pebble};
 
 const HOST: &str = "f.fronted.test";
@@ -32,12 +32,7 @@ async fn a_fronted_node_is_reached_through_its_front_and_keeps_its_key() {
     let s = start_with_edge(temp.path().join("control"), edge).await;
     s.setup_admin().await;
     s.worker_online("local", Duration::from_secs(20)).await;
-    let (_, issued) = s.call_json("add_worker", &[("id", "node-2"), ("name", "Node 2")]).await;
-    let token = issued["token"].as_str().expect("token").to_owned();
-    let node_dir = temp.path().join("node-2");
-    let node_ports = (nsm_testkit::free_port(), nsm_testkit::free_port());
-    let node = Node::start(&s, &token, &node_dir, &nginx, node_ports);
-    s.worker_online("node-2", Duration::from_secs(20)).await;
+    let (node, _, node_dir, node_ports) = second_node(&s, temp.path(), &nginx, true).await;
 
     // Fronting needs the address the front reaches the node at.
     let (status, body) = s.call_json("set_worker_front", &[("id", "node-2"), ("front", "local")]).await;

@@ -95,6 +95,23 @@ pub(super) async fn answers(https: u16, hostname: &str, path: &str, expected: &s
     .await;
 }
 
+/// Adds worker `node-2` and starts it, online, with its data directory under `temp`
+/// and its edge on free ports: (node, token, data dir, (http, https)).
+pub(super) async fn second_node(
+    s: &TestServer,
+    temp: &Path,
+    nginx: &Path,
+    stop_on_exit: bool,
+) -> (Node, String, std::path::PathBuf, (u16, u16)) {
+    let (_, issued) = s.call_json("add_worker", &[("id", "node-2"), ("name", "Node 2")]).await;
+    let token = issued["token"].as_str().expect("token").to_owned();
+    let dir = temp.join("node-2");
+    let ports = (nsm_testkit::free_port(), nsm_testkit::free_port());
+    let node = Node::start_at(&s.base, &token, &dir, nginx, ports, stop_on_exit);
+    s.worker_online("node-2", Duration::from_secs(20)).await;
+    (node, token, dir, ports)
+}
+
 /// A second worker, in this process, with its own data directory and edge.
 pub(super) struct Node {
     task: tokio::task::JoinHandle<Result<(), nsm_worker::WorkerError>>,
@@ -102,10 +119,6 @@ pub(super) struct Node {
 }
 
 impl Node {
-    pub(super) fn start(s: &TestServer, token: &str, dir: &Path, nginx: &Path, ports: (u16, u16)) -> Self {
-        Self::start_at(&s.base, token, dir, nginx, ports, true)
-    }
-
     /// `stop_on_exit: false`: its nginx keeps serving when it stops, as in production.
     fn start_at(base: &str, token: &str, dir: &Path, nginx: &Path, ports: (u16, u16), stop_on_exit: bool) -> Self {
         let mut edge = nsm_worker::EdgeConfig::off();
@@ -146,12 +159,7 @@ async fn each_node_serves_its_own_projects_through_its_own_edge() {
     let s = start_with_edge(temp.path().join("control"), edge).await;
     s.setup_admin().await;
     s.worker_online("local", Duration::from_secs(20)).await;
-    let (_, issued) = s.call_json("add_worker", &[("id", "node-2"), ("name", "Node 2")]).await;
-    let token = issued["token"].as_str().expect("token").to_owned();
-    let node_dir = temp.path().join("node-2");
-    let node_ports = (nsm_testkit::free_port(), nsm_testkit::free_port());
-    let node = Node::start_at(&s.base, &token, &node_dir, &nginx, node_ports, false);
-    s.worker_online("node-2", Duration::from_secs(20)).await;
+    let (node, token, node_dir, node_ports) = second_node(&s, temp.path(), &nginx, false).await;
 
     let (on_local, _repo_a) = site_project(&s, "local", "a.nodes.test", &write_page("local"), SERVE_API).await;
     let (on_node, _repo_b) = site_project(&s, "node-2", "b.nodes.test", &write_page("node-2"), SERVE_API).await;
