@@ -136,7 +136,8 @@ test('Domains: add a domain and each resource type, see validation errors and th
   await page.getByText('nginx configuration preview').click();
   const preview = page.getByTestId('nginx-preview');
   await expect(preview).toContainText(`server_name ${hostname};`);
-  await expect(preview).toContainText(`listen ${EDGE_HTTPS_PORT} ssl;`);
+  // Behind the node's stream front, its HTTPS servers listen on a local socket.
+  await expect(preview).toContainText(/listen unix:\S+\/tls\.sock ssl proxy_protocol;/);
   await expect(preview).toContainText('try_files $uri $uri/ /index.html;');
   // No service of this project takes the API's Port variable, so no port is leased.
   await expect(preview).toContainText('location /api/ {');
