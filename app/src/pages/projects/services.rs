@@ -52,7 +52,15 @@ fn ServiceRow(id: String, service: ServiceView, save: ServerAction<UpdateService
     let actual = service.actual.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
     // Since when, as the worker reported it (`HH:MM:SS` UTC).
     let since = service.actual_at.as_deref().and_then(|t| t.get(11..19)).map(str::to_owned);
-    let (verdict_text, verdict_class) = match verdict(service.expected, service.actual) {
+    // The badge says how the state compares with what is expected, not the word alone
+    // (`exited` is right for a one-off job).
+    let verdict = verdict(service.expected, service.actual);
+    let badge = match verdict {
+        Verdict::Matching => "bg-emerald-50 text-emerald-700",
+        Verdict::Mismatch => "bg-red-50 text-red-700",
+        Verdict::Unknown | Verdict::Unchecked => "bg-slate-100 text-slate-600",
+    };
+    let (verdict_text, verdict_class) = match verdict {
         Verdict::Matching => ("matching".to_owned(), "text-emerald-700"),
         Verdict::Mismatch => (
             format!(
@@ -65,11 +73,7 @@ fn ServiceRow(id: String, service: ServiceView, save: ServerAction<UpdateService
         Verdict::Unknown => ("unknown (worker offline or not reported yet)".to_owned(), "text-slate-500"),
         Verdict::Unchecked => ("not checked".to_owned(), "text-slate-400"),
     };
-    let badge = match service.actual {
-        Some(ServiceState::Running) => "bg-emerald-50 text-emerald-700",
-        Some(ServiceState::Exited | ServiceState::Dead) => "bg-red-50 text-red-700",
-        _ => "bg-slate-100 text-slate-600",
-    };
+
     let form_id = format!("service-{}", service.name);
     let name = service.name.clone();
     view! {
