@@ -19,6 +19,12 @@ pub struct ProjectSummary {
     pub worker: String,
     pub allow_ci_cd: bool,
     pub updated_at: String,
+    /// Its services against what is expected of them.
+    #[serde(default)]
+    pub health: crate::service::ServiceHealth,
+    /// Its latest deployment's state.
+    #[serde(default)]
+    pub last_deployment: Option<DeploymentState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +53,15 @@ pub struct WorkerSummary {
     /// What the node said of its edge: `managed, ports 8080/8443`; `None` before it
     /// first connected.
     pub edge: Option<String>,
+}
+
+/// The control plane itself, for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlPlaneStatus {
+    pub version: String,
+    /// RFC 3339 UTC: when this server process started.
+    pub started_at: String,
+    pub uptime_secs: u64,
 }
 
 /// A worker token, shown once when a worker is added or its token rotated.

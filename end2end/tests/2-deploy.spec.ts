@@ -69,7 +69,22 @@ test('add a variable, deploy, watch the live log reach success, see the service 
   await expect(web.getByTestId('service-verdict')).toContainText('expected running — exited', { timeout: 2_000 });
   await expect(web.getByTestId('service-actual')).toHaveText('exited');
   await page.screenshot({ path: 'end2end/test-results/services-mismatch.png', fullPage: true });
+  // The project list and the dashboard say so too, mismatching projects first.
+  await page.goto('/projects');
+  await hydrated(page);
+  await expect(page.locator(`[data-project="${id}"]`).getByTestId('project-verdict')).toHaveText('1 mismatching: web');
+  await page.goto('/');
+  await hydrated(page);
+  const first = page.getByTestId('dashboard-projects').locator('li').first();
+  await expect(first).toHaveAttribute('data-project', id);
+  await expect(first.getByTestId('project-verdict')).toHaveText('1 mismatching: web');
+  await expect(first.getByTestId('last-deployment')).toHaveText('last deployment succeeded');
+  await page.screenshot({ path: 'end2end/test-results/dashboard-mismatch.png', fullPage: true });
+  // Started again: matching again, live, on the dashboard.
   execFileSync('docker', ['start', container]);
+  await expect(first.getByTestId('project-verdict')).toHaveText('all 1 matching', { timeout: 10_000 });
+  await page.goto(`/projects/${id}/services`);
+  await hydrated(page);
   await expect(web.getByTestId('service-verdict')).toHaveText('matching', { timeout: 10_000 });
 
   // Leave nothing running.

@@ -9,6 +9,12 @@ pub async fn list_workers() -> Result<Vec<WorkerSummary>, AppError> {
     crate::backend::control_plane()?.list_workers().await
 }
 
+#[server(prefix = "/api/fn", endpoint = "get_control_plane_status")]
+pub async fn get_control_plane_status() -> Result<crate::model::ControlPlaneStatus, AppError> {
+    crate::backend::current_user()?;
+    crate::backend::control_plane()?.get_control_plane_status().await
+}
+
 #[server(prefix = "/api/fn", endpoint = "add_worker")]
 pub async fn add_worker(id: String, name: String) -> Result<crate::model::IssuedToken, AppError> {
     let user = crate::backend::current_user()?;

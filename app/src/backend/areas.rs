@@ -11,8 +11,9 @@ use nsm_core::{DeploymentId, DomainId, ProjectConfig, ProjectId, ResourceId, Wor
 
 use crate::error::AppResult;
 use crate::model::{
-    CiView, ClientAddr, CurrentUser, DeploymentDetail, DeploymentSummary, DomainsView, IssuedToken, NewSession,
-    ProjectDetail, ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView, WorkerSummary,
+    CiView, ClientAddr, ControlPlaneStatus, CurrentUser, DeploymentDetail, DeploymentSummary, DomainsView, IssuedToken,
+    NewSession, ProjectDetail, ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView,
+    WorkerSummary,
 };
 
 #[async_trait]
@@ -44,6 +45,8 @@ pub trait Workers: Send + Sync {
     async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()>;
     /// `None` clears it.
     async fn set_worker_address(&self, by: &CurrentUser, id: &WorkerId, address: Option<String>) -> AppResult<()>;
+    /// This server: version and uptime.
+    async fn get_control_plane_status(&self) -> AppResult<ControlPlaneStatus>;
     /// The node whose edge fronts `id`; `None`: `id` is public.
     async fn set_worker_front(&self, by: &CurrentUser, id: &WorkerId, front: Option<WorkerId>) -> AppResult<()>;
 }

@@ -1,36 +1,108 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use nsm_core::events::LiveEvent;
+use nsm_core::service::Verdict;
 
 use crate::api::projects::list_projects;
-use crate::api::workers::list_workers;
-use crate::components::{use_live, ErrorBanner, Loading, PageHeader};
+use crate::api::workers::{get_control_plane_status, list_workers};
+use crate::components::{changes_health, use_live, ErrorBanner, HealthBadge, Loading, PageHeader};
+use crate::model::{ProjectSummary, WorkerSummary};
 
+/// "Is everything fine?": every project's verdict (mismatching first) and last
+/// deployment, every worker's state, the control plane's uptime. Refreshed by the
+/// live events, never by polling.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let projects = Resource::new(|| (), |_| list_projects());
-    let presence = use_live(|event| matches!(event, nsm_core::events::LiveEvent::Worker { .. }));
+    let changed = use_live(changes_health);
+    let presence = use_live(|event| matches!(event, LiveEvent::Worker { .. }));
+    let projects = Resource::new(move || changed.get(), |_| list_projects());
     let workers = Resource::new(move || presence.get(), |_| list_workers());
+    let server = Resource::new(|| (), |_| get_control_plane_status());
     view! {
         <Title text="Dashboard" />
-        <PageHeader title="Dashboard".into() subtitle="An overview of your projects and worker nodes".into()>
+        <PageHeader title="Dashboard".into() subtitle="Is everything fine? Your projects and worker nodes, live".into()>
             <a href="/projects/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">"New project"</a>
         </PageHeader>
-        <Suspense fallback=|| view! { <Loading /> }>
+        <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
-                match (projects.await, workers.await) {
-                    (Ok(p), Ok(w)) => {
+                match (projects.await, workers.await, server.await) {
+                    (Ok(p), Ok(w), Ok(status)) => {
                         let online = w.iter().filter(|w| w.online).count();
+                        let uptime = format_uptime(status.uptime_secs);
                         view! {
-                            <div class="grid gap-4 sm:grid-cols-2">
+                            <div class="grid gap-4 sm:grid-cols-3">
                                 <Stat label="Projects" value=p.len().to_string() href="/projects" />
                                 <Stat label="Workers online" value=format!("{online} of {}", w.len()) href="/workers" />
+                                <Stat label="Control plane up" value=uptime href="/settings" />
                             </div>
+                            <ProjectHealthList projects=p />
+                            <WorkerStates workers=w />
                         }.into_any()
                     }
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorBanner error=e /> }.into_any(),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+#[component]
+fn ProjectHealthList(mut projects: Vec<ProjectSummary>) -> impl IntoView {
+    // Mismatching first, then unknown, then the rest; by name within each.
+    let rank = |p: &ProjectSummary| match p.health.verdict() {
+        Verdict::Mismatch => 0,
+        Verdict::Unknown => 1,
+        Verdict::Matching => 2,
+        Verdict::Unchecked => 3,
+    };
+    projects.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.id.cmp(&b.id)));
+    view! {
+        <h2 class="mb-3 mt-8 text-base font-semibold">"Projects"</h2>
+        <ul class="divide-y divide-slate-100 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="dashboard-projects">
+            {projects.into_iter().map(|p| {
+                let last = p.last_deployment.map(|s| format!("last deployment {s}")).unwrap_or_else(|| "never deployed".into());
+                view! {
+                    <li data-project=p.id.clone()>
+                        <a href=format!("/projects/{}/services", p.id) class="flex items-center justify-between gap-4 px-5 py-3 hover:bg-slate-50">
+                            <span class="font-medium text-slate-900">{p.id.clone()}</span>
+                            <span class="flex items-center gap-3 text-xs text-slate-500">
+                                <span data-testid="last-deployment">{last}</span>
+                                <HealthBadge health=p.health />
+                            </span>
+                        </a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn WorkerStates(workers: Vec<WorkerSummary>) -> impl IntoView {
+    view! {
+        <h2 class="mb-3 mt-8 text-base font-semibold">"Workers"</h2>
+        <ul class="grid gap-3 sm:grid-cols-3" data-testid="dashboard-workers">
+            {workers.into_iter().map(|w| {
+                let (word, class) = if w.online { ("online", "text-emerald-700") } else { ("offline", "text-slate-500") };
+                let seen = w.last_seen.map(|s| format!("last seen {s}")).unwrap_or_else(|| "never connected".into());
+                view! {
+                    <li class="rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-sm" data-worker=w.id.clone()>
+                        <p class="font-medium">{w.name}</p>
+                        <p class=format!("text-xs {class}") data-state=word>{word}</p>
+                        <p class="text-xs text-slate-500">{seen}</p>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+fn format_uptime(secs: u64) -> String {
+    let (days, hours, minutes) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes} min"),
+        (0, h) => format!("{h} h {minutes} min"),
+        (d, h) => format!("{d} d {h} h"),
     }
 }
 

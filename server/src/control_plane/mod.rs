@@ -44,6 +44,8 @@ pub struct Plane {
     pub ci_limiter: crate::auth::rate::RateLimiter,
     /// Every CI/CD call, written off the request path.
     pub activity: crate::activity::ActivityLog,
+    /// When this server process started (the dashboard's uptime).
+    pub started_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Plane {
@@ -62,6 +64,7 @@ impl Plane {
             settings,
             throttle: SignInThrottle::default(),
             has_users: AtomicBool::new(false),
+            started_at: chrono::Utc::now(),
             hub,
             events,
             deployer,

@@ -4,18 +4,30 @@ use app::backend::Projects;
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, ProjectDetail, ProjectSummary};
 use async_trait::async_trait;
+use nsm_core::service::ServiceHealth;
 use nsm_core::{ProjectConfig, ProjectId};
 
 use super::{store_error, Plane};
 use crate::db;
+use crate::error::internal;
 
 #[async_trait]
 impl Projects for Plane {
     async fn list_projects(&self) -> AppResult<Vec<ProjectSummary>> {
         let rows = db::projects::list_projects(&self.db).await.map_err(store_error)?;
+        let states = db::services::all_states(&self.db).await.map_err(internal)?;
+        let latest: std::collections::HashMap<String, nsm_core::DeploymentState> =
+            db::deployments::latest_states(&self.db).await.map_err(internal)?.into_iter().collect();
         Ok(rows
             .into_iter()
             .map(|r| ProjectSummary {
+                health: ServiceHealth::of(
+                    states
+                        .iter()
+                        .filter(|(project, ..)| project == r.config.id.as_str())
+                        .map(|(_, name, expected, actual)| (name.as_str(), *expected, *actual)),
+                ),
+                last_deployment: latest.get(r.config.id.as_str()).copied(),
                 id: r.config.id.to_string(),
                 repository: r.config.repository.label(),
                 branch: r.config.branch.to_string(),

@@ -2,7 +2,7 @@
 
 use app::backend::Workers;
 use app::error::{AppError, AppResult};
-use app::model::{CurrentUser, IssuedToken, WorkerSummary};
+use app::model::{ControlPlaneStatus, CurrentUser, IssuedToken, WorkerSummary};
 use async_trait::async_trait;
 use nsm_core::worker::{check_front, FrontCandidate};
 use nsm_core::WorkerId;
@@ -84,6 +84,15 @@ impl Workers for Plane {
             }
         }
         self.audit(by, "worker.set_address", id.as_str(), address.as_deref()).await
+    }
+
+    async fn get_control_plane_status(&self) -> AppResult<ControlPlaneStatus> {
+        let uptime = chrono::Utc::now() - self.started_at;
+        Ok(ControlPlaneStatus {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            started_at: self.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            uptime_secs: u64::try_from(uptime.num_seconds()).unwrap_or(0),
+        })
     }
 
     async fn set_worker_front(&self, by: &CurrentUser, id: &WorkerId, front: Option<WorkerId>) -> AppResult<()> {

@@ -76,6 +76,16 @@ pub async fn list_for_project(db: &Db, project: &str, limit: i64) -> sqlx::Resul
 }
 
 /// Moves a non-terminal deployment to a non-terminal state; false if it already ended.
+/// Each project's latest deployment state.
+pub async fn latest_states(db: &Db) -> sqlx::Result<Vec<(String, DeploymentState)>> {
+    sqlx::query_as(
+        "SELECT project_id, state FROM deployments \
+         WHERE id IN (SELECT MAX(id) FROM deployments GROUP BY project_id)",
+    )
+    .fetch_all(db)
+    .await
+}
+
 pub async fn advance(db: &Db, id: DeploymentId, state: DeploymentState) -> sqlx::Result<bool> {
     let result = sqlx::query(&format!(
         "UPDATE deployments SET state = ?, started_at = COALESCE(started_at, ?)

@@ -103,3 +103,10 @@ pub async fn forget_actual_on(db: &Db, worker: &str) -> sqlx::Result<Vec<(String
     }
     Ok(rows)
 }
+
+/// Every service of every project: (project, name, expected, actual).
+pub async fn all_states(db: &Db) -> sqlx::Result<Vec<(String, String, ServiceState, Option<ServiceState>)>> {
+    sqlx::query_as("SELECT project_id, name, expected, actual FROM project_services WHERE missing = 0 ORDER BY 1, 2")
+        .fetch_all(db)
+        .await
+}
