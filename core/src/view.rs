@@ -55,6 +55,14 @@ pub struct WorkerSummary {
     pub edge: Option<String>,
 }
 
+/// A real certificate that ends soon, for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiringCertificate {
+    pub project: String,
+    pub hostname: String,
+    pub certificate: CertificateView,
+}
+
 /// The control plane itself, for the dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlPlaneStatus {

@@ -79,6 +79,8 @@ test('add a variable, deploy, watch the live log reach success, see the service 
   await expect(first).toHaveAttribute('data-project', id);
   await expect(first.getByTestId('project-verdict')).toHaveText('1 mismatching: web');
   await expect(first.getByTestId('last-deployment')).toHaveText('last deployment succeeded');
+  // ACME is off here: no real certificate, none ending.
+  await expect(page.getByTestId('no-expiring-certificates')).toHaveText('None.');
   await page.screenshot({ path: 'end2end/test-results/dashboard-mismatch.png', fullPage: true });
   // Started again: matching again, live, on the dashboard.
   execFileSync('docker', ['start', container]);

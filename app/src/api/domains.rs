@@ -26,6 +26,13 @@ pub async fn list_domains(id: String) -> Result<DomainsView, AppError> {
     crate::backend::control_plane()?.list_domains(&user, &project_id(&id)?).await
 }
 
+/// Real certificates of every project that end within `days` (the dashboard asks 14).
+#[server(prefix = "/api/fn", endpoint = "list_expiring_certificates")]
+pub async fn list_expiring_certificates(days: u32) -> Result<Vec<crate::model::ExpiringCertificate>, AppError> {
+    crate::backend::current_user()?;
+    crate::backend::control_plane()?.list_expiring_certificates(days.min(365)).await
+}
+
 #[server(prefix = "/api/fn", endpoint = "add_domain")]
 pub async fn add_domain(id: String, #[server(flatten)] form: DomainForm) -> Result<(), AppError> {
     let user = crate::backend::current_user()?;

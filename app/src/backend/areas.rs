@@ -11,9 +11,9 @@ use nsm_core::{DeploymentId, DomainId, ProjectConfig, ProjectId, ResourceId, Wor
 
 use crate::error::AppResult;
 use crate::model::{
-    CiView, ClientAddr, ControlPlaneStatus, CurrentUser, DeploymentDetail, DeploymentSummary, DomainsView, IssuedToken,
-    NewSession, ProjectDetail, ProjectStatus, ProjectSummary, ReferenceTarget, ServiceView, SyncView, VariableView,
-    WorkerSummary,
+    CiView, ClientAddr, ControlPlaneStatus, CurrentUser, DeploymentDetail, DeploymentSummary, DomainsView,
+    ExpiringCertificate, IssuedToken, NewSession, ProjectDetail, ProjectStatus, ProjectSummary, ReferenceTarget,
+    ServiceView, SyncView, VariableView, WorkerSummary,
 };
 
 #[async_trait]
@@ -119,6 +119,8 @@ pub enum MoveDirection {
 #[async_trait]
 pub trait Domains: Send + Sync {
     async fn list_domains(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DomainsView>;
+    /// Real certificates of every project that end within `days`.
+    async fn list_expiring_certificates(&self, days: u32) -> AppResult<Vec<ExpiringCertificate>>;
     async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()>;
     /// Removes a domain and stops serving it at once.
     async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<()>;

@@ -3,10 +3,14 @@ use leptos_meta::Title;
 use nsm_core::events::LiveEvent;
 use nsm_core::service::Verdict;
 
+use crate::api::domains::list_expiring_certificates;
 use crate::api::projects::list_projects;
 use crate::api::workers::{get_control_plane_status, list_workers};
 use crate::components::{changes_health, use_live, ErrorBanner, HealthBadge, Loading, PageHeader};
-use crate::model::{ProjectSummary, WorkerSummary};
+use crate::model::{ExpiringCertificate, ProjectSummary, WorkerSummary};
+
+/// How far ahead the dashboard warns of certificates ending.
+const EXPIRY_WARNING_DAYS: u32 = 14;
 
 /// "Is everything fine?": every project's verdict (mismatching first) and last
 /// deployment, every worker's state, the control plane's uptime. Refreshed by the
@@ -18,6 +22,8 @@ pub fn DashboardPage() -> impl IntoView {
     let projects = Resource::new(move || changed.get(), |_| list_projects());
     let workers = Resource::new(move || presence.get(), |_| list_workers());
     let server = Resource::new(|| (), |_| get_control_plane_status());
+    let renewed = use_live(|event| matches!(event, LiveEvent::Certificate { .. }));
+    let expiring = Resource::new(move || renewed.get(), |_| list_expiring_certificates(EXPIRY_WARNING_DAYS));
     view! {
         <Title text="Dashboard" />
         <PageHeader title="Dashboard".into() subtitle="Is everything fine? Your projects and worker nodes, live".into()>
@@ -25,8 +31,8 @@ pub fn DashboardPage() -> impl IntoView {
         </PageHeader>
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
-                match (projects.await, workers.await, server.await) {
-                    (Ok(p), Ok(w), Ok(status)) => {
+                match (projects.await, workers.await, server.await, expiring.await) {
+                    (Ok(p), Ok(w), Ok(status), Ok(certificates)) => {
                         let online = w.iter().filter(|w| w.online).count();
                         let uptime = format_uptime(status.uptime_secs);
                         view! {
@@ -36,10 +42,13 @@ pub fn DashboardPage() -> impl IntoView {
                                 <Stat label="Control plane up" value=uptime href="/settings" />
                             </div>
                             <ProjectHealthList projects=p />
+                            <ExpiringCertificates certificates />
                             <WorkerStates workers=w />
                         }.into_any()
                     }
-                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => view! { <ErrorBanner error=e /> }.into_any(),
+                    (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+                        view! { <ErrorBanner error=e /> }.into_any()
+                    }
                 }
             })}
         </Transition>
@@ -74,6 +83,31 @@ fn ProjectHealthList(mut projects: Vec<ProjectSummary>) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
+    }
+}
+
+#[component]
+fn ExpiringCertificates(certificates: Vec<ExpiringCertificate>) -> impl IntoView {
+    view! {
+        <h2 class="mb-3 mt-8 text-base font-semibold">{format!("Certificates ending within {EXPIRY_WARNING_DAYS} days")}</h2>
+        {if certificates.is_empty() {
+            view! { <p class="text-sm text-slate-500" data-testid="no-expiring-certificates">"None."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="divide-y divide-slate-100 overflow-hidden rounded-xl border border-amber-200 bg-white shadow-sm" data-testid="expiring-certificates">
+                    {certificates.into_iter().map(|c| {
+                        let until = c.certificate.not_after.clone().unwrap_or_default();
+                        let error = c.certificate.last_error.clone().map(|e| format!(" — last renewal failed: {e}")).unwrap_or_default();
+                        view! {
+                            <li class="flex items-center justify-between gap-4 px-5 py-3 text-sm" data-hostname=c.hostname.clone()>
+                                <a href=format!("/projects/{}/domains", c.project) class="font-medium text-slate-900 hover:underline">{c.hostname.clone()}</a>
+                                <span class="text-xs text-amber-800">{format!("{} until {until}{error}", c.certificate.status)}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
     }
 }
 

@@ -5,7 +5,7 @@
 
 use app::backend::{Domains, MoveDirection, ResourceSave};
 use app::error::{AppError, AppResult};
-use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ResourceView};
+use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ExpiringCertificate, ResourceView};
 use async_trait::async_trait;
 use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
 use nsm_core::edge::EdgeMode;
@@ -143,6 +143,19 @@ impl Domains for Plane {
             fronted_by: fronted_by.map(|f| f.to_string()),
             preview,
         })
+    }
+
+    async fn list_expiring_certificates(&self, days: u32) -> AppResult<Vec<ExpiringCertificate>> {
+        let before = db::timestamp(chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
+        let rows = db::edge::ending_before(&self.db, &before).await.map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|(project, row)| ExpiringCertificate {
+                project: project.to_string(),
+                hostname: row.hostname.to_string(),
+                certificate: certificate_view(Some(row)),
+            })
+            .collect())
     }
 
     async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()> {

@@ -229,6 +229,25 @@ pub async fn certificates_of(db: &Db, project: &ProjectId) -> sqlx::Result<Vec<C
     Ok(rows.iter().filter_map(certificate_row).collect())
 }
 
+/// Real (not self-signed) certificates whose end is before `before` (RFC 3339, as
+/// stored), with their project.
+pub async fn ending_before(db: &Db, before: &str) -> sqlx::Result<Vec<(ProjectId, CertificateRow)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CERT_COLUMNS}, (SELECT project_id FROM domains d WHERE d.hostname = c.hostname) \
+         FROM certificates c WHERE self_signed = 0 AND not_after IS NOT NULL AND not_after < ? ORDER BY not_after"
+    ))
+    .bind(before)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let project = ProjectId::parse(&r.get::<Option<String>, _>(6)?).ok()?;
+            Some((project, certificate_row(r)?))
+        })
+        .collect())
+}
+
 /// What a certificate file installed for a hostname says.
 #[derive(Debug, Clone, Copy)]
 pub struct InstalledCertificate<'a> {

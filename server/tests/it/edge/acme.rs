@@ -79,6 +79,13 @@ async fn pebble_issues_a_certificate_over_http01_and_the_task_renews_it() {
     assert!(status["last_error"].is_null(), "{status}");
     // Ten days left is inside the 30-day window: reported as due, and renewed.
     assert_eq!(status["status"], "expiring", "{status}");
+    // The dashboard lists it among the certificates ending within 14 days.
+    let (code, ending) = s.call_json("list_expiring_certificates", &[("days", "14")]).await;
+    assert!(code.is_success(), "{ending}");
+    let listed = ending.as_array().and_then(|a| a.iter().find(|c| c["hostname"] == HOST).cloned());
+    assert_eq!(listed.as_ref().map(|c| c["project"].clone()), Some("vault".into()), "{ending}");
+    let (_, soon) = s.call_json("list_expiring_certificates", &[("days", "1")]).await;
+    assert!(!soon.to_string().contains(HOST), "ten days left is not within one: {soon}");
     let renewed = leaf_verifying(https, &root, Some(&first), Duration::from_secs(90)).await;
     assert_ne!(first, renewed);
 
