@@ -146,6 +146,10 @@ impl Layout {
     }
 }
 
+/// The header the managed edge's default servers add: a request no project's server
+/// took (the probe retries, then fails, rather than call such a 404 served).
+pub const UNROUTED_HEADER: &str = "X-NSM-Unrouted";
+
 /// What the main configuration needs besides paths.
 #[derive(Debug, Clone)]
 pub struct MainConf<'a> {
@@ -243,12 +247,14 @@ impl MainConf<'_> {
              \x20   # none, so their handshakes stay here and load the mapped file.\n\
              \x20   server {{\n\
              \x20       listen {http} default_server;\n\
+             \x20       add_header {UNROUTED_HEADER} 1 always;\n\
              \x20       return 404;\n\
              \x20   }}\n\
              \x20   server {{\n\
              \x20       listen {tls_listen} default_server;\n\
              \x20       ssl_certificate {CERTIFICATE_VARIABLE};\n\
              \x20       ssl_certificate_key {CERTIFICATE_VARIABLE};\n\
+             \x20       add_header {UNROUTED_HEADER} 1 always;\n\
              \x20       return 404;\n\
              \x20   }}\n\
              \n\

@@ -10,6 +10,7 @@ use nsm_core::protocol::{Probe, ProbeKind, SiteFile};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
+use super::layout::UNROUTED_HEADER;
 use super::probe::{self, ProbeError};
 use super::Edge;
 
@@ -32,6 +33,8 @@ pub enum VerifyError {
     Upstream { label: String, status: u16 },
     #[error("{label} (Redirect Link) is not served: nginx answered {status} instead of 302")]
     Redirect { label: String, status: u16 },
+    #[error("{label} is not served: no server of the project took the request (nginx's default server answered)")]
+    Unrouted { label: String },
     #[error("{label} is not served: {source}")]
     Request { label: String, source: RequestError },
 }
@@ -83,7 +86,17 @@ impl Edge {
             }
         }
         loop {
-            let status = self.status_of(probe).await.map_err(|source| VerifyError::Request { label: label(), source });
+            let answer = self.status_of(probe).await.map_err(|source| VerifyError::Request { label: label(), source });
+            // A worker of the configuration before the reload may still take a
+            // connection for a moment: ask again until the project's server answers.
+            if let Ok((_, true)) = answer {
+                if Instant::now() + RETRY_EVERY >= deadline {
+                    return Err(VerifyError::Unrouted { label: label() });
+                }
+                tokio::time::sleep(RETRY_EVERY).await;
+                continue;
+            }
+            let status = answer.map(|(status, _)| status);
             match (&probe.kind, status) {
                 // nginx answers 502 until the application listens: give it until the deadline.
                 (ProbeKind::Api, Ok(status @ (502 | 504))) => {
@@ -100,8 +113,9 @@ impl Edge {
         }
     }
 
-    /// The status nginx answers for the probe's request.
-    async fn status_of(&self, probe: &Probe) -> Result<u16, RequestError> {
+    /// The status nginx answers for the probe's request, and whether the edge's
+    /// default server answered it (no project's server took it).
+    async fn status_of(&self, probe: &Probe) -> Result<(u16, bool), RequestError> {
         let ask = async {
             let mut stream = probe::connect(self.listen.https, probe.hostname.as_str()).await?;
             let request = format!(
@@ -111,7 +125,7 @@ impl Edge {
             stream.write_all(request.as_bytes()).await?;
             let mut head = Vec::with_capacity(256);
             let mut buffer = [0u8; 256];
-            while !head.windows(2).any(|w| w == b"\r\n") {
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
                 let read = stream.read(&mut buffer).await?;
                 if read == 0 {
                     break;
@@ -121,7 +135,7 @@ impl Edge {
             Ok::<_, RequestError>(head)
         };
         let head = tokio::time::timeout(REQUEST_TIMEOUT, ask).await.map_err(|_| RequestError::Timeout)??;
-        status_code(&head)
+        Ok((status_code(&head)?, unrouted(&head)))
     }
 }
 
@@ -144,6 +158,15 @@ fn status_code(head: &[u8]) -> Result<u16, RequestError> {
         (Some(version), Some(code)) if version.starts_with("HTTP/") => Ok(code),
         _ => Err(RequestError::NotHttp(line.chars().take(80).collect())),
     }
+}
+
+/// Whether the answer carries the default servers' header.
+fn unrouted(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let wanted = UNROUTED_HEADER.to_ascii_lowercase();
+    text.lines()
+        .skip(1)
+        .any(|line| line.split_once(':').is_some_and(|(name, _)| name.trim().eq_ignore_ascii_case(&wanted)))
 }
 
 /// Why a Static Page's directory cannot be served, if it cannot.
@@ -171,6 +194,8 @@ mod tests {
         assert_eq!(status_code(b"HTTP/1.0 200 OK\r\n").unwrap(), 200);
         assert!(status_code(b"SSH-2.0-OpenSSH\r\n").is_err());
         assert!(status_code(b"").is_err());
+        assert!(unrouted(b"HTTP/1.1 404 Not Found\r\nServer: nginx\r\nx-nsm-unrouted: 1\r\n\r\n"));
+        assert!(!unrouted(b"HTTP/1.1 404 Not Found\r\nServer: nginx\r\n\r\n"));
     }
 
     #[tokio::test]
