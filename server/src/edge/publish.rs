@@ -65,7 +65,11 @@ impl Edge {
                 tracing::warn!(%project, %error, "keeping the published file of a project that does not re-publish");
             }
         }
-        // It may front others, or be fronted on other ports than before.
+        // It may front others (or no longer: routes changed while it was away clear
+        // here), or be fronted on other ports than before.
+        if let Err(error) = self.refresh_front(worker).await {
+            tracing::warn!(%error, "the reconnected node did not take its routes");
+        }
         self.refresh_fronts().await;
     }
 
