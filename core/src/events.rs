@@ -8,20 +8,21 @@ use crate::certificate::CertificateStatus;
 use crate::deployment::DeploymentId;
 use crate::deployment::DeploymentState;
 use crate::project::ProjectId;
-use crate::service::ServiceState;
+use crate::service::{Assessment, ServiceState};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEvent {
     /// A service's observed state changed (the worker follows Docker's events).
+    /// A service's containers changed (the worker follows Docker's events), or what
+    /// is expected of it did: its state, exit code, restarts, health, since when, and
+    /// the verdict with its findings.
     Service {
         project: ProjectId,
         service: String,
-        expected: Option<ServiceState>,
-        /// `None`: unknown (its worker is offline).
-        actual: Option<ServiceState>,
-        /// RFC 3339 UTC.
-        since: String,
+        expected: ServiceState,
+        #[serde(flatten)]
+        assessment: Assessment,
     },
     /// A worker came online or went offline.
     Worker {
@@ -109,13 +110,24 @@ mod tests {
         let event = LiveEvent::Service {
             project: ProjectId::parse("shop").unwrap(),
             service: "api".into(),
-            expected: Some(ServiceState::Running),
-            actual: Some(ServiceState::Exited),
-            since: "2026-12-02T04:00:00Z".into(),
+            expected: ServiceState::Running,
+            assessment: Assessment {
+                verdict: crate::service::Verdict::Mismatch,
+                actual: Some(ServiceState::Exited),
+                exit_code: Some(137),
+                restarts: 2,
+                health: None,
+                since: Some("2026-12-02T04:00:00Z".into()),
+                findings: vec![crate::service::Finding::Missing],
+            },
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["type"], "service");
-        assert_eq!(json["actual"], "exited");
+        assert_eq!(
+            (&json["actual"], &json["exit_code"], &json["restarts"]),
+            (&"exited".into(), &137.into(), &2.into())
+        );
+        assert_eq!(json["verdict"], "mismatch");
         assert_eq!(serde_json::from_value::<LiveEvent>(json).unwrap(), event);
         assert_eq!(event.kind(), "service");
         assert_eq!(event.project().map(ProjectId::as_str), Some("shop"));

@@ -122,9 +122,24 @@ pub struct ServiceView {
     pub name: String,
     pub expected: crate::service::ServiceState,
     pub collect_logs: bool,
-    pub actual: Option<crate::service::ServiceState>,
-    pub actual_at: Option<String>,
     pub missing: bool,
+    /// What its containers do against what is expected, and why.
+    pub assessment: crate::service::Assessment,
+}
+
+/// One service's verdict over the last 24 hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceTimeline {
+    pub service: String,
+    pub segments: Vec<crate::service::Segment<crate::service::Verdict>>,
+}
+
+/// A project's services' timelines over `[from, to)` (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceTimelines {
+    pub from: i64,
+    pub to: i64,
+    pub services: Vec<ServiceTimeline>,
 }
 
 /// What a sync with the repository found, and what changed.

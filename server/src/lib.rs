@@ -9,6 +9,7 @@ pub mod deploy;
 pub mod edge;
 pub mod error;
 pub mod events;
+pub mod fleet;
 pub mod http;
 pub mod hub;
 mod local_worker;
@@ -35,6 +36,7 @@ pub struct RunningServer {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     local_worker: Option<local_worker::LocalWorker>,
+    heartbeat: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -48,6 +50,7 @@ impl RunningServer {
         if let Some(worker) = self.local_worker {
             worker.stop().await;
         }
+        self.heartbeat.abort();
         let _ = self.shutdown.send(());
         let served = self.task.await;
         self.plane.activity.flush().await;
@@ -88,6 +91,8 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     let secrets = secrets::SecretBox::open(&settings.data_dir).await?;
     let plane = Plane::new(db, settings, secrets);
     plane.deployer.recover().await?;
+    plane.fleet.start().await;
+    let heartbeat = fleet::start_heartbeat(plane.db.clone());
     plane.edge.start().await;
 
     let app = http::router(plane.clone(), leptos_options);
@@ -102,7 +107,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     tracing::info!(%addr, "NSM listening");
     let local_worker =
         if plane.settings.no_local_worker { None } else { Some(local_worker::LocalWorker::start(&plane, addr).await?) };
-    Ok(RunningServer { addr, plane, shutdown, task, local_worker })
+    Ok(RunningServer { addr, plane, shutdown, task, local_worker, heartbeat })
 }
 
 async fn shutdown_signal() {

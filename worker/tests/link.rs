@@ -203,11 +203,17 @@ async fn serves_jobs_and_reconnects_after_the_link_drops() -> TestResult {
     Ok(())
 }
 
-/// The state a `ServiceChanged` reports for `project`'s `web` service.
+/// The state a message reports for `project`'s `web` service (a removed container:
+/// `removing`, the last state Docker would show).
 fn service_state(message: &WorkerMessage, project: &str) -> Option<ServiceState> {
+    let web = |p: &ProjectId, service: &str| p.as_str() == project && service == "web";
     match message {
-        WorkerMessage::ServiceChanged { project: p, service, state } if p.as_str() == project && service == "web" => {
-            Some(*state)
+        WorkerMessage::ContainerChanged { project: p, service, observation } if web(p, service) => {
+            Some(observation.state)
+        }
+        WorkerMessage::ContainerRemoved { project: p, service, .. } if web(p, service) => Some(ServiceState::Removing),
+        WorkerMessage::ContainersSnapshot { containers } => {
+            containers.iter().find(|c| web(&c.project, &c.service)).map(|c| c.observation.state)
         }
         _ => None,
     }

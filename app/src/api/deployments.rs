@@ -57,6 +57,12 @@ pub async fn list_services(id: String) -> Result<Vec<ServiceView>, AppError> {
     crate::backend::control_plane()?.list_services(&project_id(&id)?).await
 }
 
+#[server(prefix = "/api/fn", endpoint = "get_service_timelines")]
+pub async fn get_service_timelines(id: String) -> Result<nsm_core::view::ServiceTimelines, AppError> {
+    crate::backend::current_user()?;
+    crate::backend::control_plane()?.get_service_timelines(&project_id(&id)?).await
+}
+
 #[server(prefix = "/api/fn", endpoint = "update_service")]
 pub async fn update_service(
     id: String,

@@ -9,6 +9,12 @@ pub async fn list_workers() -> Result<Vec<WorkerSummary>, AppError> {
     crate::backend::control_plane()?.list_workers().await
 }
 
+#[server(prefix = "/api/fn", endpoint = "get_fleet_history")]
+pub async fn get_fleet_history() -> Result<Vec<nsm_core::service::DayCell>, AppError> {
+    crate::backend::current_user()?;
+    crate::backend::control_plane()?.get_fleet_history().await
+}
+
 #[server(prefix = "/api/fn", endpoint = "get_control_plane_status")]
 pub async fn get_control_plane_status() -> Result<crate::model::ControlPlaneStatus, AppError> {
     crate::backend::current_user()?;

@@ -47,6 +47,8 @@ pub trait Workers: Send + Sync {
     async fn set_worker_address(&self, by: &CurrentUser, id: &WorkerId, address: Option<String>) -> AppResult<()>;
     /// This server: version and uptime.
     async fn get_control_plane_status(&self) -> AppResult<ControlPlaneStatus>;
+    /// The last 90 days, a cell a day: uptime, mismatching services, offline workers.
+    async fn get_fleet_history(&self) -> AppResult<Vec<nsm_core::service::DayCell>>;
     /// The node whose edge fronts `id`; `None`: `id` is public.
     async fn set_worker_front(&self, by: &CurrentUser, id: &WorkerId, front: Option<WorkerId>) -> AppResult<()>;
 }
@@ -71,6 +73,8 @@ pub trait Deployments: Send + Sync {
     async fn list_deployments(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>>;
     async fn get_deployment(&self, deployment: DeploymentId) -> AppResult<DeploymentDetail>;
     async fn list_services(&self, id: &ProjectId) -> AppResult<Vec<ServiceView>>;
+    /// Each service's verdict over the last 24 hours.
+    async fn get_service_timelines(&self, id: &ProjectId) -> AppResult<nsm_core::view::ServiceTimelines>;
     async fn update_service(&self, by: &CurrentUser, id: &ProjectId, update: ServiceUpdate) -> AppResult<()>;
 }
 

@@ -5,8 +5,8 @@ use nsm_core::service::Verdict;
 
 use crate::api::domains::list_expiring_certificates;
 use crate::api::projects::list_projects;
-use crate::api::workers::{get_control_plane_status, list_workers};
-use crate::components::{changes_health, use_live, ErrorBanner, HealthBadge, Loading, PageHeader};
+use crate::api::workers::{get_control_plane_status, get_fleet_history, list_workers};
+use crate::components::{changes_health, use_live, DayHeatmap, ErrorBanner, HealthBadge, Loading, PageHeader};
 use crate::model::{ExpiringCertificate, ProjectSummary, WorkerSummary};
 
 /// How far ahead the dashboard warns of certificates ending.
@@ -24,6 +24,7 @@ pub fn DashboardPage() -> impl IntoView {
     let server = Resource::new(|| (), |_| get_control_plane_status());
     let renewed = use_live(|event| matches!(event, LiveEvent::Certificate { .. }));
     let expiring = Resource::new(move || renewed.get(), |_| list_expiring_certificates(EXPIRY_WARNING_DAYS));
+    let history = Resource::new(move || (changed.get(), presence.get()), |_| get_fleet_history());
     view! {
         <Title text="Dashboard" />
         <PageHeader title="Dashboard".into() subtitle="Is everything fine? Your projects and worker nodes, live".into()>
@@ -31,8 +32,8 @@ pub fn DashboardPage() -> impl IntoView {
         </PageHeader>
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
-                match (projects.await, workers.await, server.await, expiring.await) {
-                    (Ok(p), Ok(w), Ok(status), Ok(certificates)) => {
+                match (projects.await, workers.await, server.await, expiring.await, history.await) {
+                    (Ok(p), Ok(w), Ok(status), Ok(certificates), Ok(days)) => {
                         let online = w.iter().filter(|w| w.online).count();
                         let uptime = format_uptime(status.uptime_secs);
                         view! {
@@ -41,17 +42,39 @@ pub fn DashboardPage() -> impl IntoView {
                                 <Stat label="Workers online" value=format!("{online} of {}", w.len()) href="/workers" />
                                 <Stat label="Control plane up" value=uptime href="/settings" />
                             </div>
+                            <FleetHistory days />
                             <ProjectHealthList projects=p />
                             <ExpiringCertificates certificates />
                             <WorkerStates workers=w />
                         }.into_any()
                     }
-                    (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+                    (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), ..) | (_, _, _, Err(e), _) | (.., Err(e)) => {
                         view! { <ErrorBanner error=e /> }.into_any()
                     }
                 }
             })}
         </Transition>
+    }
+}
+
+/// The last 90 days at a glance: a square a day, green when the control plane ran
+/// and nothing mismatched or went offline.
+#[component]
+fn FleetHistory(days: Vec<nsm_core::service::DayCell>) -> impl IntoView {
+    let troubled = days.iter().filter(|d| d.incidents > 0).count();
+    view! {
+        <section class="mt-6 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+            <div class="mb-3 flex items-baseline justify-between">
+                <h2 class="text-sm font-semibold text-slate-900">"Last 90 days"</h2>
+                <span class="text-xs text-slate-500">{format!("{troubled} day(s) with incidents · hover a day for details")}</span>
+            </div>
+            <DayHeatmap days />
+            <div class="mt-2 flex gap-3 text-xs text-slate-500">
+                <span class="text-slate-300">"■ no data"</span><span class="text-red-500">"■ < 90 % fine"</span>
+                <span class="text-amber-400">"■ < 99 %"</span><span class="text-emerald-300">"■ < 99.9 %"</span>
+                <span class="text-emerald-500">"■ all fine"</span>
+            </div>
+        </section>
     }
 }
 

@@ -11,6 +11,7 @@ const NAV: [(&str, &str); 4] =
 #[component]
 pub fn AppLayout() -> impl IntoView {
     crate::components::provide_live();
+    crate::components::provide_clock();
     let user = Resource::new(|| (), |_| whoami());
     let sign_out = ServerAction::<SignOut>::new();
     let location = use_location();

@@ -150,4 +150,10 @@ pub struct ServiceResult {
     /// Exit code, when the container exited.
     pub exit_code: Option<i64>,
     pub ok: bool,
+    /// The container that speaks for the service, and its image: the baseline the
+    /// service's drift is measured against until the next deployment.
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
 }

@@ -19,11 +19,11 @@ use crate::compose::Discovery;
 use crate::deployment::DeploymentId;
 use crate::env::ComposeDialect;
 use crate::project::ProjectId;
-use crate::service::ServiceState;
+use crate::service::ContainerObservation;
 use crate::worker::WorkerId;
 
 /// Bumped on any incompatible change; the server refuses other versions.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 pub const HEARTBEAT_SECS: u64 = 10;
 pub const DEAD_AFTER_SECS: u64 = 35;
 /// Where workers connect.
@@ -81,12 +81,33 @@ pub enum WorkerMessage {
         request: u64,
         result: Result<EdgeAnswer, JobFailure>,
     },
-    /// A container of a managed project changed state (from Docker's event stream).
-    ServiceChanged {
+    /// A container of a managed project changed (from Docker's event stream): its
+    /// state, exit code, restarts, health or image.
+    ContainerChanged {
         project: ProjectId,
         service: String,
-        state: ServiceState,
+        observation: ContainerObservation,
     },
+    /// A container of a managed project was removed.
+    ContainerRemoved {
+        project: ProjectId,
+        service: String,
+        container: String,
+    },
+    /// Every container of every managed project on the node, sent after each
+    /// (re)connect: the server replaces what it knew of the node's projects with it, so
+    /// a change made while the link was down shows at once.
+    ContainersSnapshot {
+        containers: Vec<ServiceContainer>,
+    },
+}
+
+/// One container of a managed project, in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceContainer {
+    pub project: ProjectId,
+    pub service: String,
+    pub observation: ContainerObservation,
 }
 
 /// Server → worker.
@@ -144,7 +165,9 @@ impl WorkerMessage {
             Self::DeployFinished { .. } => "deploy_finished",
             Self::TornDown { .. } => "torn_down",
             Self::EdgeDone { .. } => "edge_done",
-            Self::ServiceChanged { .. } => "service_changed",
+            Self::ContainerChanged { .. } => "container_changed",
+            Self::ContainerRemoved { .. } => "container_removed",
+            Self::ContainersSnapshot { .. } => "containers_snapshot",
         }
     }
 }

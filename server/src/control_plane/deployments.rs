@@ -132,11 +132,15 @@ impl Deployments for Plane {
                 name: s.name,
                 expected: s.expected,
                 collect_logs: s.collect_logs,
-                actual: s.actual,
-                actual_at: s.actual_at,
                 missing: s.missing,
+                assessment: s.assessment,
             })
             .collect())
+    }
+
+    async fn get_service_timelines(&self, id: &ProjectId) -> AppResult<nsm_core::view::ServiceTimelines> {
+        self.require_project(id).await?;
+        self.fleet.timelines(id, crate::fleet::unix_now()).await.map_err(internal)
     }
 
     async fn update_service(&self, by: &CurrentUser, id: &ProjectId, update: ServiceUpdate) -> AppResult<()> {
@@ -147,7 +151,7 @@ impl Deployments for Plane {
         {
             return Err(AppError::NotFound(format!("Service {service} of project {id}")));
         }
-        self.deployer.announce_service(id, &service).await;
+        self.fleet.reassess(id, &service).await;
         let detail = format!("expected {expected}, collect logs {collect_logs}");
         self.audit(by, "service.update", &format!("{id}/{service}"), Some(&detail)).await
     }

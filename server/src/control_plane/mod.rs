@@ -37,6 +37,8 @@ pub struct Plane {
     /// What browsers follow live (`/api/v1/events`).
     pub events: Arc<crate::events::Events>,
     pub deployer: Arc<Deployer>,
+    /// What runs on the nodes, judged against what is expected.
+    pub fleet: Arc<crate::fleet::Fleet>,
     pub secrets: Arc<SecretBox>,
     /// nginx and TLS for the projects' domains.
     pub edge: Arc<crate::edge::Edge>,
@@ -54,7 +56,9 @@ impl Plane {
         let hub = Arc::new(Hub::new(events.clone()));
         let secrets = Arc::new(secrets);
         let edge = crate::edge::Edge::new(&settings, db.clone(), hub.clone(), events.clone());
-        let deployer = Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone(), events.clone());
+        let fleet = crate::fleet::Fleet::new(db.clone(), events.clone());
+        let deployer =
+            Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone(), events.clone(), fleet.clone());
         let ci_limiter = crate::auth::rate::RateLimiter::per_minute(settings.ci_rate_limit);
         let activity = crate::activity::ActivityLog::start(db.clone());
         Arc::new(Self {
@@ -68,6 +72,7 @@ impl Plane {
             hub,
             events,
             deployer,
+            fleet,
             secrets,
             edge,
         })

@@ -4,7 +4,7 @@ use app::backend::Projects;
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, ProjectDetail, ProjectSummary};
 use async_trait::async_trait;
-use nsm_core::service::ServiceHealth;
+use nsm_core::service::{ServiceHealth, Verdict};
 use nsm_core::{ProjectConfig, ProjectId};
 
 use super::{store_error, Plane};
@@ -15,17 +15,17 @@ use crate::error::internal;
 impl Projects for Plane {
     async fn list_projects(&self) -> AppResult<Vec<ProjectSummary>> {
         let rows = db::projects::list_projects(&self.db).await.map_err(store_error)?;
-        let states = db::services::all_states(&self.db).await.map_err(internal)?;
+        let mut verdicts: std::collections::HashMap<String, Vec<(String, Verdict)>> = Default::default();
+        for (project, name, verdict) in db::services::all_verdicts(&self.db).await.map_err(internal)? {
+            verdicts.entry(project).or_default().push((name, verdict));
+        }
         let latest: std::collections::HashMap<String, nsm_core::DeploymentState> =
             db::deployments::latest_states(&self.db).await.map_err(internal)?.into_iter().collect();
         Ok(rows
             .into_iter()
             .map(|r| ProjectSummary {
                 health: ServiceHealth::of(
-                    states
-                        .iter()
-                        .filter(|(project, ..)| project == r.config.id.as_str())
-                        .map(|(_, name, expected, actual)| (name.as_str(), *expected, *actual)),
+                    verdicts.get(r.config.id.as_str()).into_iter().flatten().map(|(name, v)| (name.as_str(), *v)),
                 ),
                 last_deployment: latest.get(r.config.id.as_str()).copied(),
                 id: r.config.id.to_string(),

@@ -95,6 +95,10 @@ impl Workers for Plane {
         })
     }
 
+    async fn get_fleet_history(&self) -> AppResult<Vec<nsm_core::service::DayCell>> {
+        self.fleet.days(crate::fleet::unix_now()).await.map_err(internal)
+    }
+
     async fn set_worker_front(&self, by: &CurrentUser, id: &WorkerId, front: Option<WorkerId>) -> AppResult<()> {
         if !db::workers::exists(&self.db, id.as_str()).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Worker {id}")));

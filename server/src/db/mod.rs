@@ -2,9 +2,11 @@
 
 pub mod audit;
 pub mod ci;
+pub mod containers;
 pub mod deployments;
 pub mod domains;
 pub mod edge;
+pub mod history;
 pub mod projects;
 pub mod services;
 pub mod sessions;

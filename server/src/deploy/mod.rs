@@ -32,6 +32,7 @@ use crate::db::deployments::{self as store, Ending};
 use crate::db::projects::ProjectStoreError;
 use crate::db::{self, Db};
 use crate::events::Events;
+use crate::fleet::Fleet;
 use crate::roles::{DeploymentLog, HubError, Publisher, WorkerLinks};
 use crate::secrets::SecretBox;
 
@@ -74,8 +75,8 @@ pub struct Deployer {
     /// Deployments whose result is being recorded: a second result (a replay sent
     /// at once) is refused at admission, before either is recorded.
     finishing: Mutex<std::collections::HashSet<DeploymentId>>,
-    /// Service states, for the browsers.
-    events: Arc<Events>,
+    /// Service states: what a deployment left is their baseline.
+    fleet: Arc<Fleet>,
 }
 
 impl Deployer {
@@ -85,6 +86,7 @@ impl Deployer {
         secrets: Arc<SecretBox>,
         edge: Arc<dyn Publisher>,
         events: Arc<Events>,
+        fleet: Arc<Fleet>,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
@@ -92,8 +94,8 @@ impl Deployer {
             secrets,
             edge,
             queues: AsyncMutex::new(Queues::default()),
-            live: live::LiveLogs::new(events.clone()),
-            events,
+            live: live::LiveLogs::new(events),
+            fleet,
             seqs: Mutex::new(HashMap::new()),
             finishing: Mutex::new(std::collections::HashSet::new()),
         })

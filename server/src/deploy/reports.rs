@@ -6,37 +6,14 @@ mod admission;
 
 use std::sync::Arc;
 
-use nsm_core::events::LiveEvent;
 use nsm_core::protocol::{DeployOutcome, DeployReport, EdgePlan, JobFailure, LogStream, ServerMessage, WorkerMessage};
 use nsm_core::{DeploymentId, DeploymentState, ProjectId};
 
 use super::dispatch::owners;
 use super::{spec, Deployer};
-use crate::db;
 use crate::db::deployments::{self as store, Ending};
 
-/// A service's state as the browsers get it.
-fn service_event(project: ProjectId, row: db::services::ServiceRow) -> LiveEvent {
-    LiveEvent::Service {
-        project,
-        expected: Some(row.expected),
-        actual: row.actual,
-        since: row.actual_at.unwrap_or_default(),
-        service: row.name,
-    }
-}
-
 impl Deployer {
-    /// Tells the browsers the state of `service` as now recorded.
-    pub async fn announce_service(&self, project: &ProjectId, service: &str) {
-        match db::services::get_service(&self.db, project.as_str(), service).await {
-            Ok(Some(row)) => self.events.publish(service_event(project.clone(), row)),
-            // A container of a service the project no longer lists: nothing shows it.
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, %project, service, "cannot read a service state to announce it"),
-        }
-    }
-
     #[tracing::instrument(skip_all, fields(worker = %worker))]
     pub async fn on_worker_message(self: &Arc<Self>, worker: &str, message: WorkerMessage) {
         let Some(message) = self.admit(worker, message).await else { return };
@@ -67,12 +44,13 @@ impl Deployer {
                     this.release_result(deployment);
                 });
             }
-            WorkerMessage::ServiceChanged { project, service, state } => {
-                if let Err(error) = db::services::set_actual(&self.db, project.as_str(), &service, state).await {
-                    tracing::warn!(%error, %project, service, "cannot record a service state");
-                }
-                self.announce_service(&project, &service).await;
+            WorkerMessage::ContainerChanged { project, service, observation } => {
+                self.fleet.container_changed(&project, &service, &observation).await;
             }
+            WorkerMessage::ContainerRemoved { project, service, container } => {
+                self.fleet.container_removed(&project, &service, &container).await;
+            }
+            WorkerMessage::ContainersSnapshot { containers } => self.fleet.snapshot(worker, &containers).await,
             WorkerMessage::Synced { request, .. }
             | WorkerMessage::TornDown { request, .. }
             | WorkerMessage::EdgeDone { request, .. } => {
@@ -159,12 +137,9 @@ impl Deployer {
                 )
             }
         };
-        for service in &report.services {
-            if let Err(error) =
-                db::services::set_actual(&self.db, &row.project_id, &service.service, service.actual).await
-            {
-                tracing::warn!(%error, service = service.service, "cannot record a service state");
-            }
+        match ProjectId::parse(&row.project_id) {
+            Ok(project) => self.fleet.deployed(&project, id, &report).await,
+            Err(error) => tracing::error!(%error, "a stored project id does not parse"),
         }
         // The node published (design §4.6) and said so: record it, then certificates.
         if let Some(edge) = &report.edge {
@@ -188,16 +163,7 @@ impl Deployer {
     /// The worker's link dropped: its deployments in flight have failed.
     #[tracing::instrument(skip_all, fields(worker = %worker))]
     pub async fn on_worker_lost(self: &Arc<Self>, worker: &str, reason: &str) {
-        match db::services::forget_actual_on(&self.db, worker).await {
-            Ok(rows) => {
-                for (project, row) in rows {
-                    if let Ok(project) = ProjectId::parse(&project) {
-                        self.events.publish(service_event(project, row));
-                    }
-                }
-            }
-            Err(error) => tracing::error!(%error, "cannot mark a lost worker's services unknown"),
-        }
+        self.fleet.worker_lost(worker).await;
         let ids = match store::unfinished_on_worker(&self.db, worker).await {
             Ok(ids) => ids,
             Err(error) => {

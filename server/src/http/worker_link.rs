@@ -94,6 +94,7 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
     if let Err(error) = db::sites::set_edge_facts(&plane.db, &worker_id, &edge).await {
         tracing::error!(%error, "cannot record the worker's edge");
     }
+    plane.fleet.worker_online(&worker).await;
     tracing::info!(version, ?compose, "worker connected");
     // The receiver is ours (below), so this cannot fail while we hold it.
     outbox.send(ServerMessage::Welcome { protocol: PROTOCOL_VERSION }).ok();

@@ -17,10 +17,10 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use nsm_core::compose::{Discovery, ServiceName};
 use nsm_core::protocol::{
-    DeployOutcome, DeployPhase, DeployReport, EdgeAnswer, LogLine, LogStream, ServerMessage, SyncReport, WorkerMessage,
-    CONNECT_PATH, PROTOCOL_VERSION,
+    DeployOutcome, DeployPhase, DeployReport, EdgeAnswer, LogLine, LogStream, ServerMessage, ServiceContainer,
+    SyncReport, WorkerMessage, CONNECT_PATH, PROTOCOL_VERSION,
 };
-use nsm_core::service::ServiceState;
+use nsm_core::service::{ContainerObservation, ServiceState};
 use nsm_core::{DeploymentId, ProjectId, WorkerId};
 use nsm_testkit::{capture_warnings, deployment_log_text, eventually};
 use serde_json::Value;
@@ -107,11 +107,25 @@ async fn api_resource(s: &TestServer, project: &str) -> i64 {
     resource_id(s, project, &host, "/api").await
 }
 
+/// A container as a worker would describe it.
+fn container(id: &str, state: ServiceState) -> ContainerObservation {
+    ContainerObservation {
+        container: id.to_owned(),
+        state,
+        exit_code: None,
+        restarts: 0,
+        health: None,
+        image: None,
+        deployment: None,
+        since: None,
+    }
+}
+
 async fn actual_state(s: &TestServer, project: &str, service: &str) -> Value {
     let (status, list) = s.call_json("list_services", &[("id", project)]).await;
     assert!(status.is_success(), "{list}");
     let found = list.as_array().and_then(|l| l.iter().find(|x| x["name"] == service)).cloned();
-    found.unwrap_or_else(|| panic!("no service {service} in {list}"))["actual"].clone()
+    found.unwrap_or_else(|| panic!("no service {service} in {list}"))["assessment"]["actual"].clone()
 }
 
 /// Waits until the last message sent on a link has been handled: its effect, a
@@ -237,8 +251,15 @@ async fn a_worker_speaks_only_for_its_own_work() {
     link.send(&WorkerMessage::DeployFinished { deployment: victim_id, report }).await;
     let ports = vec![(key(victim_api), 47003), (key(pending_api), 47004)];
     link.send(&WorkerMessage::PortsLeased { deployment: victim_id, ports }).await;
-    let state = ServiceState::Paused;
-    link.send(&WorkerMessage::ServiceChanged { project: victim_project, service: "slow".into(), state }).await;
+    let forged = container("forged", ServiceState::Paused);
+    let changed = WorkerMessage::ContainerChanged {
+        project: victim_project.clone(),
+        service: "slow".into(),
+        observation: forged.clone(),
+    };
+    link.send(&changed).await;
+    let entry = ServiceContainer { project: victim_project, service: "slow".into(), observation: forged };
+    link.send(&WorkerMessage::ContainersSnapshot { containers: vec![entry] }).await;
     for request in 1..=GUESSED_REQUESTS {
         let forged = Discovery { services: vec![ServiceName::parse("forged").expect("name")], ..Discovery::default() };
         let report = SyncReport { commit: "f".repeat(40), discovery: forged };
@@ -261,10 +282,10 @@ async fn a_worker_speaks_only_for_its_own_work() {
     link.send(&WorkerMessage::DeployFinished { deployment: own_id, report }).await;
     let own_project = ProjectId::parse(&own).expect("id");
     let running_state = ServiceState::Running;
-    link.send(&WorkerMessage::ServiceChanged {
+    link.send(&WorkerMessage::ContainerChanged {
         project: own_project.clone(),
         service: "web".into(),
-        state: running_state,
+        observation: container("own", running_state),
     })
     .await;
     handled(&s, &own, "web", "running").await;
@@ -277,7 +298,8 @@ async fn a_worker_speaks_only_for_its_own_work() {
     let report = result(DeployOutcome::Succeeded, vec![(key(own_api), 47020)]);
     link.send(&WorkerMessage::DeployFinished { deployment: own_id, report }).await;
     let exited = ServiceState::Exited;
-    link.send(&WorkerMessage::ServiceChanged { project: own_project, service: "web".into(), state: exited }).await;
+    let observation = container("own", exited);
+    link.send(&WorkerMessage::ContainerChanged { project: own_project, service: "web".into(), observation }).await;
     handled(&s, &own, "web", "exited").await;
 
     // Nothing forged changed anything.

@@ -147,6 +147,8 @@ mod tests {
             actual: ServiceState::Exited,
             exit_code,
             ok: false,
+            container: None,
+            image: None,
         };
         assert_eq!(
             DeployError::Unsettled(vec![result("api", Some(2))]).to_string(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use nsm_core::protocol::{DeploySpec, LogStream, ServiceResult};
-use nsm_core::service::ServiceState;
+use nsm_core::service::{verdict, ServiceState, Verdict};
 use tokio::time::Instant;
 
 use super::error::{describe, DeployError};
@@ -117,6 +117,8 @@ async fn observe(
                     actual: ServiceState::Unknown,
                     exit_code: None,
                     ok: expected == ServiceState::Unknown,
+                    container: None,
+                    image: None,
                 },
                 // `up` has finished: a service without a container will not get one.
                 settled_wrong: true,
@@ -124,22 +126,20 @@ async fn observe(
             });
             continue;
         };
-        let ok = expected == ServiceState::Unknown || shown.state == expected;
-        let status = if matches!(shown.state, ServiceState::Exited | ServiceState::Dead) {
-            engine.container_status(&shown.id).await?
-        } else {
-            None
-        };
-        let settled_wrong = !ok
-            && matches!(shown.state, ServiceState::Exited | ServiceState::Dead)
-            && status.is_some_and(|s| !s.restarts);
+        let status = if shown.state.is_stopped() { engine.container_status(&shown.id).await? } else { None };
+        let exit_code = status.as_ref().and_then(|s| s.exit_code);
+        // A job expected to exit has settled only with exit code 0.
+        let ok = verdict(expected, Some(shown.state), exit_code) != Verdict::Mismatch;
+        let settled_wrong = !ok && shown.state.is_stopped() && status.as_ref().is_some_and(|s| !s.restart_policy);
         observed.push(Observation {
             result: ServiceResult {
                 service: expectation.service.clone(),
                 expected,
                 actual: shown.state,
-                exit_code: status.and_then(|s| s.exit_code),
+                exit_code,
                 ok,
+                container: Some(shown.id.clone()),
+                image: shown.image_id.clone(),
             },
             settled_wrong,
             container: Some(shown.id.clone()),
@@ -189,11 +189,16 @@ mod tests {
     struct Scripted {
         frames: Mutex<Vec<Vec<(&'static str, ServiceState)>>>,
         restarts: bool,
+        exit_code: i64,
     }
 
     impl Scripted {
         fn new(frames: Vec<Vec<(&'static str, ServiceState)>>, restarts: bool) -> Self {
-            Self { frames: Mutex::new(frames), restarts }
+            Self { frames: Mutex::new(frames), restarts, exit_code: 2 }
+        }
+
+        fn exiting(self, exit_code: i64) -> Self {
+            Self { exit_code, ..self }
         }
     }
 
@@ -215,7 +220,16 @@ mod tests {
                 .collect())
         }
         async fn container_status(&self, _: &str) -> Result<Option<ContainerStatus>, EngineError> {
-            Ok(Some(ContainerStatus { state: ServiceState::Exited, exit_code: Some(2), restarts: self.restarts }))
+            Ok(Some(ContainerStatus {
+                state: ServiceState::Exited,
+                exit_code: Some(self.exit_code),
+                restart_policy: self.restarts,
+                restart_count: 0,
+                health: None,
+                image: None,
+                labels: HashMap::new(),
+                since: None,
+            }))
         }
         async fn remove_container(&self, _: &str) -> Result<(), EngineError> {
             Ok(())
@@ -291,10 +305,18 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn one_shot_services_settle_once_exited() {
-        let engine = Scripted::new(vec![vec![("job", Running)], vec![("job", Exited)]], false);
+        let engine = Scripted::new(vec![vec![("job", Running)], vec![("job", Exited)]], false).exiting(0);
         let (results, outcome, _) = settle_with(engine, &spec(&[("job", Exited)], 30)).await;
         assert_eq!(outcome, DeployOutcome::Succeeded);
         assert!(results[0].ok);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_one_shot_service_that_fails_has_not_settled() {
+        let engine = Scripted::new(vec![vec![("job", Exited)]], false).exiting(1);
+        let (results, outcome, _) = settle_with(engine, &spec(&[("job", Exited)], 30)).await;
+        assert!(matches!(&outcome, DeployOutcome::Failed { reason } if reason.contains("exit code 1")), "{outcome:?}");
+        assert!(!results[0].ok);
     }
 
     #[tokio::test(start_paused = true)]

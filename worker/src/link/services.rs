@@ -1,5 +1,5 @@
 //! Container state of NSM's projects, reported to the server from Docker's event
-//! stream (and as a snapshot after each connect).
+//! stream (and as one snapshot after each connect).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,34 +7,46 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use nsm_core::compose::{LABEL_PROJECT, LABEL_SERVICE};
-use nsm_core::protocol::WorkerMessage;
-use nsm_core::service::ServiceState;
+use nsm_core::protocol::{ServiceContainer, WorkerMessage};
+use nsm_core::service::ContainerObservation;
 use nsm_core::ProjectId;
 
 use crate::machine::docker::{ContainerEngine, ContainerEvent, LabelFilter, COMPOSE_SERVICE_LABEL};
 use crate::outbox::{post, Outbox};
 
-/// Event actions after which a container's state may have changed.
+/// Event actions after which a container's state, restarts or health may have
+/// changed (`health_status: …` carries the new health).
 const STATE_ACTIONS: [&str; 8] = ["create", "start", "restart", "die", "stop", "pause", "unpause", "destroy"];
 const RETRY_MIN: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
 
-/// The current state of every container of a managed project, as `ServiceChanged`
-/// messages: sent after (re)connecting so the server starts from the truth.
-pub(crate) async fn service_snapshot(engine: &dyn ContainerEngine) -> Vec<WorkerMessage> {
-    match engine.list_containers(&LabelFilter::has(LABEL_PROJECT)).await {
-        Ok(containers) => containers
-            .into_iter()
-            .filter_map(|c| {
-                let (project, service) = identify(&c.labels)?;
-                Some(WorkerMessage::ServiceChanged { project, service, state: c.state })
-            })
-            .collect(),
+/// Every container of every managed project, as one message: sent after (re)connecting
+/// so the server starts from the truth (a container removed while the link was down
+/// is absent from it). `None`: Docker could not be asked; nothing is claimed.
+pub(crate) async fn service_snapshot(engine: &dyn ContainerEngine) -> Option<WorkerMessage> {
+    let listed = match engine.list_containers(&LabelFilter::has(LABEL_PROJECT)).await {
+        Ok(listed) => listed,
         Err(error) => {
             tracing::warn!(%error, "could not list the containers of managed projects");
-            Vec::new()
+            return None;
+        }
+    };
+    let mut containers = Vec::with_capacity(listed.len());
+    for info in listed {
+        let Some((project, service)) = identify(&info.labels) else { continue };
+        match engine.container_status(&info.id).await {
+            Ok(Some(status)) => {
+                containers.push(ServiceContainer { project, service, observation: status.observation(&info.id) })
+            }
+            // Removed between the listing and the inspect: not there.
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, container = %info.id, "could not inspect a container for the snapshot");
+                return None;
+            }
         }
     }
+    Some(WorkerMessage::ContainersSnapshot { containers })
 }
 
 /// Follows Docker's container events for NSM-labelled containers for as long as the
@@ -42,13 +54,13 @@ pub(crate) async fn service_snapshot(engine: &dyn ContainerEngine) -> Vec<Worker
 pub(crate) async fn watch_services(engine: Arc<dyn ContainerEngine>, out: Outbox) {
     let mut delay = RETRY_MIN;
     loop {
-        let mut last_state: HashMap<String, ServiceState> = HashMap::new();
+        let mut last: HashMap<String, ContainerObservation> = HashMap::new();
         let mut events = engine.container_events(&LabelFilter::has(LABEL_PROJECT));
         while let Some(event) = events.next().await {
             match event {
                 Ok(event) => {
                     delay = RETRY_MIN;
-                    if let Some(message) = on_event(engine.as_ref(), &event, &mut last_state).await {
+                    if let Some(message) = on_event(engine.as_ref(), &event, &mut last).await {
                         if !post(&out, message) {
                             return;
                         }
@@ -69,36 +81,48 @@ pub(crate) async fn watch_services(engine: Arc<dyn ContainerEngine>, out: Outbox
     }
 }
 
+fn is_state_action(action: &str) -> bool {
+    STATE_ACTIONS.contains(&action) || action.starts_with("health_status")
+}
+
 /// The message for one event, if it changed what the server knows.
 async fn on_event(
     engine: &dyn ContainerEngine,
     event: &ContainerEvent,
-    last_state: &mut HashMap<String, ServiceState>,
+    last: &mut HashMap<String, ContainerObservation>,
 ) -> Option<WorkerMessage> {
-    if !STATE_ACTIONS.contains(&event.action.as_str()) {
+    if !is_state_action(&event.action) {
         return None;
     }
     let (project, service) = identify(&event.labels)?;
-    let state = if event.action == "destroy" {
-        // The container is gone; `removing` is the last state Docker would show.
-        last_state.remove(&event.id);
-        ServiceState::Removing
-    } else {
-        // Ask rather than infer from the action: events can arrive late or merged.
-        let state = match engine.container_status(&event.id).await {
-            Ok(Some(status)) => status.state,
-            Ok(None) => ServiceState::Removing,
-            Err(error) => {
-                tracing::debug!(%error, container = %event.id, "could not inspect a container after an event");
-                return None;
-            }
-        };
-        if last_state.insert(event.id.clone(), state) == Some(state) {
+    let removed = || {
+        Some(WorkerMessage::ContainerRemoved {
+            project: project.clone(),
+            service: service.clone(),
+            container: event.id.clone(),
+        })
+    };
+    if event.action == "destroy" {
+        last.remove(&event.id);
+        return removed();
+    }
+    // Ask rather than infer from the action: events can arrive late or merged.
+    let observation = match engine.container_status(&event.id).await {
+        Ok(Some(status)) => status.observation(&event.id),
+        Ok(None) => {
+            last.remove(&event.id);
+            return removed();
+        }
+        Err(error) => {
+            tracing::debug!(%error, container = %event.id, "could not inspect a container after an event");
             return None;
         }
-        state
     };
-    Some(WorkerMessage::ServiceChanged { project, service, state })
+    if last.get(&event.id) == Some(&observation) {
+        return None;
+    }
+    last.insert(event.id.clone(), observation.clone());
+    Some(WorkerMessage::ContainerChanged { project, service, observation })
 }
 
 /// The NSM project and the service of a container, from its labels.

@@ -105,8 +105,8 @@ impl Session<'_> {
     }
 
     async fn serve(mut self, socket: &mut Socket) -> Result<SessionEnd, LinkError> {
-        for message in service_snapshot(self.host.engine().as_ref()).await {
-            send(socket, &message).await?;
+        if let Some(snapshot) = service_snapshot(self.host.engine().as_ref()).await {
+            send(socket, &snapshot).await?;
         }
         if let Some(message) = self.unsent.take() {
             self.send_or_keep(socket, message).await?;

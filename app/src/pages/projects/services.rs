@@ -1,13 +1,14 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use nsm_core::service::{verdict, ServiceState, Verdict};
+use nsm_core::service::{Segment, ServiceState, Verdict};
 
-use crate::api::deployments::{list_services, UpdateService};
-use crate::components::{about_project, use_live, ErrorBanner, Loading};
+use crate::api::deployments::{get_service_timelines, list_services, UpdateService};
+use crate::components::{about_project, use_clock, use_live, ErrorBanner, Loading, VerdictTimeline};
 use crate::model::ServiceView;
 
 /// Every discovered compose service: its expected state (what a deploy settles
-/// against), whether its logs are collected, and the last state Docker reported.
+/// against), whether its logs are collected, what its containers do against it (with
+/// why, and drift since the last deployment), and its last 24 hours.
 #[component]
 pub fn ServicesTab() -> impl IntoView {
     let params = use_params_map();
@@ -18,10 +19,18 @@ pub fn ServicesTab() -> impl IntoView {
     });
     let services =
         Resource::new(move || (id.get(), save.version().get(), changed.get()), |(id, _, _)| list_services(id));
+    let timelines = Resource::new(move || (id.get(), changed.get()), |(id, _)| get_service_timelines(id));
     view! {
         {move || save.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
+                // A timeline that cannot load leaves its cell empty; the table still shows.
+                let timelines = timelines.await.ok();
+                let timeline_of = move |name: &str| {
+                    let t = timelines.as_ref()?;
+                    let found = t.services.iter().find(|s| s.service == name)?;
+                    Some((t.from, t.to, found.segments.clone()))
+                };
                 match services.await {
                     Ok(list) if list.is_empty() => view! {
                         <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-sm text-slate-500">
@@ -32,10 +41,13 @@ pub fn ServicesTab() -> impl IntoView {
                         <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
                             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="services-table">
                                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr><th class="px-4 py-3">"Service"</th><th class="px-4 py-3">"Actual"</th><th class="px-4 py-3">"Verdict"</th><th class="px-4 py-3">"Expected state"</th><th class="px-4 py-3">"Collect logs"</th><th class="px-4 py-3"></th></tr>
+                                    <tr><th class="px-4 py-3">"Service"</th><th class="px-4 py-3">"Actual"</th><th class="px-4 py-3">"Verdict"</th><th class="px-4 py-3">"Last 24 h"</th><th class="px-4 py-3">"Expected state"</th><th class="px-4 py-3">"Collect logs"</th><th class="px-4 py-3"></th></tr>
                                 </thead>
                                 <tbody class="divide-y divide-slate-100">
-                                    {list.into_iter().map(|s| view! { <ServiceRow id=id.get_untracked() service=s save /> }).collect_view()}
+                                    {list.into_iter().map(|s| {
+                                        let timeline = timeline_of(&s.name);
+                                        view! { <ServiceRow id=id.get_untracked() service=s timeline save /> }
+                                    }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -48,30 +60,55 @@ pub fn ServicesTab() -> impl IntoView {
 }
 
 #[component]
-fn ServiceRow(id: String, service: ServiceView, save: ServerAction<UpdateService>) -> impl IntoView {
-    let actual = service.actual.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
-    // Since when, as the worker reported it (`HH:MM:SS` UTC).
-    let since = service.actual_at.as_deref().and_then(|t| t.get(11..19)).map(str::to_owned);
+fn ServiceRow(
+    id: String,
+    service: ServiceView,
+    timeline: Option<(i64, i64, Vec<Segment<Verdict>>)>,
+    save: ServerAction<UpdateService>,
+) -> impl IntoView {
+    let now = use_clock();
+    let a = service.assessment.clone();
+    let actual = match (&a.actual, a.verdict) {
+        (Some(state), _) => state.to_string(),
+        (None, Verdict::Unknown | Verdict::Unchecked) if a.findings.is_empty() => "unknown".to_owned(),
+        (None, _) => "no container".to_owned(),
+    };
     // The badge says how the state compares with what is expected, not the word alone
     // (`exited` is right for a one-off job).
-    let verdict = verdict(service.expected, service.actual);
-    let badge = match verdict {
+    let badge = match a.verdict {
         Verdict::Matching => "bg-emerald-50 text-emerald-700",
         Verdict::Mismatch => "bg-red-50 text-red-700",
         Verdict::Unknown | Verdict::Unchecked => "bg-slate-100 text-slate-600",
     };
-    let (verdict_text, verdict_class) = match verdict {
-        Verdict::Matching => ("matching".to_owned(), "text-emerald-700"),
-        Verdict::Mismatch => (
-            format!(
-                "expected {} — {actual}{}",
-                service.expected,
-                since.as_deref().map(|s| format!(" since {s} UTC")).unwrap_or_default()
-            ),
-            "font-medium text-red-700",
-        ),
-        Verdict::Unknown => ("unknown (worker offline or not reported yet)".to_owned(), "text-slate-500"),
-        Verdict::Unchecked => ("not checked".to_owned(), "text-slate-400"),
+    let mut facts = Vec::new();
+    if let Some(code) = a.exit_code {
+        facts.push(format!("exit code {code}"));
+    }
+    if a.restarts > 0 {
+        facts.push(format!("{} restart{}", a.restarts, if a.restarts == 1 { "" } else { "s" }));
+    }
+    if let Some(health) = a.health {
+        facts.push(health.to_string());
+    }
+    let verdict_class = match a.verdict {
+        Verdict::Matching => "text-emerald-700",
+        Verdict::Mismatch => "font-medium text-red-700",
+        Verdict::Unknown => "text-slate-500",
+        Verdict::Unchecked => "text-slate-400",
+    };
+    let (verdict, findings) = (a.verdict, a.findings.clone());
+    // Re-read as the clock moves: "12 s ago" stays true.
+    let verdict_text = move || {
+        let now = Some(now.get());
+        let said: Vec<String> = findings.iter().map(|f| f.describe(now)).collect();
+        match verdict {
+            Verdict::Matching if said.is_empty() => "matching".to_owned(),
+            Verdict::Matching => format!("matching · {}", said.join(" · ")),
+            Verdict::Mismatch => said.join(" · "),
+            Verdict::Unknown => "unknown (worker offline or not reported yet)".to_owned(),
+            Verdict::Unchecked if said.is_empty() => "not checked".to_owned(),
+            Verdict::Unchecked => format!("not checked · {}", said.join(" · ")),
+        }
     };
 
     let form_id = format!("service-{}", service.name);
@@ -82,8 +119,14 @@ fn ServiceRow(id: String, service: ServiceView, save: ServerAction<UpdateService
                 {service.name.clone()}
                 {service.missing.then(|| view! { <span class="ml-2 rounded bg-amber-50 px-1.5 text-xs text-amber-700">"not in compose file"</span> })}
             </td>
-            <td class="px-4 py-3"><span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge}") data-testid="service-actual">{actual}</span></td>
+            <td class="px-4 py-3">
+                <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge}") data-testid="service-actual">{actual}</span>
+                {(!facts.is_empty()).then(|| view! { <div class="mt-1 text-xs text-slate-500" data-testid="service-facts">{facts.join(" · ")}</div> })}
+            </td>
             <td class=format!("px-4 py-3 text-xs {verdict_class}") data-testid="service-verdict">{verdict_text}</td>
+            <td class="px-4 py-3">
+                {timeline.map(|(from, to, segments)| view! { <VerdictTimeline from to segments /> })}
+            </td>
             <td class="px-4 py-3">
                 <select name="expected" form=form_id.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm">
                     {ServiceState::ALL.iter().copied().map(|state| view! {

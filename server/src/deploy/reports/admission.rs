@@ -74,11 +74,16 @@ pub(super) fn subject(message: &WorkerMessage) -> Subject {
         | WorkerMessage::DeployLog { deployment, .. }
         | WorkerMessage::DeployFinished { deployment, .. }
         | WorkerMessage::PortsLeased { deployment, .. } => Subject::Deployment(*deployment),
-        WorkerMessage::ServiceChanged { project, .. } => Subject::Project(project.clone()),
+        WorkerMessage::ContainerChanged { project, .. } | WorkerMessage::ContainerRemoved { project, .. } => {
+            Subject::Project(project.clone())
+        }
         WorkerMessage::Synced { request, .. }
         | WorkerMessage::TornDown { request, .. }
         | WorkerMessage::EdgeDone { request, .. } => Subject::Request(*request),
-        WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => Subject::Link,
+        // Each entry is checked against the worker's projects where it is stored.
+        WorkerMessage::ContainersSnapshot { .. } | WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {
+            Subject::Link
+        }
     }
 }
 
@@ -160,7 +165,7 @@ impl Deployer {
                 let assignment = self.running_on(worker, *deployment).await?;
                 self.keep_own_leases(worker, *deployment, &assignment, ports).await?;
             }
-            WorkerMessage::ServiceChanged { project, .. } => {
+            WorkerMessage::ContainerChanged { project, .. } | WorkerMessage::ContainerRemoved { project, .. } => {
                 match db::projects::worker_of(&self.db, project.as_str()).await? {
                     None => return Err(Refusal::UnknownProject),
                     Some(owner) if owner != worker => return Err(Refusal::ProjectElsewhere(owner)),
@@ -174,7 +179,7 @@ impl Deployer {
                 Some(addressee) if addressee != worker => return Err(Refusal::NotAddressee(addressee)),
                 Some(_) => {}
             },
-            WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
+            WorkerMessage::ContainersSnapshot { .. } | WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
         }
         Ok(message)
     }

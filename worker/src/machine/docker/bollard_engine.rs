@@ -14,7 +14,7 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
 use nsm_core::protocol::LogStream;
-use nsm_core::service::ServiceState;
+use nsm_core::service::{ContainerHealth, ServiceState};
 use tokio::sync::OnceCell;
 
 use super::{ContainerEngine, ContainerEvent, ContainerInfo, ContainerStatus, EngineError, LabelFilter, NetworkInfo};
@@ -111,11 +111,21 @@ impl ContainerEngine for BollardEngine {
         };
         let state = inspect.state.unwrap_or_default();
         let restart = inspect.host_config.and_then(|h| h.restart_policy).and_then(|p| p.name);
-        let restarts = restart.is_some_and(|name| !matches!(name.to_string().as_str(), "" | "no"));
+        let restart_policy = restart.is_some_and(|name| !matches!(name.to_string().as_str(), "" | "no"));
+        let status = state.status.map_or(ServiceState::Unknown, |s| ServiceState::from_docker(s.as_ref()));
+        let health = state.health.and_then(|h| h.status).and_then(|s| ContainerHealth::from_docker(s.as_ref()));
+        // Docker writes the zero time for "never": not a time to show.
+        let real = |at: Option<String>| at.filter(|t| !t.starts_with("0001-"));
+        let since = if status.is_stopped() { real(state.finished_at) } else { real(state.started_at) };
         Ok(Some(ContainerStatus {
-            state: state.status.map_or(ServiceState::Unknown, |s| ServiceState::from_docker(s.as_ref())),
+            state: status,
             exit_code: state.exit_code,
-            restarts,
+            restart_policy,
+            restart_count: inspect.restart_count.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+            health,
+            image: inspect.image,
+            labels: inspect.config.and_then(|c| c.labels).unwrap_or_default(),
+            since,
         }))
     }
 

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
+use nsm_core::compose::LABEL_DEPLOYMENT;
 use nsm_core::protocol::LogStream;
-use nsm_core::service::ServiceState;
+use nsm_core::service::{ContainerHealth, ContainerObservation, ServiceState};
+use nsm_core::DeploymentId;
 
 pub use bollard_engine::BollardEngine;
 pub(crate) use scope::{
@@ -87,14 +89,38 @@ impl ContainerInfo {
     }
 }
 
-/// What an inspect tells about a container's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What inspecting a container tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerStatus {
     pub state: ServiceState,
-    /// Meaningful once the container has exited.
     pub exit_code: Option<i64>,
-    /// Whether Docker will start it again by itself (a restart policy other than `no`).
-    pub restarts: bool,
+    /// It has a restart policy (an exited container may come back).
+    pub restart_policy: bool,
+    /// How often Docker restarted it.
+    pub restart_count: u32,
+    pub health: Option<ContainerHealth>,
+    /// The image id it runs.
+    pub image: Option<String>,
+    pub labels: HashMap<String, String>,
+    /// When it entered its state: started, or finished once stopped (RFC 3339).
+    pub since: Option<String>,
+}
+
+impl ContainerStatus {
+    /// The protocol's view of container `id`.
+    pub fn observation(&self, id: &str) -> ContainerObservation {
+        let deployment = self.labels.get(LABEL_DEPLOYMENT).and_then(|d| d.parse().ok()).map(DeploymentId);
+        ContainerObservation {
+            container: id.to_owned(),
+            state: self.state,
+            exit_code: self.exit_code.filter(|_| self.state.is_stopped()),
+            restarts: self.restart_count,
+            health: self.health,
+            image: self.image.clone(),
+            deployment,
+            since: self.since.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
