@@ -25,7 +25,7 @@ ALTER TABLE project_services ADD COLUMN assessment TEXT;
 ALTER TABLE project_services DROP COLUMN actual;
 ALTER TABLE project_services DROP COLUMN actual_at;
 
--- Every change of a service's verdict or state (Unix seconds).
+-- Every change of a service's verdict or state (Unix milliseconds).
 CREATE TABLE service_history (
     id         INTEGER PRIMARY KEY,
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE ON UPDATE CASCADE,
@@ -37,7 +37,7 @@ CREATE TABLE service_history (
 CREATE INDEX service_history_at ON service_history(project_id, service, at);
 CREATE INDEX service_history_time ON service_history(at);
 
--- Every time a worker's link came up or went down (Unix seconds).
+-- Every time a worker's link came up or went down (Unix milliseconds).
 CREATE TABLE worker_history (
     id        INTEGER PRIMARY KEY,
     worker_id TEXT NOT NULL REFERENCES workers(id) ON DELETE CASCADE ON UPDATE CASCADE,

@@ -134,7 +134,7 @@ pub struct ServiceTimeline {
     pub segments: Vec<crate::service::Segment<crate::service::Verdict>>,
 }
 
-/// A project's services' timelines over `[from, to)` (Unix seconds).
+/// A project's services' timelines over `[from, to)` (Unix milliseconds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceTimelines {
     pub from: i64,

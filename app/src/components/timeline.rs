@@ -18,7 +18,7 @@ fn verdict_fill(state: Option<Verdict>) -> &'static str {
     }
 }
 
-/// One service's verdict over `[from, to)`.
+/// One service's verdict over `[from, to)` (Unix milliseconds).
 #[component]
 pub fn VerdictTimeline(from: i64, to: i64, segments: Vec<Segment<Verdict>>) -> impl IntoView {
     let span = (to - from).max(1) as f64;
@@ -28,8 +28,11 @@ pub fn VerdictTimeline(from: i64, to: i64, segments: Vec<Segment<Verdict>>) -> i
             let x = (s.from - from) as f64 / span * STRIP_WIDTH;
             let width = ((s.to - s.from) as f64 / span * STRIP_WIDTH).max(0.5);
             let what = s.state.map_or("no data", Verdict::as_str);
-            let title =
-                format!("{what} from {} for {}", &UnixTime(s.from).to_rfc3339()[11..16], short_duration(s.to - s.from));
+            let title = format!(
+                "{what} from {} UTC for {}",
+                &UnixTime(s.from / 1_000).to_rfc3339()[11..16],
+                short_duration((s.to - s.from) / 1_000)
+            );
             view! {
                 <rect x=format!("{x:.2}") y="0" width=format!("{width:.2}") height="12" fill=verdict_fill(s.state)
                     data-verdict=what>

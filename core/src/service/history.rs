@@ -1,13 +1,15 @@
 //! History drawn from recorded changes: a service's verdict over a window (the Services
 //! tab's 24-hour timeline) and the fleet's days (the Dashboard's 90-day heatmap).
+//! Times are Unix milliseconds: changes a moment apart stay apart.
 
 use serde::{Deserialize, Serialize};
 
 use super::Verdict;
 
-pub const DAY_SECS: i64 = 86_400;
+pub const DAY_MS: i64 = 86_400_000;
+const MINUTE_MS: i64 = 60_000;
 
-/// A recorded change: from `at` (Unix seconds) on, the subject was in `state`.
+/// A recorded change: from `at` (Unix milliseconds) on, the subject was in `state`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateChange<T> {
     pub at: i64,
@@ -68,7 +70,7 @@ impl DayCell {
     /// 0 (no data) to 4 (all fine), for the heatmap's colour.
     pub fn level(&self) -> u8 {
         let Some(uptime) = self.uptime else { return 0 };
-        let trouble_share = self.trouble_secs as f64 / DAY_SECS as f64;
+        let trouble_share = self.trouble_secs as f64 * 1_000.0 / DAY_MS as f64;
         let fine = (uptime - trouble_share).max(0.0);
         match fine {
             f if f >= 0.999 => 4,
@@ -94,7 +96,7 @@ impl DayCell {
     }
 }
 
-/// The cells of the `days` days ending with the one holding `now`.
+/// The cells of the `days` days ending with the one holding `now` (all times in ms).
 ///
 /// `heartbeats`: (day since the epoch, minutes with a heartbeat); `first_heartbeat`:
 /// when the control plane first ran; `trouble`: `[from, to)` stretches in which a
@@ -106,26 +108,28 @@ pub fn day_cells(
     first_heartbeat: Option<i64>,
     trouble: &[(i64, i64)],
 ) -> Vec<DayCell> {
-    let today = now.div_euclid(DAY_SECS);
+    let today = now.div_euclid(DAY_MS);
     let merged = merge(trouble);
     (today - days + 1..=today)
         .map(|day| {
-            let (start, end) = (day * DAY_SECS, (day + 1) * DAY_SECS);
+            let (start, end) = (day * DAY_MS, (day + 1) * DAY_MS);
             let observed_from = first_heartbeat.map_or(end, |first| first.max(start));
             let observed_to = end.min(now);
-            let minutes = (observed_to - observed_from).div_euclid(60);
+            // The minute under way counts: it has its heartbeat already.
+            let minutes = (observed_to - observed_from + MINUTE_MS - 1).div_euclid(MINUTE_MS);
             let beats = heartbeats.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n);
             let uptime = (minutes > 0).then(|| (beats as f64 / minutes as f64).min(1.0));
-            let (mut trouble_secs, mut incidents) = (0, 0);
+            let (mut trouble_ms, mut incidents) = (0, 0);
             for (from, to) in &merged {
                 let overlap = (*to).min(end) - (*from).max(start);
                 if overlap > 0 {
-                    trouble_secs += overlap;
+                    trouble_ms += overlap;
                 }
                 if (start..end).contains(from) {
                     incidents += 1;
                 }
             }
+            let trouble_secs = trouble_ms / 1_000;
             DayCell { date: crate::time::UnixTime::date_of_day(day), uptime, trouble_secs, incidents }
         })
         .collect()
@@ -181,19 +185,15 @@ mod tests {
     #[test]
     fn days_count_uptime_and_trouble() {
         let day = 20_000;
-        let now = (day + 1) * DAY_SECS - 1;
-        let cells = day_cells(
-            now,
-            3,
-            &[(day, 1_380)],
-            Some((day - 1) * DAY_SECS + 43_200),
-            &[(day * DAY_SECS, day * DAY_SECS + 600), (day * DAY_SECS + 300, day * DAY_SECS + 900)],
-        );
+        let now = (day + 1) * DAY_MS - 1;
+        let at = |secs: i64| day * DAY_MS + secs * 1_000;
+        let installed = Some((day - 1) * DAY_MS + 43_200_000);
+        let cells = day_cells(now, 3, &[(day, 1_380)], installed, &[(at(0), at(600)), (at(300), at(900))]);
         assert_eq!(cells.len(), 3);
         assert_eq!(cells[0].uptime, None, "before the first heartbeat");
         assert_eq!(cells[1].uptime, Some(0.0), "installed at noon, no beats recorded");
         let today = &cells[2];
-        assert!((today.uptime.unwrap_or_default() - 1_380.0 / 1_439.0).abs() < 1e-9);
+        assert!((today.uptime.unwrap_or_default() - 1_380.0 / 1_440.0).abs() < 1e-9);
         assert_eq!((today.trouble_secs, today.incidents), (900, 1));
         assert_eq!(today.level(), 2, "95.9 % up, 15 min of trouble");
         assert!(today.describe().contains("1 incident,"));

@@ -10,6 +10,6 @@ mod state;
 
 pub use assess::{assess, verdict, Assessment, Finding, Verdict};
 pub use health::ServiceHealth;
-pub use history::{day_cells, mismatches, timeline, DayCell, Segment, StateChange, DAY_SECS};
+pub use history::{day_cells, mismatches, timeline, DayCell, Segment, StateChange, DAY_MS};
 pub use observation::{ContainerObservation, Deployed, Observed};
 pub use state::{ContainerHealth, ServiceState};

@@ -1,9 +1,12 @@
 //! What happened over time: services' verdicts, workers' links, the control plane's
-//! own uptime (a heartbeat a minute). Times are Unix seconds.
+//! own uptime (a heartbeat a minute). Times are Unix milliseconds; heartbeats are
+//! stored as the Unix minute they fell in.
 
 use nsm_core::service::{ServiceState, StateChange, Verdict};
 
 use super::Db;
+
+const MINUTE: i64 = 60_000;
 
 pub async fn record_service(
     db: &Db,
@@ -37,27 +40,27 @@ pub async fn record_worker(db: &Db, worker: &str, at: i64, online: bool) -> sqlx
 /// Marks the minute holding `at` as one the control plane ran in.
 pub async fn heartbeat(db: &Db, at: i64) -> sqlx::Result<()> {
     sqlx::query("INSERT OR IGNORE INTO plane_heartbeats (minute) VALUES (?)")
-        .bind(at.div_euclid(60))
+        .bind(at.div_euclid(MINUTE))
         .execute(db)
         .await?;
     Ok(())
 }
 
-/// The last minute with a heartbeat, in seconds (`None`: the first start).
+/// The last minute with a heartbeat, in ms (`None`: the first start).
 pub async fn last_heartbeat(db: &Db) -> sqlx::Result<Option<i64>> {
     let minute: Option<i64> = sqlx::query_scalar("SELECT MAX(minute) FROM plane_heartbeats").fetch_one(db).await?;
-    Ok(minute.map(|m| m * 60))
+    Ok(minute.map(|m| m * MINUTE))
 }
 
 pub async fn first_heartbeat(db: &Db) -> sqlx::Result<Option<i64>> {
     let minute: Option<i64> = sqlx::query_scalar("SELECT MIN(minute) FROM plane_heartbeats").fetch_one(db).await?;
-    Ok(minute.map(|m| m * 60))
+    Ok(minute.map(|m| m * MINUTE))
 }
 
 /// Minutes with a heartbeat per day (days since the epoch) from `since` on.
 pub async fn heartbeats_per_day(db: &Db, since: i64) -> sqlx::Result<Vec<(i64, i64)>> {
     sqlx::query_as("SELECT minute / 1440, COUNT(*) FROM plane_heartbeats WHERE minute >= ? GROUP BY 1 ORDER BY 1")
-        .bind(since.div_euclid(60))
+        .bind(since.div_euclid(MINUTE))
         .fetch_all(db)
         .await
 }
@@ -139,7 +142,9 @@ pub async fn prune(db: &Db, before: i64) -> sqlx::Result<u64> {
     .bind(before)
     .execute(db)
     .await?;
-    let beats =
-        sqlx::query("DELETE FROM plane_heartbeats WHERE minute < ?").bind(before.div_euclid(60)).execute(db).await?;
+    let beats = sqlx::query("DELETE FROM plane_heartbeats WHERE minute < ?")
+        .bind(before.div_euclid(MINUTE))
+        .execute(db)
+        .await?;
     Ok(services.rows_affected() + workers.rows_affected() + beats.rows_affected())
 }

@@ -24,7 +24,7 @@ pub fn start_heartbeat(db: Db) -> tokio::task::JoinHandle<()> {
             }
             if beats % BEATS_PER_PRUNE == 0 {
                 // A day more than shown: the oldest day drawn is whole.
-                match db::history::prune(&db, now - (HISTORY_DAYS + 1) * 86_400).await {
+                match db::history::prune(&db, now - (HISTORY_DAYS + 1) * nsm_core::service::DAY_MS).await {
                     Ok(0) => {}
                     Ok(dropped) => tracing::info!(dropped, "pruned history older than {HISTORY_DAYS} days"),
                     Err(error) => tracing::warn!(%error, "cannot prune the history"),

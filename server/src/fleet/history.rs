@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use nsm_core::service::{day_cells, mismatches, timeline, DayCell, StateChange, DAY_SECS};
+use nsm_core::service::{day_cells, mismatches, timeline, DayCell, StateChange, DAY_MS};
 use nsm_core::view::{ServiceTimeline, ServiceTimelines};
 use nsm_core::ProjectId;
 
@@ -11,12 +11,13 @@ use crate::db;
 
 /// How far back the Dashboard's heatmap reaches, and how long history is kept.
 pub const HISTORY_DAYS: i64 = 90;
-const TIMELINE_SECS: i64 = DAY_SECS;
+const TIMELINE_MS: i64 = DAY_MS;
 
 impl Fleet {
     /// The last 24 hours of each of a project's services.
     pub async fn timelines(&self, project: &ProjectId, now: i64) -> sqlx::Result<ServiceTimelines> {
-        let from = now - TIMELINE_SECS;
+        // Through the current millisecond: a change recorded in it shows.
+        let (from, now) = (now + 1 - TIMELINE_MS, now + 1);
         let mut services = Vec::new();
         for row in db::services::list_services(&self.db, project.as_str()).await? {
             let changes = db::history::service_changes(&self.db, project.as_str(), &row.name, from).await?;
@@ -28,7 +29,7 @@ impl Fleet {
     /// One cell per day for the last [`HISTORY_DAYS`] days: the control plane's
     /// uptime, and how long some service mismatched or some worker was offline.
     pub async fn days(&self, now: i64) -> sqlx::Result<Vec<DayCell>> {
-        let from = (now.div_euclid(DAY_SECS) - HISTORY_DAYS + 1) * DAY_SECS;
+        let from = (now.div_euclid(DAY_MS) - HISTORY_DAYS + 1) * DAY_MS;
         let beats = db::history::heartbeats_per_day(&self.db, from).await?;
         let first = db::history::first_heartbeat(&self.db).await?;
         let mut trouble = Vec::new();

@@ -23,9 +23,9 @@ pub struct Fleet {
     events: Arc<Events>,
 }
 
-/// Unix seconds now.
+/// Unix milliseconds now: history keeps changes a moment apart apart.
 pub(crate) fn unix_now() -> i64 {
-    chrono::Utc::now().timestamp()
+    chrono::Utc::now().timestamp_millis()
 }
 
 impl Fleet {

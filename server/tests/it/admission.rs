@@ -336,7 +336,9 @@ async fn a_worker_speaks_only_for_its_own_work() {
     for kind in ["deploy_phase", "deploy_log", "deploy_finished", "ports_leased"] {
         refused(&[kind, &victim_field, "assigned to worker local"]);
     }
-    refused(&["service_changed", &format!("project={victim} "), "assigned to worker local"]);
+    refused(&["container_changed", &format!("project={victim} "), "assigned to worker local"]);
+    let left_out = log.lines_with(&[forger.as_str(), "a snapshot listed containers of other nodes' projects"]);
+    assert!(!left_out.is_empty(), "the forged snapshot entry was not reported as left out");
     for request in 1..=GUESSED_REQUESTS {
         let field = format!("request={request} ");
         refused(&["\"synced\"", &field]);

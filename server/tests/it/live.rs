@@ -12,14 +12,14 @@ use tokio::sync::mpsc;
 use super::common::{slow_repo, ComposeCleanup, TestServer};
 
 #[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    kind: String,
-    data: Value,
+pub(super) struct Received {
+    pub id: String,
+    pub kind: String,
+    pub data: Value,
 }
 
 /// Follows the stream in the background; every event goes to the receiver.
-async fn subscribe(s: &TestServer, query: &str, last: Option<&str>) -> mpsc::UnboundedReceiver<Received> {
+pub(super) async fn subscribe(s: &TestServer, query: &str, last: Option<&str>) -> mpsc::UnboundedReceiver<Received> {
     let mut request = s.client.get(s.url(&format!("/api/v1/events{query}")));
     if let Some(last) = last {
         request = request.header("Last-Event-ID", last);
@@ -50,7 +50,10 @@ async fn subscribe(s: &TestServer, query: &str, last: Option<&str>) -> mpsc::Unb
 }
 
 /// Receives until `done` says so; everything received, in order.
-async fn until(rx: &mut mpsc::UnboundedReceiver<Received>, done: impl Fn(&Received) -> bool) -> Vec<Received> {
+pub(super) async fn until(
+    rx: &mut mpsc::UnboundedReceiver<Received>,
+    done: impl Fn(&Received) -> bool,
+) -> Vec<Received> {
     let mut got = Vec::new();
     let wait = async {
         while let Some(event) = rx.recv().await {

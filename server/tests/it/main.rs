@@ -9,6 +9,7 @@ mod auth;
 mod ci;
 mod common;
 mod deploy;
+mod drift;
 mod edge;
 mod live;
 mod process;
