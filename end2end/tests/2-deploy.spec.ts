@@ -82,12 +82,21 @@ test('add a variable, deploy, watch the live log reach success, see the service 
   // ACME is off here: no real certificate, none ending.
   await expect(page.getByTestId('no-expiring-certificates')).toHaveText('None.');
   await page.screenshot({ path: 'end2end/test-results/dashboard-mismatch.png', fullPage: true });
+  // The last 90 days are drawn, a square a day; today has data (the heartbeat).
+  const heatmap = page.getByTestId('fleet-heatmap');
+  await expect(heatmap.locator('rect')).toHaveCount(90);
+  await expect(heatmap.locator('rect').last()).toHaveAttribute('data-level', /^[1-4]$/);
   // Started again: matching again, live, on the dashboard.
   execFileSync('docker', ['start', container]);
   await expect(first.getByTestId('project-verdict')).toHaveText('all 1 matching', { timeout: 10_000 });
   await page.goto(`/projects/${id}/services`);
   await hydrated(page);
   await expect(web.getByTestId('service-verdict')).toHaveText('matching', { timeout: 10_000 });
+  // Its last 24 hours are drawn: the stretch it was down, and matching now.
+  const timeline = web.getByTestId('service-timeline');
+  await expect(timeline.locator('rect[data-verdict="mismatch"]')).not.toHaveCount(0);
+  await expect(timeline.locator('rect').last()).toHaveAttribute('data-verdict', 'matching');
+  await page.screenshot({ path: 'end2end/test-results/services-timeline.png', fullPage: true });
 
   // Leave nothing running.
   await page.getByRole('button', { name: 'Teardown' }).click();
