@@ -22,7 +22,7 @@ pub fn start_heartbeat(db: Db) -> tokio::task::JoinHandle<()> {
             if let Err(error) = db::history::heartbeat(&db, now).await {
                 tracing::warn!(%error, "cannot record the control plane's heartbeat");
             }
-            if beats % BEATS_PER_PRUNE == 0 {
+            if beats.is_multiple_of(BEATS_PER_PRUNE) {
                 // A day more than shown: the oldest day drawn is whole.
                 match db::history::prune(&db, now - (HISTORY_DAYS + 1) * nsm_core::service::DAY_MS).await {
                     Ok(0) => {}
