@@ -62,6 +62,8 @@ pub struct DayCell {
     pub uptime: Option<f64>,
     /// Seconds during which some service mismatched or some worker was offline.
     pub trouble_secs: i64,
+    /// How much of the day was observed (since the first start, up to now).
+    pub observed_secs: i64,
     /// How many times trouble started that day.
     pub incidents: u32,
 }
@@ -70,7 +72,8 @@ impl DayCell {
     /// 0 (no data) to 4 (all fine), for the heatmap's colour.
     pub fn level(&self) -> u8 {
         let Some(uptime) = self.uptime else { return 0 };
-        let trouble_share = self.trouble_secs as f64 * 1_000.0 / DAY_MS as f64;
+        // Against the part of the day observed: ten minutes of trouble at 00:20 is half of it.
+        let trouble_share = self.trouble_secs as f64 / self.observed_secs.max(1) as f64;
         let fine = (uptime - trouble_share).max(0.0);
         match fine {
             f if f >= 0.999 => 4,
@@ -115,10 +118,16 @@ pub fn day_cells(
             let (start, end) = (day * DAY_MS, (day + 1) * DAY_MS);
             let observed_from = first_heartbeat.map_or(end, |first| first.max(start));
             let observed_to = end.min(now);
-            // The minute under way counts: it has its heartbeat already.
-            let minutes = (observed_to - observed_from + MINUTE_MS - 1).div_euclid(MINUTE_MS);
+            // Whole minutes only: the heartbeat of the minute under way may not have
+            // come yet (beats are a minute apart, not aligned to the clock).
+            let minutes = (observed_to - observed_from).div_euclid(MINUTE_MS);
             let beats = heartbeats.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n);
-            let uptime = (minutes > 0).then(|| (beats as f64 / minutes as f64).min(1.0));
+            let uptime = match minutes {
+                _ if observed_to <= observed_from => None,
+                0 => Some(if beats > 0 { 1.0 } else { 0.0 }),
+                _ => Some((beats as f64 / minutes as f64).min(1.0)),
+            };
+            let observed_secs = (observed_to - observed_from).max(0) / 1_000;
             let (mut trouble_ms, mut incidents) = (0, 0);
             for (from, to) in &merged {
                 let overlap = (*to).min(end) - (*from).max(start);
@@ -130,7 +139,7 @@ pub fn day_cells(
                 }
             }
             let trouble_secs = trouble_ms / 1_000;
-            DayCell { date: crate::time::UnixTime::date_of_day(day), uptime, trouble_secs, incidents }
+            DayCell { date: crate::time::UnixTime::date_of_day(day), uptime, trouble_secs, observed_secs, incidents }
         })
         .collect()
 }
@@ -193,10 +202,24 @@ mod tests {
         assert_eq!(cells[0].uptime, None, "before the first heartbeat");
         assert_eq!(cells[1].uptime, Some(0.0), "installed at noon, no beats recorded");
         let today = &cells[2];
-        assert!((today.uptime.unwrap_or_default() - 1_380.0 / 1_440.0).abs() < 1e-9);
+        assert!((today.uptime.unwrap_or_default() - 1_380.0 / 1_439.0).abs() < 1e-9);
         assert_eq!((today.trouble_secs, today.incidents), (900, 1));
         assert_eq!(today.level(), 2, "95.9 % up, 15 min of trouble");
         assert!(today.describe().contains("1 incident,"));
+    }
+
+    #[test]
+    fn a_fresh_start_is_all_up_before_its_second_beat() {
+        let day = 20_000;
+        // The first beat at 00:00:50, stored as its minute; the second comes at 00:01:50.
+        let (minute, first) = (day * DAY_MS, day * DAY_MS + 50_000);
+        let cells = day_cells(first + 50_000, 1, &[(day, 1)], Some(minute), &[]);
+        assert_eq!((cells[0].uptime, cells[0].level()), (Some(1.0), 4));
+        let seconds_in = day_cells(first + 5_000, 1, &[(day, 1)], Some(minute), &[]);
+        assert_eq!(seconds_in[0].uptime, Some(1.0));
+        // Ten minutes of trouble in the first twenty observed: not fine.
+        let troubled = day_cells(first + 1_200_000, 1, &[(day, 21)], Some(first), &[(first, first + 600_000)]);
+        assert_eq!(troubled[0].level(), 1);
     }
 
     proptest! {
