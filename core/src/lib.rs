@@ -19,6 +19,7 @@ pub(crate) mod nginx_lexer;
 pub mod project;
 pub mod protocol;
 pub mod service;
+pub mod stats;
 pub mod time;
 pub mod validation;
 pub mod variables;

@@ -9,6 +9,7 @@
 
 mod deploy;
 mod edge;
+mod stats;
 
 pub use deploy::*;
 pub use edge::*;
@@ -100,6 +101,11 @@ pub enum WorkerMessage {
     ContainersSnapshot {
         containers: Vec<ServiceContainer>,
     },
+    /// One round of resource samples of the watched projects' running containers
+    /// (see [`ServerMessage::WatchStats`]).
+    ContainerStats {
+        samples: Vec<crate::stats::ContainerSample>,
+    },
 }
 
 /// One container of a managed project, in a snapshot.
@@ -150,6 +156,12 @@ pub enum ServerMessage {
         request: u64,
         project: ProjectId,
     },
+    /// Every project of the node some browser watches now: the worker samples their
+    /// containers' resource use until the next `WatchStats`; empty = stop sampling.
+    /// Sent again after each (re)connect.
+    WatchStats {
+        projects: Vec<ProjectId>,
+    },
 }
 
 impl WorkerMessage {
@@ -168,6 +180,7 @@ impl WorkerMessage {
             Self::ContainerChanged { .. } => "container_changed",
             Self::ContainerRemoved { .. } => "container_removed",
             Self::ContainersSnapshot { .. } => "containers_snapshot",
+            Self::ContainerStats { .. } => "container_stats",
         }
     }
 }
@@ -185,6 +198,7 @@ impl ServerMessage {
             Self::Edge { .. } => "edge",
             Self::Cancel { .. } => "cancel",
             Self::Teardown { .. } => "teardown",
+            Self::WatchStats { .. } => "watch_stats",
         }
     }
 }

@@ -252,6 +252,12 @@ mod tests {
         async fn log_tail(&self, _: &str, _: usize) -> Result<Vec<(LogStream, String)>, EngineError> {
             Ok(vec![(LogStream::Stderr, "boom".to_owned())])
         }
+        async fn container_usage(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::machine::docker::ContainerUsage>, EngineError> {
+            Ok(None)
+        }
         fn container_events(&self, _: &LabelFilter) -> BoxStream<'static, Result<ContainerEvent, EngineError>> {
             Box::pin(futures_util::stream::empty())
         }

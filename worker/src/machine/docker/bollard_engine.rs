@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
     EventsOptions, ListContainersOptions, ListNetworksOptions, LogsOptions, PruneImagesOptions, RemoveContainerOptions,
-    RemoveImageOptions,
+    RemoveImageOptions, StatsOptions,
 };
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -17,10 +17,13 @@ use nsm_core::protocol::LogStream;
 use nsm_core::service::{ContainerHealth, ServiceState};
 use tokio::sync::OnceCell;
 
+use super::usage::{usage_of, ContainerUsage};
 use super::{ContainerEngine, ContainerEvent, ContainerInfo, ContainerStatus, EngineError, LabelFilter, NetworkInfo};
 
 /// How long collecting a log tail may take.
 const LOG_TAIL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one stats reading may take (the engine needs about a second).
+const STATS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The real engine. It connects on first use (so a worker can start before the
 /// daemon does) and negotiates the API version, so an engine older than bollard's
@@ -195,6 +198,22 @@ impl ContainerEngine for BollardEngine {
             Err(_) => return Err(EngineError::Other("reading the container log timed out".to_owned())),
         }
         Ok(out)
+    }
+
+    async fn container_usage(&self, id: &str) -> Result<Option<ContainerUsage>, EngineError> {
+        // Not one-shot: the engine waits for a second reading, so `precpu_stats` is
+        // filled and the CPU share is over the last second.
+        let options = StatsOptions { stream: false, one_shot: false };
+        let mut readings = self.client().await?.stats(id, Some(options));
+        match tokio::time::timeout(STATS_TIMEOUT, readings.next()).await {
+            Err(_) => Err(EngineError::Other(format!("no stats for container {id} within {STATS_TIMEOUT:?}"))),
+            Ok(None) => Ok(None),
+            Ok(Some(Err(error))) => match engine_error(error) {
+                error if error.is_not_found() => Ok(None),
+                error => Err(error),
+            },
+            Ok(Some(Ok(response))) => Ok(Some(usage_of(&response))),
+        }
     }
 
     fn container_events(&self, filter: &LabelFilter) -> BoxStream<'static, Result<ContainerEvent, EngineError>> {

@@ -3,6 +3,7 @@
 
 mod bollard_engine;
 mod scope;
+mod usage;
 
 use std::collections::HashMap;
 
@@ -17,6 +18,7 @@ pub use bollard_engine::BollardEngine;
 pub(crate) use scope::{
     compose_project_name, remove_project_resources, remove_replaced_images, remove_stale_containers,
 };
+pub use usage::ContainerUsage;
 
 /// Compose's label naming a container's (or network's) compose project.
 pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
@@ -158,6 +160,9 @@ pub trait ContainerEngine: Send + Sync + 'static {
     async fn prune_dangling_images(&self, filter: &LabelFilter) -> Result<usize, EngineError>;
     /// The last `lines` lines of a container's output.
     async fn log_tail(&self, id: &str, lines: usize) -> Result<Vec<(LogStream, String)>, EngineError>;
+    /// One reading of a running container's CPU and memory use; `None` when the
+    /// container does not exist.
+    async fn container_usage(&self, id: &str) -> Result<Option<ContainerUsage>, EngineError>;
     /// Container events for containers carrying the label, from now on. The stream ends
     /// when the engine connection does.
     fn container_events(&self, filter: &LabelFilter) -> BoxStream<'static, Result<ContainerEvent, EngineError>>;
