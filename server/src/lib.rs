@@ -16,6 +16,7 @@ mod local_worker;
 pub mod roles;
 pub mod secrets;
 pub mod settings;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -11,6 +11,7 @@
 //! ```text
 //! link/       the server link: session (protocol), jobs (requests → Host), services
 //!             (container state reports), backoff
+//! stats/      resource sampling of watched projects' containers (container_stats)
 //! host.rs     Host: the jobs on this machine, without a server
 //! deploy/     the deployment pipeline: prepare → install → replace → settle → publish
 //! edge/       the node's nginx: check, install, verify, serve; keys and certificates
@@ -28,6 +29,7 @@ mod host;
 mod link;
 mod machine;
 mod outbox;
+mod stats;
 mod sync;
 mod teardown;
 
@@ -38,6 +40,7 @@ pub use host::Host;
 pub use link::{run, serve, WorkerConfig};
 pub use machine::{compose, docker, git, MachineError};
 pub use outbox::Outbox;
+pub use stats::Watched;
 pub use sync::SyncError;
 pub use teardown::TeardownError;
 /// Cancels a running job ([`Host::deploy`]).

@@ -4,6 +4,7 @@ mod clock;
 mod field;
 mod health;
 mod live;
+mod sparkline;
 mod states;
 mod timeline;
 
@@ -11,5 +12,6 @@ pub use clock::{provide_clock, use_clock};
 pub use field::{Field, SelectField};
 pub use health::{changes_health, HealthBadge};
 pub use live::{about_project, provide_live, use_live};
+pub use sparkline::Sparkline;
 pub use states::{ErrorBanner, Loading, PageHeader};
 pub use timeline::{DayHeatmap, VerdictTimeline};

@@ -32,6 +32,20 @@ pub struct ContainerSample {
     pub memory_limit: u64,
 }
 
+/// What `GET /api/v1/projects/{id}/stats` streams: first each service's last hour,
+/// then every new batch (one point per service sampled).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatsUpdate {
+    pub services: Vec<ServiceStats>,
+}
+
+/// Points of one service, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceStats {
+    pub service: String,
+    pub points: Vec<ServicePoint>,
+}
+
 /// Docker's cumulative CPU counters of one reading (`cpu_stats` or `precpu_stats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CpuCounters {
@@ -75,10 +89,34 @@ pub fn memory_used(usage: u64, stats: &impl Fn(&str) -> Option<u64>) -> u64 {
     }
 }
 
+/// Bytes for people: `512 B`, `12.3 MiB`, `1.5 GiB` (binary units, as `docker stats`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bytes_are_told_in_binary_units() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(64 * 1024 * 1024), "64.0 MiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    }
 
     fn counters(container_ns: u64, system_ns: u64, online_cpus: u32) -> CpuCounters {
         CpuCounters { container_ns, system_ns: Some(system_ns), online_cpus }

@@ -39,6 +39,8 @@ pub struct Plane {
     pub deployer: Arc<Deployer>,
     /// What runs on the nodes, judged against what is expected.
     pub fleet: Arc<crate::fleet::Fleet>,
+    /// Resource use of the watched projects (in memory, the last hour).
+    pub stats: Arc<crate::stats::Stats>,
     pub secrets: Arc<SecretBox>,
     /// nginx and TLS for the projects' domains.
     pub edge: Arc<crate::edge::Edge>,
@@ -57,8 +59,16 @@ impl Plane {
         let secrets = Arc::new(secrets);
         let edge = crate::edge::Edge::new(&settings, db.clone(), hub.clone(), events.clone());
         let fleet = crate::fleet::Fleet::new(db.clone(), events.clone());
-        let deployer =
-            Deployer::new(db.clone(), hub.clone(), secrets.clone(), edge.clone(), events.clone(), fleet.clone());
+        let stats = crate::stats::Stats::new(db.clone(), hub.clone());
+        let deployer = Deployer::new(
+            db.clone(),
+            hub.clone(),
+            secrets.clone(),
+            edge.clone(),
+            events.clone(),
+            fleet.clone(),
+            stats.clone(),
+        );
         let ci_limiter = crate::auth::rate::RateLimiter::per_minute(settings.ci_rate_limit);
         let activity = crate::activity::ActivityLog::start(db.clone());
         Arc::new(Self {
@@ -75,6 +85,7 @@ impl Plane {
             fleet,
             secrets,
             edge,
+            stats,
         })
     }
 

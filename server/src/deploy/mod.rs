@@ -77,6 +77,8 @@ pub struct Deployer {
     finishing: Mutex<std::collections::HashSet<DeploymentId>>,
     /// Service states: what a deployment left is their baseline.
     fleet: Arc<Fleet>,
+    /// Where admitted resource samples go.
+    stats: Arc<crate::stats::Stats>,
 }
 
 impl Deployer {
@@ -87,6 +89,7 @@ impl Deployer {
         edge: Arc<dyn Publisher>,
         events: Arc<Events>,
         fleet: Arc<Fleet>,
+        stats: Arc<crate::stats::Stats>,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
@@ -96,6 +99,7 @@ impl Deployer {
             queues: AsyncMutex::new(Queues::default()),
             live: live::LiveLogs::new(events),
             fleet,
+            stats,
             seqs: Mutex::new(HashMap::new()),
             finishing: Mutex::new(std::collections::HashSet::new()),
         })

@@ -51,6 +51,7 @@ impl Deployer {
                 self.fleet.container_removed(&project, &service, &container).await;
             }
             WorkerMessage::ContainersSnapshot { containers } => self.fleet.snapshot(worker, &containers).await,
+            WorkerMessage::ContainerStats { samples } => self.stats.record(&samples),
             WorkerMessage::Synced { request, .. }
             | WorkerMessage::TornDown { request, .. }
             | WorkerMessage::EdgeDone { request, .. } => {

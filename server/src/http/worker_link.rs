@@ -98,6 +98,8 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
     tracing::info!(version, ?compose, "worker connected");
     // The receiver is ours (below), so this cannot fail while we hold it.
     outbox.send(ServerMessage::Welcome { protocol: PROTOCOL_VERSION }).ok();
+    // After the welcome: what browsers watch on this node, sampled again.
+    plane.stats.worker_online(&worker);
     // The hub holds the only sender now: removing the link ends the writer and closes.
     drop(outbox);
     // Once the link serves: what the node publishes, as rendered from what is saved now.

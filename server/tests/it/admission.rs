@@ -37,12 +37,12 @@ const GUESSED_REQUESTS: u64 = 40;
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A worker link driven by the test, message by message.
-struct RawWorker {
+pub(super) struct RawWorker {
     socket: Socket,
 }
 
 impl RawWorker {
-    async fn connect(s: &TestServer, worker: &str, token: &str) -> Self {
+    pub(super) async fn connect(s: &TestServer, worker: &str, token: &str) -> Self {
         let url = format!("{}{}", s.base.replace("http://", "ws://"), CONNECT_PATH);
         let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("websocket upgrade");
         let mut link = Self { socket };
@@ -61,13 +61,13 @@ impl RawWorker {
         }
     }
 
-    async fn send(&mut self, message: &WorkerMessage) {
+    pub(super) async fn send(&mut self, message: &WorkerMessage) {
         let text = serde_json::to_string(message).expect("encode");
         self.socket.send(Message::text(text)).await.expect("send to the server");
     }
 
     /// The server's next message other than a heartbeat.
-    async fn next(&mut self) -> ServerMessage {
+    pub(super) async fn next(&mut self) -> ServerMessage {
         let within = Duration::from_secs(60);
         loop {
             let frame = tokio::time::timeout(within, self.socket.next()).await.expect("a message from the server");

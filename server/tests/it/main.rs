@@ -15,4 +15,5 @@ mod live;
 mod process;
 mod projects;
 mod site;
+mod stats;
 mod workers;

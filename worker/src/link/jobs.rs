@@ -67,7 +67,11 @@ impl Jobs {
             ServerMessage::Teardown { request, project } => self.teardown(request, project),
             ServerMessage::EdgeFile { deployment, plan } => self.edge_file(deployment, plan),
             ServerMessage::Edge { request, command } => self.edge_command(request, command),
-            ServerMessage::Welcome { .. } | ServerMessage::Refused { .. } | ServerMessage::Heartbeat => {}
+            // The session hands `WatchStats` to the sampler.
+            ServerMessage::Welcome { .. }
+            | ServerMessage::Refused { .. }
+            | ServerMessage::Heartbeat
+            | ServerMessage::WatchStats { .. } => {}
         }
     }
 

@@ -28,6 +28,7 @@ use self::session::{Session, SessionEnd};
 use crate::edge::EdgeConfig;
 use crate::error::WorkerError;
 use crate::host::Host;
+use crate::stats::Watched;
 
 /// How a worker finds and authenticates to its server.
 #[derive(Clone)]
@@ -80,7 +81,8 @@ pub async fn serve(
     let url = connect_url(&config.server_url)?;
     let (out, mut outbox) = mpsc::unbounded_channel();
     let jobs = Jobs::new(host.clone(), out.clone());
-    let watcher = tokio::spawn(watch_services(host.engine().clone(), out).in_current_span());
+    let watcher = tokio::spawn(watch_services(host.engine().clone(), out.clone()).in_current_span());
+    let (watched, sampler) = Watched::start(host.engine().clone(), out);
     let stop = CancellationToken::new();
     let mut unsent = None;
     let mut backoff = Backoff::new();
@@ -92,6 +94,7 @@ pub async fn serve(
             config: &config,
             host: &host,
             jobs: &jobs,
+            watched: &watched,
             outbox: &mut outbox,
             unsent: &mut unsent,
             stop: &stop,
@@ -104,6 +107,8 @@ pub async fn serve(
                 () = &mut shutdown, if !stop.is_cancelled() => stop.cancel(),
             }
         };
+        // No one to send samples to; the server sends the set again after a reconnect.
+        watched.set([]);
         match end {
             SessionEnd::Stopped => break Ok(()),
             SessionEnd::Refused(reason) => {
@@ -132,6 +137,7 @@ pub async fn serve(
         tracing::warn!("jobs did not end within 20 s of stopping; leaving them behind");
     }
     watcher.abort();
+    sampler.abort();
     result
 }
 

@@ -18,6 +18,7 @@ use super::services::service_snapshot;
 use super::WorkerConfig;
 use crate::host::Host;
 use crate::machine::tls;
+use crate::stats::Watched;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -43,6 +44,7 @@ pub(super) struct Session<'a> {
     pub config: &'a WorkerConfig,
     pub host: &'a Host,
     pub jobs: &'a Jobs,
+    pub watched: &'a Watched,
     pub outbox: &'a mut UnboundedReceiver<WorkerMessage>,
     /// A message taken from the outbox whose sending failed: sent first next time.
     pub unsent: &'a mut Option<WorkerMessage>,
@@ -128,6 +130,7 @@ impl Session<'_> {
                         }
                         Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerMessage>(&text) {
                             Ok(ServerMessage::Refused { reason }) => return Ok(SessionEnd::Refused(reason)),
+                            Ok(ServerMessage::WatchStats { projects }) => self.watched.set(projects),
                             Ok(message) => self.jobs.handle(message),
                             Err(error) => tracing::warn!(%error, "ignoring a message the worker does not understand"),
                         },

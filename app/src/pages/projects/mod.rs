@@ -10,4 +10,5 @@ pub mod general;
 pub mod list;
 pub mod new;
 mod resource_editor;
+mod resource_use;
 pub mod services;

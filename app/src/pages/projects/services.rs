@@ -6,9 +6,12 @@ use crate::api::deployments::{get_service_timelines, list_services, UpdateServic
 use crate::components::{about_project, use_clock, use_live, ErrorBanner, Loading, VerdictTimeline};
 use crate::model::ServiceView;
 
+use super::resource_use::{follow_resource_use, ResourceCell, ResourceUse};
+
 /// Every discovered compose service: its expected state (what a deploy settles
 /// against), whether its logs are collected, what its containers do against it (with
-/// why, and drift since the last deployment), and its last 24 hours.
+/// why, and drift since the last deployment), its last 24 hours, and its resource use
+/// (sampled while this tab is open).
 #[component]
 pub fn ServicesTab() -> impl IntoView {
     let params = use_params_map();
@@ -20,6 +23,7 @@ pub fn ServicesTab() -> impl IntoView {
     let services =
         Resource::new(move || (id.get(), save.version().get(), changed.get()), |(id, _, _)| list_services(id));
     let timelines = Resource::new(move || (id.get(), changed.get()), |(id, _)| get_service_timelines(id));
+    let usage = follow_resource_use(id);
     view! {
         {move || save.value().get().and_then(Result::err).map(|e| view! { <div class="mb-4"><ErrorBanner error=e /></div> })}
         <Transition fallback=|| view! { <Loading /> }>
@@ -41,12 +45,12 @@ pub fn ServicesTab() -> impl IntoView {
                         <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
                             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="services-table">
                                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr><th class="px-4 py-3">"Service"</th><th class="px-4 py-3">"Actual"</th><th class="px-4 py-3">"Verdict"</th><th class="px-4 py-3">"Last 24 h"</th><th class="px-4 py-3">"Expected state"</th><th class="px-4 py-3">"Collect logs"</th><th class="px-4 py-3"></th></tr>
+                                    <tr><th class="px-4 py-3">"Service"</th><th class="px-4 py-3">"Actual"</th><th class="px-4 py-3">"Verdict"</th><th class="px-4 py-3">"Last 24 h"</th><th class="px-4 py-3">"Resource use (1 h)"</th><th class="px-4 py-3">"Expected state"</th><th class="px-4 py-3">"Collect logs"</th><th class="px-4 py-3"></th></tr>
                                 </thead>
                                 <tbody class="divide-y divide-slate-100">
                                     {list.into_iter().map(|s| {
                                         let timeline = timeline_of(&s.name);
-                                        view! { <ServiceRow id=id.get_untracked() service=s timeline save /> }
+                                        view! { <ServiceRow id=id.get_untracked() service=s timeline usage save /> }
                                     }).collect_view()}
                                 </tbody>
                             </table>
@@ -64,6 +68,7 @@ fn ServiceRow(
     id: String,
     service: ServiceView,
     timeline: Option<(i64, i64, Vec<Segment<Verdict>>)>,
+    usage: ResourceUse,
     save: ServerAction<UpdateService>,
 ) -> impl IntoView {
     let now = use_clock();
@@ -126,6 +131,9 @@ fn ServiceRow(
             <td class=format!("px-4 py-3 text-xs {verdict_class}") data-testid="service-verdict">{verdict_text}</td>
             <td class="px-4 py-3">
                 {timeline.map(|(from, to, segments)| view! { <VerdictTimeline from to segments /> })}
+            </td>
+            <td class="px-4 py-3">
+                <ResourceCell series=usage service=service.name.clone() />
             </td>
             <td class="px-4 py-3">
                 <select name="expected" form=form_id.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm">

@@ -10,17 +10,19 @@
 //! - The port leases in a result: only for the API Services of the deployment's own
 //!   project. Others are refused one by one; the rest of the result stands.
 //! - A service's state: only for a project assigned to that worker.
+//! - Resource samples: likewise, sample by sample; the others in the batch stand.
 //! - The leases a deployment announces (`PortsLeased`, before its nginx file is
 //!   rendered): as for a result's, only from its worker while it runs, only for its
 //!   own project's API Services.
 //! - An answer (`Synced`, `TornDown`, `EdgeDone`): only from the worker its request was sent to,
 //!   while the request waits. The hub checks it again where it routes the answer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Display;
 
 use nsm_core::domain::ResourceType;
 use nsm_core::protocol::{DeployPhase, WorkerMessage};
+use nsm_core::stats::ContainerSample;
 use nsm_core::variables::parse_resource_key;
 use nsm_core::{DeploymentId, DeploymentState, ProjectId};
 
@@ -81,9 +83,10 @@ pub(super) fn subject(message: &WorkerMessage) -> Subject {
         | WorkerMessage::TornDown { request, .. }
         | WorkerMessage::EdgeDone { request, .. } => Subject::Request(*request),
         // Each entry is checked against the worker's projects where it is stored.
-        WorkerMessage::ContainersSnapshot { .. } | WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {
-            Subject::Link
-        }
+        WorkerMessage::ContainersSnapshot { .. }
+        | WorkerMessage::ContainerStats { .. }
+        | WorkerMessage::Hello { .. }
+        | WorkerMessage::Heartbeat => Subject::Link,
     }
 }
 
@@ -179,6 +182,7 @@ impl Deployer {
                 Some(addressee) if addressee != worker => return Err(Refusal::NotAddressee(addressee)),
                 Some(_) => {}
             },
+            WorkerMessage::ContainerStats { samples } => self.keep_own_samples(worker, samples).await?,
             WorkerMessage::ContainersSnapshot { .. } | WorkerMessage::Hello { .. } | WorkerMessage::Heartbeat => {}
         }
         Ok(message)
@@ -207,6 +211,26 @@ impl Deployer {
             return Err(Refusal::NotDispatched);
         }
         Ok(assignment)
+    }
+
+    /// Drops (and logs) the samples of projects not assigned to `worker`.
+    async fn keep_own_samples(&self, worker: &str, samples: &mut Vec<ContainerSample>) -> Result<(), Refusal> {
+        let mut owners: HashMap<ProjectId, Option<String>> = HashMap::new();
+        for sample in samples.iter() {
+            if !owners.contains_key(&sample.project) {
+                let owner = db::projects::worker_of(&self.db, sample.project.as_str()).await?;
+                owners.insert(sample.project.clone(), owner);
+            }
+        }
+        samples.retain(|sample| match owners.get(&sample.project).and_then(Option::as_deref) {
+            Some(owner) if owner == worker => true,
+            owner => {
+                let reason = owner.map_or(Refusal::UnknownProject, |o| Refusal::ProjectElsewhere(o.to_owned()));
+                refused(worker, "container_stats", &Subject::Project(sample.project.clone()), &reason);
+                false
+            }
+        });
+        Ok(())
     }
 
     /// Drops (and logs) the leases of a result that are not for an API Service of the

@@ -5,6 +5,7 @@ mod ci;
 mod events;
 mod keys;
 mod live;
+mod stats;
 mod status;
 
 use std::sync::Arc;
@@ -24,5 +25,6 @@ pub fn router(plane: Arc<Plane>) -> Router {
         .route("/api/v1/deployments/{id}/log", get(status::log))
         .route("/api/v1/projects/{id}/deploy", post(ci::deploy))
         .route("/api/v1/projects/{id}/hooks/github", post(ci::github))
+        .route("/api/v1/projects/{id}/stats", get(stats::stats))
         .with_state(plane)
 }
