@@ -61,9 +61,8 @@ fn add(all: &mut HashMap<String, ServiceSeries>, update: StatsUpdate) {
 pub fn ResourceCell(series: ResourceUse, service: String) -> impl IntoView {
     let name = service.clone();
     let latest = Memo::new(move |_| series.with(|all| all.get(&name).and_then(|s| s.latest().copied())));
-    let name = service;
     let cpu_values = Signal::derive(move || {
-        series.with(|all| all.get(&name).map(|s| s.points().map(|p| p.cpu_percent).collect()).unwrap_or_default())
+        series.with(|all| all.get(&service).map(|s| s.points().map(|p| p.cpu_percent).collect()).unwrap_or_default())
     });
     let cpu = move || latest.get().map_or_else(|| "–".to_owned(), |p| format!("{:.1} % CPU", p.cpu_percent));
     let memory = move || latest.get().map_or_else(|| "–".to_owned(), |p| memory_text(&p));

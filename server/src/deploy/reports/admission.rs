@@ -215,12 +215,11 @@ impl Deployer {
 
     /// Drops (and logs) the samples of projects not assigned to `worker`.
     async fn keep_own_samples(&self, worker: &str, samples: &mut Vec<ContainerSample>) -> Result<(), Refusal> {
+        let projects: BTreeSet<ProjectId> = samples.iter().map(|s| s.project.clone()).collect();
         let mut owners: HashMap<ProjectId, Option<String>> = HashMap::new();
-        for sample in samples.iter() {
-            if !owners.contains_key(&sample.project) {
-                let owner = db::projects::worker_of(&self.db, sample.project.as_str()).await?;
-                owners.insert(sample.project.clone(), owner);
-            }
+        for project in projects {
+            let owner = db::projects::worker_of(&self.db, project.as_str()).await?;
+            owners.insert(project, owner);
         }
         samples.retain(|sample| match owners.get(&sample.project).and_then(Option::as_deref) {
             Some(owner) if owner == worker => true,
