@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use nsm_core::stats::{human_bytes, ServicePoint, ServiceSeries, StatsUpdate};
+use nsm_core::stats::{human_bytes, ServicePoint, ServiceSeries};
 
 use crate::components::Sparkline;
 
@@ -47,7 +47,8 @@ pub fn follow_resource_use(id: Memo<String>) -> ResourceUse {
     series
 }
 
-fn add(all: &mut HashMap<String, ServiceSeries>, update: StatsUpdate) {
+#[cfg(feature = "hydrate")]
+fn add(all: &mut HashMap<String, ServiceSeries>, update: nsm_core::stats::StatsUpdate) {
     for service in update.services {
         let series = all.entry(service.service).or_default();
         for point in service.points {
