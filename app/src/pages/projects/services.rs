@@ -130,10 +130,10 @@ fn ServiceRow(
             </td>
             <td class=format!("px-4 py-3 text-xs {verdict_class}") data-testid="service-verdict">{verdict_text}</td>
             <td class="px-4 py-3">
-                {timeline.map(|(from, to, segments)| view! { <VerdictTimeline from to segments /> })}
+                {timeline.map(|(from, to, segments)| view! { <VerdictTimeline from to segments /> }.into_any())}
             </td>
             <td class="px-4 py-3">
-                <ResourceCell series=usage service=service.name.clone() />
+                {view! { <ResourceCell series=usage service=service.name.clone() /> }.into_any()}
             </td>
             <td class="px-4 py-3">
                 <select name="expected" form=form_id.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm">
@@ -154,4 +154,5 @@ fn ServiceRow(
             </td>
         </tr>
     }
+    .into_any()
 }
