@@ -88,6 +88,7 @@ fn docker_events(container: &str) -> mpsc::UnboundedReceiver<(u128, String)> {
             }
         }
         let _ = child.kill();
+        let _ = child.wait();
     });
     rx
 }
