@@ -253,3 +253,24 @@ impl TestServer {
         Some(s)
     }
 }
+
+/// One server-sent event: its `event:` name, `data:` and `id:` (empty when absent).
+pub struct SseFrame {
+    pub id: String,
+    pub event: String,
+    pub data: String,
+}
+
+/// Takes every complete frame out of `buffer` (what has arrived of a stream so far);
+/// keep-alive comments, which carry no event, are dropped.
+pub fn take_sse_frames(buffer: &mut String) -> Vec<SseFrame> {
+    let mut frames = Vec::new();
+    while let Some(end) = buffer.find("\n\n") {
+        let frame: String = buffer.drain(..end + 2).collect();
+        let field = |name: &str| frame.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim_start().to_owned());
+        if let (Some(event), Some(data)) = (field("event:"), field("data:")) {
+            frames.push(SseFrame { id: field("id:").unwrap_or_default(), event, data });
+        }
+    }
+    frames
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::common::{slow_repo, ComposeCleanup, TestServer};
+use super::common::{slow_repo, take_sse_frames, ComposeCleanup, TestServer};
 
 #[derive(Debug, Clone)]
 pub(super) struct Received {
@@ -33,14 +33,9 @@ pub(super) async fn subscribe(s: &TestServer, query: &str, last: Option<&str>) -
         let mut buffer = String::new();
         while let Ok(Some(chunk)) = response.chunk().await {
             buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\n\n") {
-                let frame: String = buffer.drain(..end + 2).collect();
-                let field =
-                    |name: &str| frame.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim_start().to_owned());
-                // Keep-alive comments carry no event.
-                let (Some(kind), Some(data)) = (field("event:"), field("data:")) else { continue };
-                let data = serde_json::from_str(&data).unwrap_or(Value::Null);
-                if tx.send(Received { id: field("id:").unwrap_or_default(), kind, data }).is_err() {
+            for frame in take_sse_frames(&mut buffer) {
+                let data = serde_json::from_str(&frame.data).unwrap_or(Value::Null);
+                if tx.send(Received { id: frame.id, kind: frame.event, data }).is_err() {
                     return;
                 }
             }

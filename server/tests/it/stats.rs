@@ -13,7 +13,7 @@ use nsm_testkit::capture_warnings;
 use tokio::sync::mpsc;
 
 use super::admission::RawWorker;
-use super::common::{unique_id, TestServer};
+use super::common::{take_sse_frames, unique_id, TestServer};
 
 /// Follows a stats stream in the background: (event, update) pairs. Dropping the
 /// receiver closes the stream.
@@ -31,13 +31,9 @@ async fn follow(s: &TestServer, project: &str) -> mpsc::Receiver<(String, StatsU
             };
             let Ok(Some(chunk)) = chunk else { return };
             buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\n\n") {
-                let frame: String = buffer.drain(..end + 2).collect();
-                let field =
-                    |name: &str| frame.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim_start().to_owned());
-                let (Some(kind), Some(data)) = (field("event:"), field("data:")) else { continue };
-                let update = serde_json::from_str(&data).expect("a stats update");
-                if tx.send((kind, update)).await.is_err() {
+            for frame in take_sse_frames(&mut buffer) {
+                let update = serde_json::from_str(&frame.data).expect("a stats update");
+                if tx.send((frame.event, update)).await.is_err() {
                     return;
                 }
             }
