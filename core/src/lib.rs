@@ -15,6 +15,7 @@ pub mod domain;
 pub mod edge;
 pub mod env;
 pub mod events;
+pub mod logs;
 pub(crate) mod nginx_lexer;
 pub mod project;
 pub mod protocol;

@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod http;
 pub mod hub;
 mod local_worker;
+pub mod logs;
 pub mod roles;
 pub mod secrets;
 pub mod settings;

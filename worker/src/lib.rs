@@ -14,6 +14,7 @@
 //! stats/      resource sampling of watched projects' containers (container_stats)
 //! host.rs     Host: the jobs on this machine, without a server
 //! deploy/     the deployment pipeline: prepare → install → replace → settle → publish
+//! logs/       container logs of the followed services (one task each)
 //! edge/       the node's nginx: check, install, verify, serve; keys and certificates
 //! sync.rs     the Sync job       teardown.rs   the Teardown job
 //! machine/    the leaf: data dir layout, checkout reading, ports, compose CLI,
@@ -27,6 +28,7 @@ mod edge;
 mod error;
 mod host;
 mod link;
+mod logs;
 mod machine;
 mod outbox;
 mod stats;

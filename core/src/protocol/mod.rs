@@ -9,10 +9,12 @@
 
 mod deploy;
 mod edge;
+mod logs;
 mod stats;
 
 pub use deploy::*;
 pub use edge::*;
+pub use logs::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +26,7 @@ use crate::service::ContainerObservation;
 use crate::worker::WorkerId;
 
 /// Bumped on any incompatible change; the server refuses other versions.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 pub const HEARTBEAT_SECS: u64 = 10;
 pub const DEAD_AFTER_SECS: u64 = 35;
 /// Where workers connect.
@@ -106,6 +108,13 @@ pub enum WorkerMessage {
     ContainerStats {
         samples: Vec<crate::stats::ContainerSample>,
     },
+    /// Lines a followed service's container printed, oldest first (batched).
+    ContainerLogs {
+        project: ProjectId,
+        service: String,
+        container: String,
+        lines: Vec<ContainerLogLine>,
+    },
 }
 
 /// One container of a managed project, in a snapshot.
@@ -162,6 +171,12 @@ pub enum ServerMessage {
     WatchStats {
         projects: Vec<ProjectId>,
     },
+    /// The whole set of the project's services whose container logs to follow; the
+    /// worker stops following any other of its services at once (empty: none).
+    FollowLogs {
+        project: ProjectId,
+        services: Vec<String>,
+    },
 }
 
 impl WorkerMessage {
@@ -181,6 +196,7 @@ impl WorkerMessage {
             Self::ContainerRemoved { .. } => "container_removed",
             Self::ContainersSnapshot { .. } => "containers_snapshot",
             Self::ContainerStats { .. } => "container_stats",
+            Self::ContainerLogs { .. } => "container_logs",
         }
     }
 }
@@ -199,6 +215,7 @@ impl ServerMessage {
             Self::Cancel { .. } => "cancel",
             Self::Teardown { .. } => "teardown",
             Self::WatchStats { .. } => "watch_stats",
+            Self::FollowLogs { .. } => "follow_logs",
         }
     }
 }

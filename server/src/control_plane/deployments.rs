@@ -152,6 +152,7 @@ impl Deployments for Plane {
             return Err(AppError::NotFound(format!("Service {service} of project {id}")));
         }
         self.fleet.reassess(id, &service).await;
+        self.logs.push_project(id.as_str()).await;
         let detail = format!("expected {expected}, collect logs {collect_logs}");
         self.audit(by, "service.update", &format!("{id}/{service}"), Some(&detail)).await
     }

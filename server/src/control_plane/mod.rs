@@ -41,6 +41,8 @@ pub struct Plane {
     pub fleet: Arc<crate::fleet::Fleet>,
     /// Resource use of the watched projects (in memory, the last hour).
     pub stats: Arc<crate::stats::Stats>,
+    /// Container logs: which services nodes follow, and what they printed.
+    pub logs: Arc<crate::logs::ContainerLogs>,
     pub secrets: Arc<SecretBox>,
     /// nginx and TLS for the projects' domains.
     pub edge: Arc<crate::edge::Edge>,
@@ -60,6 +62,7 @@ impl Plane {
         let edge = crate::edge::Edge::new(&settings, db.clone(), hub.clone(), events.clone());
         let fleet = crate::fleet::Fleet::new(db.clone(), events.clone());
         let stats = crate::stats::Stats::new(db.clone(), hub.clone());
+        let logs = crate::logs::ContainerLogs::new(db.clone(), hub.clone());
         let deployer = Deployer::new(
             db.clone(),
             hub.clone(),
@@ -68,6 +71,7 @@ impl Plane {
             events.clone(),
             fleet.clone(),
             stats.clone(),
+            logs.clone(),
         );
         let ci_limiter = crate::auth::rate::RateLimiter::per_minute(settings.ci_rate_limit);
         let activity = crate::activity::ActivityLog::start(db.clone());
@@ -86,6 +90,7 @@ impl Plane {
             secrets,
             edge,
             stats,
+            logs,
         })
     }
 

@@ -53,18 +53,28 @@ impl Projects for Plane {
 
     async fn update_project(&self, by: &CurrentUser, id: &ProjectId, config: ProjectConfig) -> AppResult<()> {
         self.check_worker(&config).await?;
+        let node_before = db::projects::worker_of(&self.db, id.as_str()).await.map_err(internal)?;
         if !db::projects::update_project(&self.db, id, &config).await.map_err(store_error)? {
             return Err(AppError::NotFound(format!("Project {id}")));
         }
         self.rename_edge(id, &config.id).await;
+        // Moved or renamed: the old node stops following it; where it is now follows.
+        if let Some(node) = node_before.filter(|node| node != config.worker.as_str() || id != &config.id) {
+            self.logs.stop_on(&node, id);
+            self.logs.push_project(config.id.as_str()).await;
+        }
         let detail = (id != &config.id).then(|| format!("renamed to {}", config.id));
         self.audit(by, "project.update", id.as_str(), detail.as_deref()).await
     }
 
     async fn delete_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
+        let node = db::projects::worker_of(&self.db, id.as_str()).await.map_err(internal)?;
         self.forget_edge(id).await?;
         if !db::projects::delete_project(&self.db, id).await.map_err(store_error)? {
             return Err(AppError::NotFound(format!("Project {id}")));
+        }
+        if let Some(node) = node {
+            self.logs.stop_on(&node, id);
         }
         self.audit(by, "project.delete", id.as_str(), None).await
     }

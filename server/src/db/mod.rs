@@ -7,6 +7,7 @@ pub mod deployments;
 pub mod domains;
 pub mod edge;
 pub mod history;
+pub mod logs;
 pub mod projects;
 pub mod services;
 pub mod sessions;

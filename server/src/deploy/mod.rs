@@ -79,6 +79,8 @@ pub struct Deployer {
     fleet: Arc<Fleet>,
     /// Where admitted resource samples go.
     stats: Arc<crate::stats::Stats>,
+    /// Where admitted container log lines go.
+    logs: Arc<crate::logs::ContainerLogs>,
 }
 
 impl Deployer {
@@ -90,6 +92,7 @@ impl Deployer {
         events: Arc<Events>,
         fleet: Arc<Fleet>,
         stats: Arc<crate::stats::Stats>,
+        logs: Arc<crate::logs::ContainerLogs>,
     ) -> Arc<Self> {
         Arc::new(Self {
             db,
@@ -100,6 +103,7 @@ impl Deployer {
             live: live::LiveLogs::new(events),
             fleet,
             stats,
+            logs,
             seqs: Mutex::new(HashMap::new()),
             finishing: Mutex::new(std::collections::HashSet::new()),
         })

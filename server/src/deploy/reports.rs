@@ -52,6 +52,9 @@ impl Deployer {
             }
             WorkerMessage::ContainersSnapshot { containers } => self.fleet.snapshot(worker, &containers).await,
             WorkerMessage::ContainerStats { samples } => self.stats.record(&samples),
+            WorkerMessage::ContainerLogs { project, service, container, lines } => {
+                self.logs.ingest(&project, &service, &container, &lines).await;
+            }
             WorkerMessage::Synced { request, .. }
             | WorkerMessage::TornDown { request, .. }
             | WorkerMessage::EdgeDone { request, .. } => {
@@ -159,6 +162,8 @@ impl Deployer {
             services: services.as_deref(),
         };
         self.end(id, &row.project_id, state, ending).await;
+        // A deployment may have replaced containers or brought new services: resend.
+        self.logs.push_project(&row.project_id).await;
     }
 
     /// The worker's link dropped: its deployments in flight have failed.

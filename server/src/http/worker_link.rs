@@ -105,6 +105,9 @@ async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) 
     // Once the link serves: what the node publishes, as rendered from what is saved now.
     let (edge, node) = (plane.edge.clone(), worker_id.clone());
     tokio::spawn(async move { edge.republish(&node).await }.in_current_span());
+    // And which services' container logs to follow.
+    let (logs, node) = (plane.logs.clone(), worker.clone());
+    tokio::spawn(async move { logs.push_node(node.as_str()).await }.in_current_span());
 
     let (mut sink, mut stream) = socket.split();
     let writer = tokio::spawn(async move {

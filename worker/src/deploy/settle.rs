@@ -261,6 +261,13 @@ mod tests {
         fn container_events(&self, _: &LabelFilter) -> BoxStream<'static, Result<ContainerEvent, EngineError>> {
             Box::pin(futures_util::stream::empty())
         }
+        fn follow_logs(
+            &self,
+            _: &str,
+            _: Option<i64>,
+        ) -> BoxStream<'static, Result<nsm_core::logs::ContainerLogLine, EngineError>> {
+            Box::pin(futures_util::stream::empty())
+        }
     }
 
     fn spec(expected: &[(&str, ServiceState)], settle_secs: u32) -> DeploySpec {

@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use crate::deploy::EdgePlans;
 use crate::host::Host;
+use crate::logs::LogFollowers;
 use crate::outbox::{post, Outbox};
 
 pub(super) struct Jobs {
@@ -28,6 +29,7 @@ pub(super) struct Jobs {
     state: Arc<Mutex<State>>,
     tracker: TaskTracker,
     closing: AtomicBool,
+    logs: LogFollowers,
 }
 
 #[derive(Default)]
@@ -54,7 +56,16 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
 impl Jobs {
     pub fn new(host: Arc<Host>, out: Outbox) -> Self {
         let span = tracing::Span::current();
-        Self { host, span, out, state: Arc::default(), tracker: TaskTracker::new(), closing: AtomicBool::new(false) }
+        let logs = LogFollowers::new(host.engine().clone(), out.clone());
+        Self {
+            host,
+            span,
+            out,
+            state: Arc::default(),
+            tracker: TaskTracker::new(),
+            closing: AtomicBool::new(false),
+            logs,
+        }
     }
 
     /// Handles a job request; session messages (welcome, heartbeat…) are ignored here.
@@ -67,6 +78,10 @@ impl Jobs {
             ServerMessage::Teardown { request, project } => self.teardown(request, project),
             ServerMessage::EdgeFile { deployment, plan } => self.edge_file(deployment, plan),
             ServerMessage::Edge { request, command } => self.edge_command(request, command),
+            ServerMessage::FollowLogs { project, services } => {
+                let _entered = self.span.enter();
+                self.logs.follow(&project, &services);
+            }
             // The session hands `WatchStats` to the sampler.
             ServerMessage::Welcome { .. }
             | ServerMessage::Refused { .. }

@@ -76,9 +76,9 @@ pub(super) fn subject(message: &WorkerMessage) -> Subject {
         | WorkerMessage::DeployLog { deployment, .. }
         | WorkerMessage::DeployFinished { deployment, .. }
         | WorkerMessage::PortsLeased { deployment, .. } => Subject::Deployment(*deployment),
-        WorkerMessage::ContainerChanged { project, .. } | WorkerMessage::ContainerRemoved { project, .. } => {
-            Subject::Project(project.clone())
-        }
+        WorkerMessage::ContainerChanged { project, .. }
+        | WorkerMessage::ContainerRemoved { project, .. }
+        | WorkerMessage::ContainerLogs { project, .. } => Subject::Project(project.clone()),
         WorkerMessage::Synced { request, .. }
         | WorkerMessage::TornDown { request, .. }
         | WorkerMessage::EdgeDone { request, .. } => Subject::Request(*request),
@@ -168,7 +168,9 @@ impl Deployer {
                 let assignment = self.running_on(worker, *deployment).await?;
                 self.keep_own_leases(worker, *deployment, &assignment, ports).await?;
             }
-            WorkerMessage::ContainerChanged { project, .. } | WorkerMessage::ContainerRemoved { project, .. } => {
+            WorkerMessage::ContainerChanged { project, .. }
+            | WorkerMessage::ContainerRemoved { project, .. }
+            | WorkerMessage::ContainerLogs { project, .. } => {
                 match db::projects::worker_of(&self.db, project.as_str()).await? {
                     None => return Err(Refusal::UnknownProject),
                     Some(owner) if owner != worker => return Err(Refusal::ProjectElsewhere(owner)),

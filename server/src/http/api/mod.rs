@@ -1,10 +1,12 @@
-//! `/api/v1`: the worker link, live deployment events, and the CI/CD API.
+//! `/api/v1`: the worker link, live events, resource use, container logs, and the
+//! CI/CD API.
 //! These routes authenticate themselves (session, bearer key or worker token).
 
 mod ci;
 mod events;
 mod keys;
 mod live;
+mod logs;
 mod stats;
 mod status;
 
@@ -26,5 +28,8 @@ pub fn router(plane: Arc<Plane>) -> Router {
         .route("/api/v1/projects/{id}/deploy", post(ci::deploy))
         .route("/api/v1/projects/{id}/hooks/github", post(ci::github))
         .route("/api/v1/projects/{id}/stats", get(stats::stats))
+        .route("/api/v1/projects/{id}/logs", get(logs::search))
+        .route("/api/v1/projects/{id}/logs/follow", get(logs::follow))
+        .route("/api/v1/projects/{id}/logs/download", get(logs::download))
         .with_state(plane)
 }

@@ -13,6 +13,7 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
+use nsm_core::logs::ContainerLogLine;
 use nsm_core::protocol::LogStream;
 use nsm_core::service::{ContainerHealth, ServiceState};
 use tokio::sync::OnceCell;
@@ -241,6 +242,51 @@ impl ContainerEngine for BollardEngine {
             })
             .boxed()
     }
+
+    fn follow_logs(
+        &self,
+        id: &str,
+        since_secs: Option<i64>,
+    ) -> BoxStream<'static, Result<ContainerLogLine, EngineError>> {
+        let options = LogsOptions {
+            follow: true,
+            stdout: true,
+            stderr: true,
+            timestamps: true,
+            since: since_secs.and_then(|s| i32::try_from(s).ok()).unwrap_or(0),
+            tail: "all".to_owned(),
+            ..Default::default()
+        };
+        let (cell, id) = (self.docker.clone(), id.to_owned());
+        let negotiate = async move {
+            let docker = connected(&cell).await?;
+            Ok::<_, EngineError>(docker.logs(&id, Some(options)))
+        };
+        futures_util::stream::once(negotiate)
+            .flat_map(|chunks| match chunks {
+                Ok(chunks) => {
+                    chunks.flat_map(|chunk| futures_util::stream::iter(log_lines(chunk.map_err(engine_error)))).boxed()
+                }
+                Err(error) => futures_util::stream::once(async move { Err(error) }).boxed(),
+            })
+            .boxed()
+    }
+}
+
+/// The lines of one chunk of a timestamped log stream.
+fn log_lines(chunk: Result<bollard::container::LogOutput, EngineError>) -> Vec<Result<ContainerLogLine, EngineError>> {
+    use bollard::container::LogOutput;
+    use nsm_core::logs::{split_timestamp, LogStream as Stream};
+    let (stream, bytes) = match chunk {
+        Err(error) => return vec![Err(error)],
+        Ok(LogOutput::StdErr { message }) => (Stream::Stderr, message),
+        Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => (Stream::Stdout, message),
+        Ok(LogOutput::StdIn { .. }) => return Vec::new(),
+    };
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter_map(|raw| split_timestamp(raw).map(|(at_ms, text)| Ok(ContainerLogLine::new(at_ms, stream, text))))
+        .collect()
 }
 
 fn to_event(event: bollard::models::EventMessage) -> Option<ContainerEvent> {

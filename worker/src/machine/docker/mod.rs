@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use nsm_core::compose::LABEL_DEPLOYMENT;
+use nsm_core::logs::ContainerLogLine;
 use nsm_core::protocol::LogStream;
 use nsm_core::service::{ContainerHealth, ContainerObservation, ServiceState};
 use nsm_core::DeploymentId;
@@ -166,6 +167,13 @@ pub trait ContainerEngine: Send + Sync + 'static {
     /// Container events for containers carrying the label, from now on. The stream ends
     /// when the engine connection does.
     fn container_events(&self, filter: &LabelFilter) -> BoxStream<'static, Result<ContainerEvent, EngineError>>;
+    /// A container's output lines with Docker's timestamps, from `since_secs` (None:
+    /// from its start), following new ones. The stream ends when the container stops.
+    fn follow_logs(
+        &self,
+        id: &str,
+        since_secs: Option<i64>,
+    ) -> BoxStream<'static, Result<ContainerLogLine, EngineError>>;
 }
 
 #[cfg(test)]
