@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use nsm_core::logs::{ContainerLogLine, LogCap, LogEntry, LogQuery};
+use nsm_core::logs::{ContainerLogLine, LogCap, LogEntry, LogQuery, MAX_LINE_BYTES};
 use nsm_core::protocol::ServerMessage;
 use nsm_core::ProjectId;
 use tokio::sync::broadcast;
@@ -36,6 +36,15 @@ impl ContainerLogs {
 
     /// Stores one admitted batch (one transaction), keeping the service under the cap.
     pub async fn ingest(&self, project: &ProjectId, service: &str, container: &str, lines: &[ContainerLogLine]) {
+        // The worker cuts long lines; a worker that does not is cut here, so no line
+        // outweighs the cap's arithmetic.
+        let cut: Vec<ContainerLogLine>;
+        let lines = if lines.iter().any(|line| line.text.len() > MAX_LINE_BYTES) {
+            cut = lines.iter().map(|line| ContainerLogLine::new(line.at_ms, line.stream, &line.text)).collect();
+            &cut
+        } else {
+            lines
+        };
         let result = async {
             let cap = self.cap().await?;
             db::logs::append(&self.db, project.as_str(), service, container, lines, cap.bytes()).await

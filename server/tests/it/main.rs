@@ -12,6 +12,7 @@ mod deploy;
 mod drift;
 mod edge;
 mod live;
+mod logs;
 mod process;
 mod projects;
 mod site;

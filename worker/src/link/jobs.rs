@@ -68,6 +68,11 @@ impl Jobs {
         }
     }
 
+    /// The link sent a container log batch (see [`LogFollowers::batch_sent`]).
+    pub fn log_batch_sent(&self) {
+        self.logs.batch_sent();
+    }
+
     /// Handles a job request; session messages (welcome, heartbeat…) are ignored here.
     #[tracing::instrument(name = "server_message", skip_all, fields(kind = message.kind()))]
     pub fn handle(&self, message: ServerMessage) {

@@ -167,7 +167,14 @@ impl Session<'_> {
             *self.unsent = Some(message);
             return Err(reason);
         }
+        self.sent(&message);
         Ok(())
+    }
+
+    fn sent(&self, message: &WorkerMessage) {
+        if matches!(message, WorkerMessage::ContainerLogs { .. }) {
+            self.jobs.log_batch_sent();
+        }
     }
 
     async fn flush_and_close(&mut self, socket: &mut Socket) {
@@ -176,6 +183,7 @@ impl Session<'_> {
                 tracing::warn!(%error, message = message.kind(), "could not flush a message before stopping");
                 return;
             }
+            self.sent(&message);
         }
         match tokio::time::timeout(Duration::from_secs(5), socket.close(None)).await {
             Ok(Ok(())) => {}

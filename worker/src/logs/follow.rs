@@ -10,7 +10,7 @@ use nsm_core::logs::ContainerLogLine;
 use nsm_core::protocol::{WorkerMessage, LOG_BATCH_LINES, LOG_BATCH_MILLIS};
 use nsm_core::service::ServiceState;
 use nsm_core::ProjectId;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 use crate::machine::docker::{ContainerEngine, LabelFilter};
 use crate::outbox::{post, Outbox};
@@ -21,19 +21,17 @@ const RETRY_MAX: Duration = Duration::from_secs(10);
 const READ_AHEAD: usize = 2 * LOG_BATCH_LINES;
 
 pub(super) struct Follower {
-    engine: Arc<dyn ContainerEngine>,
-    out: Outbox,
-    project: ProjectId,
-    service: String,
+    pub engine: Arc<dyn ContainerEngine>,
+    pub out: Outbox,
+    /// Shared by every follower (see `BATCHES_IN_FLIGHT`).
+    pub in_flight: Arc<Semaphore>,
+    pub project: ProjectId,
+    pub service: String,
     /// The last shipped line's time: a re-attach continues after it.
-    last_ms: Option<i64>,
+    pub last_ms: Option<i64>,
 }
 
 impl Follower {
-    pub fn new(engine: Arc<dyn ContainerEngine>, out: Outbox, project: ProjectId, service: String) -> Self {
-        Self { engine, out, project, service, last_ms: None }
-    }
-
     pub async fn run(mut self) {
         // Lines from before the switch was turned on are not collected.
         let started_ms = now_ms();
@@ -103,6 +101,12 @@ impl Follower {
                     Ok(Some(line)) => batch.push(line),
                     Ok(None) | Err(_) => break,
                 }
+            }
+            // Returned by the link when it has sent a log batch; nothing awaits between
+            // here and the post, so an aborted follower never holds one.
+            match self.in_flight.acquire().await {
+                Ok(permit) => permit.forget(),
+                Err(_) => break,
             }
             self.last_ms = batch.last().map(|l| l.at_ms).or(self.last_ms);
             shipped = true;
