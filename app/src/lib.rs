@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/services") view=projects::services::ServicesTab />
                         <Route path=path!("/deployments") view=projects::deployments::DeploymentsTab />
                         <Route path=path!("/deployments/:deployment") view=projects::deployment::DeploymentPage />
+                        <Route path=path!("/logs") view=projects::logs::LogsTab />
                     </ParentRoute>
                     <Route path=path!("/workers") view=workers::WorkersPage />
                     <Route path=path!("/settings") view=settings::SettingsPage />

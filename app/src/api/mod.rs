@@ -7,6 +7,7 @@ pub mod ci;
 pub mod deployments;
 pub mod domains;
 pub mod projects;
+pub mod settings;
 pub mod variables;
 pub mod workers;
 

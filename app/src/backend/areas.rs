@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use nsm_core::domain::{Hostname, ResourceConfig};
+use nsm_core::logs::LogCap;
 use nsm_core::service::ServiceState;
 use nsm_core::variables::Variable;
 use nsm_core::{DeploymentId, DomainId, ProjectConfig, ProjectId, ResourceId, WorkerId};
@@ -141,7 +142,22 @@ pub trait Domains: Send + Sync {
     async fn request_certificate(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<String>;
 }
 
-/// Everything the UI needs, as one object in the Leptos context.
-pub trait ControlPlane: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + 'static {}
+/// The control plane's own settings that an admin edits on the Settings page.
+#[async_trait]
+pub trait Settings: Send + Sync {
+    /// The per-service cap on stored container log bytes in force (the default when unset).
+    async fn get_log_cap(&self) -> AppResult<LogCap>;
+    /// Takes effect with the next batch of lines each service sends.
+    async fn set_log_cap(&self, by: &CurrentUser, cap: LogCap) -> AppResult<()>;
+}
 
-impl<T: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + 'static> ControlPlane for T {}
+/// Everything the UI needs, as one object in the Leptos context.
+pub trait ControlPlane:
+    Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + 'static
+{
+}
+
+impl<T: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + 'static> ControlPlane
+    for T
+{
+}

@@ -8,7 +8,7 @@ mod areas;
 use std::sync::Arc;
 
 pub use areas::{
-    Accounts, Ci, ControlPlane, Deployments, Domains, MoveDirection, Projects, ResourceSave, ServiceUpdate,
+    Accounts, Ci, ControlPlane, Deployments, Domains, MoveDirection, Projects, ResourceSave, ServiceUpdate, Settings,
     VariableSave, Variables, Workers,
 };
 use leptos::prelude::use_context;

@@ -1,16 +1,85 @@
+//! The Settings page: what the control plane lets an admin change at run time, and
+//! where the rest is set.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
+use nsm_core::logs::LogCap;
 
-use crate::components::PageHeader;
+use crate::api::settings::{get_log_cap, SetLogCap};
+use crate::components::{ErrorBanner, Loading, PageHeader};
+use crate::error::AppError;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
         <PageHeader title="Settings".into() subtitle="Control-plane settings".into() />
-        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-sm text-slate-500">
-            "Server settings are given on the command line or as NSM_* environment variables (see the README). "
-            "Settings editable here — the git base URL, the ACME directory and users — arrive with the deployments and edge work."
+        <div class="space-y-6">
+            <LogCapSection />
+            <p class="rounded-xl border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-500" data-testid="settings-note">
+                "Editable here: the container log cap. Everything else about the server — where it listens, its data directory, "
+                "the edge and the ACME directory, session length, the CI/CD rate limit — is given on the command line or as "
+                "NSM_* environment variables (see the README). More administrators are added with `nsm-server admin create`. "
+                "The git base URL for short repository names (https://github.com) is not editable yet."
+            </p>
         </div>
+    }
+}
+
+/// The per-service cap on stored container log lines.
+#[component]
+fn LogCapSection() -> impl IntoView {
+    let save = ServerAction::<SetLogCap>::new();
+    let cap = Resource::new(move || save.version().get(), |_| get_log_cap());
+    let error = Memo::new(move |_| {
+        save.value().get().and_then(Result::err).map(|e| match &e {
+            AppError::Invalid(errors) => errors.0.get("megabytes").cloned().unwrap_or_else(|| e.to_string()),
+            other => other.to_string(),
+        })
+    });
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="log-cap-section">
+            <h2 class="text-base font-semibold">"Container logs"</h2>
+            <p class="mt-1 text-sm text-slate-500">
+                "How much log text the server keeps per service, for services with “Collect logs” on (Services tab). "
+                "When a service goes over, its oldest lines are dropped. A change applies from the next lines each service sends."
+            </p>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match cap.await {
+                        Ok(current) => view! { <LogCapForm current save error /> }.into_any(),
+                        Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || saved().then(|| view! { <p class="mt-2 text-sm text-emerald-700" role="status" data-testid="log-cap-saved">"Saved."</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn LogCapForm(current: LogCap, save: ServerAction<SetLogCap>, error: Memo<Option<String>>) -> impl IntoView {
+    let (min, max, default) = (LogCap::MIN.megabytes(), LogCap::MAX.megabytes(), LogCap::DEFAULT.megabytes());
+    view! {
+        <p class="mt-3 text-sm text-slate-700">
+            "In force: " <span class="font-medium" data-testid="log-cap-current">{format!("{} MB", current.megabytes())}</span>
+            <span class="text-slate-500">{format!(" per service (default {default} MB)")}</span>
+        </p>
+        <ActionForm action=save attr:class="mt-3 flex flex-wrap items-start gap-2" attr:data-testid="log-cap-form">
+            <div>
+                <label for="log-cap" class="block text-sm font-medium text-slate-700">"Cap per service (MB)"</label>
+                <input id="log-cap" name="megabytes" value=current.megabytes().to_string() inputmode="numeric"
+                    aria-describedby="log-cap-error"
+                    aria-invalid=move || error.get().is_some().to_string()
+                    class=move || format!("mt-1 w-40 rounded-md border px-3 py-2 text-sm shadow-sm {}",
+                        if error.get().is_some() { "border-red-400" } else { "border-slate-300" }) />
+                {move || match error.get() {
+                    Some(message) => view! { <p id="log-cap-error" class="mt-1 text-sm text-red-600" data-error="megabytes">{message}</p> }.into_any(),
+                    None => view! { <p id="log-cap-error" class="mt-1 text-xs text-slate-500">{format!("A whole number from {min} to {max}.")}</p> }.into_any(),
+                }}
+            </div>
+            <button type="submit" class="mt-6 rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Save"</button>
+        </ActionForm>
     }
 }

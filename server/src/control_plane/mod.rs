@@ -1,5 +1,5 @@
 //! The control plane's application services behind the UI: one module per area
-//! (accounts, projects, workers, deployments, variables, CI, domains), each
+//! (accounts, projects, workers, deployments, variables, CI, domains, settings), each
 //! implementing that area's trait of `app::backend` for [`Plane`].
 
 mod accounts;
@@ -7,6 +7,7 @@ mod ci;
 mod deployments;
 mod domains;
 mod projects;
+mod settings;
 mod variables;
 mod workers;
 

@@ -16,12 +16,13 @@ pub struct ProjectContext {
     pub update: ServerAction<UpdateProject>,
 }
 
-const TABS: [(&str, &str); 5] = [
+const TABS: [(&str, &str); 6] = [
     ("", "General"),
     ("/domains", "Domains"),
     ("/environment", "Environment"),
     ("/services", "Services"),
     ("/deployments", "Deployments"),
+    ("/logs", "Logs"),
 ];
 
 #[component]
