@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { test, expect } from '@playwright/test';
-import { composeRepo, hydrated, signIn } from './helpers';
+import { composeRepo, createAndDeploy, hydrated, signIn } from './helpers';
 
 // A service that keeps a CPU busy, so its sample is not zero.
 function busyRepo(): string {
@@ -33,17 +33,7 @@ test('the Services tab shows a deployed service\'s CPU, memory and a drawn spark
   async function run() {
     await signIn(page);
 
-    await page.goto('/projects/new');
-    await hydrated(page);
-    await page.getByLabel('Project id').fill(id);
-    await page.getByLabel('…or a full git URL').fill(repo);
-    await page.getByRole('button', { name: 'Create project' }).click();
-    await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
-    await hydrated(page);
-
-    await page.getByRole('button', { name: 'Deploy' }).click();
-    await expect(page).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
-    await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 150_000 });
+    await createAndDeploy(page, id, repo);
 
     await page.getByRole('tab', { name: 'Services' }).click();
     await hydrated(page);

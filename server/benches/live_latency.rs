@@ -27,20 +27,14 @@ use reqwest::Client;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-const PROJECT: &str = "nsmbench-live";
+mod common;
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
+use common::{docker, percentile, BenchServer};
+
+const PROJECT: &str = "nsmbench-live";
 
 fn now_nanos() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos()
-}
-
-fn docker(args: &[&str]) {
-    let out = Command::new("docker").args(args).output().unwrap();
-    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Service events of the stream: (arrival in ns since the epoch, the event).
@@ -101,40 +95,13 @@ async fn main() {
         return;
     }
     nsm_testkit::ensure_busybox_image().unwrap();
-    let repo = nsm_testkit::FixtureRepo::new().unwrap();
     let compose = format!(
         "services:\n  api:\n    image: {}\n    init: true\n    command: [\"sleep\", \"86400\"]\n",
         nsm_testkit::BUSYBOX_IMAGE
     );
-    repo.commit(&[("compose.yaml", compose.as_str())], "api").unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let settings = nsm_server::Settings::for_data_dir(data.path().to_path_buf());
-    let server = nsm_server::start(settings).await.unwrap();
-    let base = format!("http://{}", server.addr);
-    let browser = Client::builder().cookie_store(true).build().unwrap();
-    let call = |endpoint: &str, form: Vec<(&str, &str)>| {
-        browser.post(format!("{base}/api/fn/{endpoint}")).header("accept", "application/json").form(&form).send()
-    };
-    let password = "bench password 123";
-    call("setup_admin", vec![("username", "bench"), ("password", password), ("confirm", password)]).await.unwrap();
-    call("create_project", vec![("id", PROJECT), ("repo_url", &repo.file_url())]).await.unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await; // the embedded worker connects
-    call("sync_project", vec![("id", PROJECT)]).await.unwrap();
-    call("update_service", vec![("id", PROJECT), ("service", "api"), ("expected", "running")]).await.unwrap();
-    let deployment: i64 = call("deploy_project", vec![("id", PROJECT)]).await.unwrap().json().await.unwrap();
-    loop {
-        let detail: Value =
-            call("get_deployment", vec![("deployment", &deployment.to_string())]).await.unwrap().json().await.unwrap();
-        match detail["summary"]["state"].as_str().unwrap_or_default() {
-            "succeeded" => break,
-            "failed" | "timed_out" | "cancelled" => panic!("the deployment did not succeed: {detail}"),
-            _ => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let label = format!("label=com.docker.compose.project=nsm-{PROJECT}");
-    let ids = nsm_testkit::docker_ids(&["ps", "-aq", "--filter", &label]);
-    assert_eq!(ids.len(), 1, "{ids:?}");
-    let container = ids[0].clone();
+    let mut bench = BenchServer::start().await;
+    let container = bench.deploy_one(PROJECT, "api", &compose).await;
+    let (base, browser) = (bench.base.clone(), bench.browser.clone());
 
     let mut stream = subscribe(&browser, format!("{base}/api/v1/events?project={PROJECT}")).await;
     let mut daemon = docker_events(&container);
@@ -178,6 +145,5 @@ async fn main() {
     println!("live latency bench: {changes} changes (kill/start alternating)");
     println!("  {}", line("Docker's event time → SSE frame", &from_daemon));
     println!("  {}", line("command issued → SSE frame", &from_command));
-    call("teardown_project", vec![("id", PROJECT)]).await.unwrap();
-    server.shutdown().await.unwrap();
+    bench.finish(PROJECT).await;
 }

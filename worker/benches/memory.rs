@@ -8,7 +8,9 @@
 //! is a process of its own), connected over a real WebSocket to a control-plane
 //! stand-in in the bench that speaks the worker protocol: it welcomes the worker,
 //! answers heartbeats and counts what the worker reports. The containers are busybox
-//! ones labelled as NSM's deployments label them, 10 projects × 10 services.
+//! ones labelled as NSM's deployments label them, 10 projects × 10 services; the 10
+//! services of the first project print a line every 100 ms and, while following, the
+//! stand-in asks the worker to collect their logs (`FollowLogs`).
 //!
 //! `VmRSS` of the worker process is read from `/proc` every 250 ms for 10 s after a 5 s
 //! settle. Each round starts a fresh worker process, so rounds are independent; the
@@ -36,10 +38,20 @@ struct Received {
     /// Containers in the latest snapshot.
     snapshot: AtomicUsize,
     changes: AtomicUsize,
+    log_lines: AtomicUsize,
+    /// Whether a welcomed worker is told to follow the first project's logs.
+    follow_logs: std::sync::atomic::AtomicBool,
+}
+
+const LOGGED_PROJECT: &str = "nsmbench-mem-0";
+
+/// The services of the first project (every tenth container), whose logs are followed.
+fn logged_services(count: usize) -> Vec<String> {
+    (0..count).step_by(10).map(|i| format!("service-{i}")).collect()
 }
 
 /// Accepts the worker's connections for the rest of the run.
-async fn control_plane(listener: TcpListener, received: Arc<Received>) {
+async fn control_plane(listener: TcpListener, received: Arc<Received>, count: usize) {
     loop {
         let Ok((stream, _)) = listener.accept().await else { return };
         let received = received.clone();
@@ -48,23 +60,34 @@ async fn control_plane(listener: TcpListener, received: Arc<Received>) {
             while let Some(Ok(frame)) = socket.next().await {
                 let Message::Text(text) = frame else { continue };
                 let Ok(message) = serde_json::from_str::<WorkerMessage>(&text) else { continue };
-                let answer = match message {
+                let answers = match message {
                     WorkerMessage::Hello { .. } => {
                         received.hellos.fetch_add(1, Ordering::SeqCst);
-                        Some(ServerMessage::Welcome { protocol: PROTOCOL_VERSION })
+                        let mut answers = vec![ServerMessage::Welcome { protocol: PROTOCOL_VERSION }];
+                        if received.follow_logs.load(Ordering::SeqCst) {
+                            answers.push(ServerMessage::FollowLogs {
+                                project: nsm_core::ProjectId::parse(LOGGED_PROJECT).unwrap(),
+                                services: logged_services(count),
+                            });
+                        }
+                        answers
                     }
-                    WorkerMessage::Heartbeat => Some(ServerMessage::Heartbeat),
+                    WorkerMessage::Heartbeat => vec![ServerMessage::Heartbeat],
                     WorkerMessage::ContainersSnapshot { containers } => {
                         received.snapshot.store(containers.len(), Ordering::SeqCst);
-                        None
+                        vec![]
                     }
                     WorkerMessage::ContainerChanged { .. } => {
                         received.changes.fetch_add(1, Ordering::SeqCst);
-                        None
+                        vec![]
                     }
-                    _ => None,
+                    WorkerMessage::ContainerLogs { lines, .. } => {
+                        received.log_lines.fetch_add(lines.len(), Ordering::SeqCst);
+                        vec![]
+                    }
+                    _ => vec![],
                 };
-                if let Some(answer) = answer {
+                for answer in answers {
                     let text = serde_json::to_string(&answer).unwrap();
                     if socket.send(Message::text(text)).await.is_err() {
                         return;
@@ -143,11 +166,17 @@ fn create_containers(count: usize) {
                 if i >= count {
                     return;
                 }
+                let command: &[&str] = if i.is_multiple_of(10) {
+                    &["sh", "-c", "while :; do echo tick; sleep 0.1; done"]
+                } else {
+                    &["sleep", "86400"]
+                };
                 let out = Command::new("docker")
                     .args(["run", "-d", "--init", "--label", BENCH_LABEL])
                     .args(["--label", &format!("{LABEL_PROJECT}=nsmbench-mem-{}", i % 10)])
                     .args(["--label", &format!("{LABEL_SERVICE}=service-{i}")])
-                    .args([nsm_testkit::BUSYBOX_IMAGE, "sleep", "86400"])
+                    .arg(nsm_testkit::BUSYBOX_IMAGE)
+                    .args(command)
                     .output()
                     .unwrap();
                 assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -176,7 +205,7 @@ async fn main() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = format!("ws://{}", listener.local_addr().unwrap());
     let received = Arc::new(Received::default());
-    tokio::spawn(control_plane(listener, received.clone()));
+    tokio::spawn(control_plane(listener, received.clone(), count));
 
     let mut idle = Vec::new();
     for _ in 0..rounds {
@@ -186,13 +215,18 @@ async fn main() {
     assert!(received.hellos.load(Ordering::SeqCst) >= rounds, "the worker never connected");
 
     create_containers(count);
+    received.follow_logs.store(true, Ordering::SeqCst);
     let mut following = Vec::new();
     for _ in 0..rounds {
         received.snapshot.store(0, Ordering::SeqCst);
+        received.log_lines.store(0, Ordering::SeqCst);
         let worker = WorkerProcess::start(&server);
         following.push(worker.measure().await);
         let seen = received.snapshot.load(Ordering::SeqCst);
         assert!(seen >= count, "the worker's snapshot held {seen} containers, not {count}");
+        // 10 services × 10 lines/s over the 15 s: well over a thousand if followed.
+        let lines = received.log_lines.load(Ordering::SeqCst);
+        assert!(lines > 500, "only {lines} log lines were shipped");
     }
     remove_containers();
 
@@ -210,5 +244,8 @@ async fn main() {
     };
     println!("worker memory bench: VmRSS of nsm-worker, {rounds} rounds of 10 s each");
     report("idle (connected, no container)", &idle);
-    report(&format!("following {count} containers"), &following);
+    report(
+        &format!("following {count} containers, collecting the logs of {}", logged_services(count).len()),
+        &following,
+    );
 }

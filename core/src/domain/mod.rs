@@ -11,6 +11,7 @@
 //! values or errors keyed by input name; [`Topology`] holds a project's saved domains
 //! and resources with the checks that span several of them.
 
+mod custom;
 mod form;
 mod hostname;
 mod ids;

@@ -315,7 +315,8 @@ crate::validated_string!(
     /// own tokenizer rules (quotes, escapes, `#` comments, `${var}`), every `{` it opens
     /// it closes, no `}` closes the location, and it ends after a complete directive.
     /// Non-empty, at most 16 KiB, no control characters but tabs and line breaks.
-    /// Everything else about it is for `nginx -t` to judge.
+    /// Only directives that act within the location (see `custom.rs`), upstreams
+    /// written out as network addresses. The rest is for `nginx -t` to judge.
     CustomBody,
     check_custom_body
 );
@@ -332,5 +333,6 @@ fn check_custom_body(value: &str) -> Result<(), FieldError> {
             "The location body cannot contain control characters other than tabs and line breaks",
         ));
     }
-    check_block_body(value).map_err(|e| FieldError::new(format!("Invalid location body: {e}")))
+    check_block_body(value).map_err(|e| FieldError::new(format!("Invalid location body: {e}")))?;
+    super::custom::check_directives(value).map_err(|e| FieldError::new(e.to_string()))
 }

@@ -70,9 +70,7 @@ impl Plane {
             secrets.clone(),
             edge.clone(),
             events.clone(),
-            fleet.clone(),
-            stats.clone(),
-            logs.clone(),
+            crate::deploy::Observers { fleet: fleet.clone(), stats: stats.clone(), logs: logs.clone() },
         );
         let ci_limiter = crate::auth::rate::RateLimiter::per_minute(settings.ci_rate_limit);
         let activity = crate::activity::ActivityLog::start(db.clone());

@@ -62,6 +62,14 @@ pub struct Requested {
     pub coalesced: bool,
 }
 
+/// Where what the nodes report besides deployments goes: service states, resource
+/// samples, container log lines.
+pub struct Observers {
+    pub fleet: Arc<Fleet>,
+    pub stats: Arc<crate::stats::Stats>,
+    pub logs: Arc<crate::logs::ContainerLogs>,
+}
+
 pub struct Deployer {
     db: Db,
     workers: Arc<dyn WorkerLinks>,
@@ -90,10 +98,9 @@ impl Deployer {
         secrets: Arc<SecretBox>,
         edge: Arc<dyn Publisher>,
         events: Arc<Events>,
-        fleet: Arc<Fleet>,
-        stats: Arc<crate::stats::Stats>,
-        logs: Arc<crate::logs::ContainerLogs>,
+        observers: Observers,
     ) -> Arc<Self> {
+        let Observers { fleet, stats, logs } = observers;
         Arc::new(Self {
             db,
             workers,

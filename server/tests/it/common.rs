@@ -274,3 +274,27 @@ pub fn take_sse_frames(buffer: &mut String) -> Vec<SseFrame> {
     }
     frames
 }
+
+/// Reads a server-sent event stream in the background: every frame, in order, until
+/// the stream ends or the receiver is dropped.
+pub fn sse_frames(response: reqwest::Response) -> tokio::sync::mpsc::UnboundedReceiver<SseFrame> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut response = response;
+        let mut buffer = String::new();
+        loop {
+            let chunk = tokio::select! {
+                chunk = response.chunk() => chunk,
+                () = tx.closed() => return,
+            };
+            let Ok(Some(chunk)) = chunk else { return };
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            for frame in take_sse_frames(&mut buffer) {
+                if tx.send(frame).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}

@@ -14,7 +14,7 @@ use nsm_testkit::{capture_warnings, docker_ids, eventually, FixtureRepo, BUSYBOX
 use tokio::sync::mpsc;
 
 use super::admission::RawWorker;
-use super::common::{take_sse_frames, unique_id, ComposeCleanup, TestServer};
+use super::common::{sse_frames, unique_id, ComposeCleanup, SseFrame, TestServer};
 
 /// Lines written once `/tmp/go` exists, and their size.
 const LINES: u32 = 50_000;
@@ -56,34 +56,25 @@ async fn collect(s: &TestServer, project: &str, on: bool) {
     assert!(status.is_success(), "{body}");
 }
 
-/// Follows `/logs/follow` in the background: each `line` event's id and entry.
-async fn follow(s: &TestServer, project: &str, last: Option<i64>) -> mpsc::UnboundedReceiver<(String, LogEntry)> {
+/// Follows `/logs/follow` in the background (from after `last`, if given).
+async fn follow(s: &TestServer, project: &str, last: Option<i64>) -> mpsc::UnboundedReceiver<SseFrame> {
     let mut request = s.client.get(s.url(&format!("/api/v1/projects/{project}/logs/follow?q=waiting")));
     if let Some(last) = last {
         request = request.header("Last-Event-ID", last.to_string());
     }
     let response = request.send().await.expect("follow request");
     assert_eq!(response.status().as_u16(), 200);
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut response = response;
-        let mut buffer = String::new();
-        while let Ok(Some(chunk)) = response.chunk().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            for frame in take_sse_frames(&mut buffer) {
-                assert_eq!(frame.event, "line");
-                let entry = serde_json::from_str(&frame.data).expect("a log entry");
-                if tx.send((frame.id, entry)).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    rx
+    sse_frames(response)
 }
 
-async fn next_line(rx: &mut mpsc::UnboundedReceiver<(String, LogEntry)>) -> (String, LogEntry) {
-    tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("a line within 20 s").expect("stream open")
+/// The next `line` event: its id and entry.
+async fn next_line(rx: &mut mpsc::UnboundedReceiver<SseFrame>) -> (String, LogEntry) {
+    let frame = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("a line within 20 s")
+        .expect("stream open");
+    assert_eq!(frame.event, "line");
+    (frame.id, serde_json::from_str(&frame.data).expect("a log entry"))
 }
 
 fn container_of(project: &str) -> String {

@@ -13,37 +13,20 @@ use nsm_testkit::capture_warnings;
 use tokio::sync::mpsc;
 
 use super::admission::RawWorker;
-use super::common::{take_sse_frames, unique_id, TestServer};
+use super::common::{sse_frames, unique_id, SseFrame, TestServer};
 
-/// Follows a stats stream in the background: (event, update) pairs. Dropping the
-/// receiver closes the stream.
-async fn follow(s: &TestServer, project: &str) -> mpsc::Receiver<(String, StatsUpdate)> {
+/// Follows a stats stream in the background. Dropping the receiver closes the stream.
+async fn follow(s: &TestServer, project: &str) -> mpsc::UnboundedReceiver<SseFrame> {
     let response = s.client.get(s.url(&format!("/api/v1/projects/{project}/stats"))).send().await.expect("request");
     assert_eq!(response.status().as_u16(), 200);
-    let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(async move {
-        let mut response = response;
-        let mut buffer = String::new();
-        loop {
-            let chunk = tokio::select! {
-                chunk = response.chunk() => chunk,
-                () = tx.closed() => return,
-            };
-            let Ok(Some(chunk)) = chunk else { return };
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            for frame in take_sse_frames(&mut buffer) {
-                let update = serde_json::from_str(&frame.data).expect("a stats update");
-                if tx.send((frame.event, update)).await.is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    rx
+    sse_frames(response)
 }
 
-async fn next(rx: &mut mpsc::Receiver<(String, StatsUpdate)>) -> (String, StatsUpdate) {
-    tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("a stats event").expect("stream open")
+/// The next event: its name and update.
+async fn next(rx: &mut mpsc::UnboundedReceiver<SseFrame>) -> (String, StatsUpdate) {
+    let frame =
+        tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("a stats event").expect("stream open");
+    (frame.event, serde_json::from_str(&frame.data).expect("a stats update"))
 }
 
 async fn node_with_project(s: &TestServer, prefix: &str) -> (String, String, String) {

@@ -138,7 +138,7 @@ pub fn ResourceEditor(
                     <label for=format!("body-{domain}") class="block text-sm font-medium">"location body (nginx)"</label>
                     <textarea id=format!("body-{domain}") name="body" rows="5" class=format!("{INPUT} font-mono")
                         placeholder="return 200 \"hello\";" prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
-                    <p class="text-xs text-slate-500">"Admins only. Placed verbatim in location <path> { … }; nginx -t judges it before every deployment."</p>
+                    <p class="text-xs text-slate-500">"Admins only. Placed in location <path> { … }: directives that act within the location (proxy_pass to a network address, headers, return, rewrite, access rules, caching, limits); files, logs, includes, TLS and sockets of the node are refused. nginx -t judges the rest before every deployment."</p>
                     {show("body")}
                 </div>
             </Show>

@@ -1,3 +1,4 @@
+mod custom;
 mod forms;
 mod names;
 mod topology;

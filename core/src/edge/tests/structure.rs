@@ -147,7 +147,10 @@ fn custom_directive() -> impl Strategy<Value = String> {
         "\"([a-z {};#'$]|\\\\\"){0,8}\"",
         "'([a-z {};#\"]|\\\\'){0,8}'",
     ];
-    ("[a-z_]{1,8}", prop::collection::vec(arg, 0..3), prop::option::of("[a-z {};\"'#]{0,10}")).prop_map(
+    // Names Custom bodies may use (any other is refused before these checks matter).
+    let name = prop::sample::select(vec!["return", "add_header", "set", "proxy_set_header", "default_type", "expires"])
+        .prop_map(str::to_owned);
+    (name, prop::collection::vec(arg, 0..3), prop::option::of("[a-z {};\"'#]{0,10}")).prop_map(
         |(name, args, comment)| {
             let mut line = std::iter::once(name).chain(args).collect::<Vec<_>>().join(" ");
             line.push(';');
@@ -163,7 +166,7 @@ fn custom_directive() -> impl Strategy<Value = String> {
 fn custom_body() -> impl Strategy<Value = String> {
     let leaf = custom_directive();
     leaf.prop_recursive(3, 12, 4, |inner| {
-        ("[a-z]{1,5}", prop::collection::vec(inner, 0..4))
+        (prop::sample::select(vec!["if", "location", "limit_except"]), prop::collection::vec(inner, 0..4))
             .prop_map(|(head, lines)| format!("{head} ($x) {{\n{}\n}}", lines.join("\n")))
     })
 }

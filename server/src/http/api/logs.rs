@@ -50,15 +50,10 @@ pub async fn search(
     user: Option<Extension<CurrentUser>>,
     Path(id): Path<String>,
     Query(query): Query<LogQuery>,
-) -> Response {
-    let project = match project_of(&plane, user.as_deref(), &id).await {
-        Ok(project) => project,
-        Err(refusal) => return refusal,
-    };
-    match plane.logs.search(&project, &query).await {
-        Ok(lines) => Json(lines).into_response(),
-        Err(error) => internal_error(error),
-    }
+) -> Result<Response, Response> {
+    let project = project_of(&plane, user.as_deref(), &id).await?;
+    let lines = plane.logs.search(&project, &query).await.map_err(internal_error)?;
+    Ok(Json(lines).into_response())
 }
 
 pub async fn follow(
@@ -67,20 +62,14 @@ pub async fn follow(
     Path(id): Path<String>,
     Query(query): Query<LogQuery>,
     headers: HeaderMap,
-) -> Response {
-    let project = match project_of(&plane, user.as_deref(), &id).await {
-        Ok(project) => project,
-        Err(refusal) => return refusal,
-    };
+) -> Result<Response, Response> {
+    let project = project_of(&plane, user.as_deref(), &id).await?;
     // Subscribed before the starting point is read, so no line falls between.
     let appended = plane.logs.subscribe();
     let resumed = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
     let after = match resumed.or(query.after) {
         Some(after) => after,
-        None => match plane.logs.newest_id(&project).await {
-            Ok(newest) => newest,
-            Err(error) => return internal_error(error),
-        },
+        None => plane.logs.newest_id(&project).await.map_err(internal_error)?,
     };
     let query = LogQuery { after: Some(after), limit: Some(QUERY_LIMIT_MAX), ..query };
     let state = Following { logs: plane.logs.clone(), appended, project, query, pending: Vec::new() };
@@ -88,7 +77,7 @@ pub async fn follow(
         let entry = state.next().await?;
         Some((Ok::<_, Infallible>(line_event(&entry)), state))
     });
-    Sse::new(lines).keep_alive(KeepAlive::default()).into_response()
+    Ok(Sse::new(lines).keep_alive(KeepAlive::default()).into_response())
 }
 
 struct Following {
@@ -156,11 +145,8 @@ pub async fn download(
     user: Option<Extension<CurrentUser>>,
     Path(id): Path<String>,
     Query(query): Query<LogQuery>,
-) -> Response {
-    let project = match project_of(&plane, user.as_deref(), &id).await {
-        Ok(project) => project,
-        Err(refusal) => return refusal,
-    };
+) -> Result<Response, Response> {
+    let project = project_of(&plane, user.as_deref(), &id).await?;
     let filename = format!("{project}-logs.txt");
     // Read page by page from the oldest, so a large download never sits in memory.
     let first = LogQuery { after: Some(query.after.unwrap_or(0)), limit: Some(QUERY_LIMIT_MAX), ..query };
@@ -185,5 +171,5 @@ pub async fn download(
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    response
+    Ok(response)
 }
