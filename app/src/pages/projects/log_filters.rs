@@ -127,6 +127,16 @@ pub fn full_time(at_ms: i64) -> String {
     UnixTime(at_ms.div_euclid(1000)).to_rfc3339()
 }
 
+/// `/logs` (or `/logs/follow`) of project `id` with `query` and `extra`.
+pub(super) fn logs_url(id: &str, path: &str, query: &str, extra: &str) -> String {
+    let query = with(query, extra);
+    if query.is_empty() {
+        format!("/api/v1/projects/{id}/logs{path}")
+    } else {
+        format!("/api/v1/projects/{id}/logs{path}?{query}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

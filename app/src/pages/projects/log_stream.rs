@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use nsm_core::logs::LogEntry;
 
 use super::log_filters::LogFilters;
-use super::logs::Lines;
 
 /// Keeps `lines` in step with `filters` while the calling component lives; `live`
 /// says whether the follow stream is open.
@@ -38,8 +37,9 @@ mod browser {
     use wasm_bindgen::JsCast;
     use web_sys::{EventSource, MessageEvent};
 
+    use super::super::log_filters::logs_url;
     use super::super::log_filters::{LogFilters, FIRST_LINES, KEPT_LINES};
-    use super::super::logs::{logs_url, Lines};
+    use super::Lines;
     use crate::error::AppError;
 
     type Listener = Closure<dyn FnMut(MessageEvent)>;
@@ -144,4 +144,13 @@ mod browser {
         let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
         Some((source, on_line, on_open, on_error))
     }
+}
+
+/// Where the shown lines stand (only the browser loads them).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Lines {
+    Loading,
+    Shown,
+    Failed(crate::error::AppError),
 }

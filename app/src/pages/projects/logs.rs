@@ -7,21 +7,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use nsm_core::logs::{LogEntry, LogStream};
 
-use super::log_filters::{clock_time, full_time, with, LogFilters, TimeWindow, FIRST_LINES, KEPT_LINES};
+use super::log_filters::{clock_time, full_time, logs_url, LogFilters, TimeWindow, FIRST_LINES, KEPT_LINES};
+use super::log_stream::Lines;
 use crate::api::deployments::{list_deployments, list_services};
 use crate::components::{use_clock, ErrorBanner, Loading};
 use crate::error::AppError;
 
 const SELECT: &str = "mt-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
-
-/// Where the shown lines stand (only the browser loads them).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Lines {
-    Loading,
-    Shown,
-    Failed(AppError),
-}
 
 #[component]
 pub fn LogsTab() -> impl IntoView {
@@ -250,15 +242,5 @@ fn LogLine(entry: LogEntry) -> impl IntoView {
             <span class=if stderr { "w-16 shrink-0 font-semibold text-red-600" } else { "w-16 shrink-0 text-slate-400" }>{entry.stream.as_str()}</span>
             <span class="min-w-0 whitespace-pre-wrap break-all" data-testid="log-text">{entry.text}</span>
         </div>
-    }
-}
-
-/// `/logs` (or `/logs/follow`) of project `id` with `query` and `extra`.
-pub(super) fn logs_url(id: &str, path: &str, query: &str, extra: &str) -> String {
-    let query = with(query, extra);
-    if query.is_empty() {
-        format!("/api/v1/projects/{id}/logs{path}")
-    } else {
-        format!("/api/v1/projects/{id}/logs{path}?{query}")
     }
 }
