@@ -66,14 +66,16 @@ impl RawWorker {
         self.socket.send(Message::text(text)).await.expect("send to the server");
     }
 
-    /// The server's next message other than a heartbeat.
+    /// The server's next message other than a heartbeat or a set of services to follow.
     pub(super) async fn next(&mut self) -> ServerMessage {
         let within = Duration::from_secs(60);
         loop {
             let frame = tokio::time::timeout(within, self.socket.next()).await.expect("a message from the server");
             match frame.expect("link open").expect("readable frame") {
                 Message::Text(text) => match serde_json::from_str(&text).expect("a protocol message") {
-                    ServerMessage::Heartbeat => {}
+                    // The set of services to follow logs of comes with every connect and
+                    // deployment; these tests are about other messages (see `logs.rs`).
+                    ServerMessage::Heartbeat | ServerMessage::FollowLogs { .. } => {}
                     message => return message,
                 },
                 Message::Close(_) => panic!("the server closed the link"),
