@@ -72,7 +72,7 @@ pub async fn follow(
         None => plane.logs.newest_id(&project).await.map_err(internal_error)?,
     };
     let query = LogQuery { after: Some(after), limit: Some(QUERY_LIMIT_MAX), ..query };
-    let state = Following { logs: plane.logs.clone(), appended, project, query, pending: Vec::new() };
+    let state = Following { logs: plane.logs.clone(), appended, project, query, pending: Default::default() };
     let lines = stream::unfold(state, |mut state| async move {
         let entry = state.next().await?;
         Some((Ok::<_, Infallible>(line_event(&entry)), state))
@@ -87,21 +87,20 @@ struct Following {
     /// `after` is the last line sent.
     query: LogQuery,
     /// Read from the store, not sent yet (newest last).
-    pending: Vec<LogEntry>,
+    pending: std::collections::VecDeque<LogEntry>,
 }
 
 impl Following {
     /// The next matching line, waiting for one to be stored; `None` ends the stream.
     async fn next(&mut self) -> Option<LogEntry> {
         loop {
-            if !self.pending.is_empty() {
-                let entry = self.pending.remove(0);
+            if let Some(entry) = self.pending.pop_front() {
                 self.query.after = Some(entry.id);
                 return Some(entry);
             }
             match self.logs.search(&self.project, &self.query).await {
                 Ok(lines) if !lines.is_empty() => {
-                    self.pending = lines;
+                    self.pending = lines.into();
                     continue;
                 }
                 Ok(_) => {}
