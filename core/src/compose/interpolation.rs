@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use super::limits::{ComposeLimit, MAX_INTERPOLATION_DEPTH};
 use crate::env::{is_name_char, is_name_start, EnvName};
 
 /// Operators that may follow a name inside `${...}`; the text after them (a default, an
@@ -12,20 +13,25 @@ const OPERATORS: [&str; 6] = [":-", ":?", ":+", "-", "?", "+"];
 /// with `:-`, `-`, `:?`, `?`, `:+`, `+`, including references nested in their text
 /// (`${A:-${B}}` yields both). `$$` is an escaped dollar and references nothing; malformed
 /// references (which Compose refuses) are skipped.
-pub fn interpolated_names(text: &str) -> BTreeSet<EnvName> {
+///
+/// References nested deeper than [`MAX_INTERPOLATION_DEPTH`] are refused: with that
+/// bound the scan recurses at most that deep and reads each byte a bounded number of
+/// times (an unclosed reference is read to the end, and only a bounded number of them
+/// can be open at once).
+pub fn interpolated_names(text: &str) -> Result<BTreeSet<EnvName>, ComposeLimit> {
     let mut names = BTreeSet::new();
-    scan(text, &mut names);
-    names
+    scan(text, &mut names)?;
+    Ok(names)
 }
 
-fn scan(text: &str, into: &mut BTreeSet<EnvName>) {
+fn scan(text: &str, into: &mut BTreeSet<EnvName>) -> Result<(), ComposeLimit> {
     let mut rest = text;
     while let Some(at) = rest.find('$') {
         let after = &rest[at + 1..];
         rest = if let Some(escaped) = after.strip_prefix('$') {
             escaped
         } else if let Some(braced) = after.strip_prefix('{') {
-            scan_braced(braced, into).unwrap_or(braced)
+            scan_braced(braced, into)?.unwrap_or(braced)
         } else if after.starts_with(is_name_start) {
             let (name, tail) = split_name(after);
             add(name, into);
@@ -34,29 +40,31 @@ fn scan(text: &str, into: &mut BTreeSet<EnvName>) {
             after
         };
     }
+    Ok(())
 }
 
 /// Handles the text after `${`; returns what follows the reference, or `None` when it is
 /// malformed.
-fn scan_braced<'a>(text: &'a str, into: &mut BTreeSet<EnvName>) -> Option<&'a str> {
+fn scan_braced<'a>(text: &'a str, into: &mut BTreeSet<EnvName>) -> Result<Option<&'a str>, ComposeLimit> {
     if !text.starts_with(is_name_start) {
-        return None;
+        return Ok(None);
     }
     let (name, tail) = split_name(text);
     if let Some(after) = tail.strip_prefix('}') {
         add(name, into);
-        return Some(after);
+        return Ok(Some(after));
     }
-    let operator = OPERATORS.into_iter().find(|op| tail.starts_with(op))?;
+    let Some(operator) = OPERATORS.into_iter().find(|op| tail.starts_with(op)) else { return Ok(None) };
     let body = &tail[operator.len()..];
-    let close = closing_brace(body)?;
+    let Some(close) = closing_brace(body)? else { return Ok(None) };
     add(name, into);
-    scan(&body[..close], into);
-    Some(&body[close + 1..])
+    scan(&body[..close], into)?;
+    Ok(Some(&body[close + 1..]))
 }
 
-/// Index of the `}` closing a reference whose body starts `text`, counting nested `${`.
-fn closing_brace(text: &str) -> Option<usize> {
+/// Index of the `}` closing a reference whose body starts `text`, counting nested `${`;
+/// refuses nesting deeper than the bound before reading further.
+fn closing_brace(text: &str) -> Result<Option<usize>, ComposeLimit> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -65,15 +73,19 @@ fn closing_brace(text: &str) -> Option<usize> {
             b'$' if bytes.get(i + 1) == Some(&b'$') => i += 1,
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
                 depth += 1;
+                // The reference being closed is one level too.
+                if depth >= MAX_INTERPOLATION_DEPTH {
+                    return Err(ComposeLimit::InterpolationDepth);
+                }
                 i += 1;
             }
-            b'}' if depth == 0 => return Some(i),
+            b'}' if depth == 0 => return Ok(Some(i)),
             b'}' => depth -= 1,
             _ => {}
         }
         i += 1;
     }
-    None
+    Ok(None)
 }
 
 fn split_name(text: &str) -> (&str, &str) {

@@ -4,12 +4,17 @@
 mod discovery;
 mod dotenv_names;
 mod interpolation;
+mod limits;
 mod override_file;
 mod services;
 
 pub use discovery::{discover, Discovery, DiscoveryError};
 pub use dotenv_names::dotenv_names;
 pub use interpolation::interpolated_names;
+pub use limits::{
+    load_bounded, ComposeLimit, MAX_COMPOSE_BYTES, MAX_COMPOSE_DEPTH, MAX_COMPOSE_NODES, MAX_EXPANDED_BYTES,
+    MAX_INTERPOLATION_DEPTH,
+};
 pub use override_file::{render_override, LABEL_DEPLOYMENT, LABEL_PROJECT, LABEL_SERVICE, OVERRIDE_FILE_NAME};
 pub use services::{parse_compose, parse_services, ComposeFile};
 
@@ -59,7 +64,12 @@ pub enum ComposeError {
     ServicesNotAMapping,
     #[error("`{name}` is not a valid service name: {reason}")]
     InvalidServiceName { name: String, reason: FieldError },
+    /// A bound that keeps reading the file cheap (see [`limits`]).
+    #[error("the compose file is refused: {0}")]
+    TooLarge(ComposeLimit),
 }
 
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod tests;

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
-use super::{interpolated_names, ComposeError, ServiceName};
+use super::{interpolated_names, load_bounded, ComposeError, ServiceName};
 use crate::env::EnvName;
 
 /// What NSM needs from a compose file.
@@ -17,12 +17,9 @@ pub struct ComposeFile {
     pub variables: BTreeSet<EnvName>,
 }
 
-/// Parses a compose file's text.
+/// Parses a compose file's text, within the bounds of [`super::limits`].
 pub fn parse_compose(yaml: &str) -> Result<ComposeFile, ComposeError> {
-    let docs = YamlLoader::load_from_str(yaml).map_err(|e| {
-        let mark = e.marker();
-        ComposeError::InvalidYaml(format!("{} (line {}, column {})", e.info(), mark.line(), mark.col() + 1))
-    })?;
+    let docs = load_bounded(yaml)?;
     // Compose reads the first document of the file.
     let root = match docs.into_iter().next() {
         None | Some(Yaml::Null) => return Err(ComposeError::Empty),
@@ -37,7 +34,7 @@ pub fn parse_compose(yaml: &str) -> Result<ComposeFile, ComposeError> {
     };
     let mut variables = BTreeSet::new();
     for value in root.values() {
-        collect_variables(value, &mut variables);
+        collect_variables(value, &mut variables)?;
     }
     Ok(ComposeFile { services, variables })
 }
@@ -87,11 +84,13 @@ fn scalar_text(key: &Yaml) -> Option<String> {
     }
 }
 
-fn collect_variables(value: &Yaml, into: &mut BTreeSet<EnvName>) {
+/// Recurses as deep as the document nests, which [`load_bounded`] has bounded.
+fn collect_variables(value: &Yaml, into: &mut BTreeSet<EnvName>) -> Result<(), ComposeError> {
     match value {
-        Yaml::String(s) => into.extend(interpolated_names(s)),
-        Yaml::Array(items) => items.iter().for_each(|item| collect_variables(item, into)),
-        Yaml::Hash(map) => map.values().for_each(|item| collect_variables(item, into)),
+        Yaml::String(s) => into.extend(interpolated_names(s).map_err(ComposeError::TooLarge)?),
+        Yaml::Array(items) => items.iter().try_for_each(|item| collect_variables(item, into))?,
+        Yaml::Hash(map) => map.values().try_for_each(|item| collect_variables(item, into))?,
         _ => {}
     }
+    Ok(())
 }
