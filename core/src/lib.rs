@@ -26,6 +26,7 @@ pub mod validation;
 pub mod variables;
 pub mod view;
 pub mod worker;
+pub mod worker_policy;
 
 pub use deployment::{DeploymentId, DeploymentState, Trigger};
 pub use domain::{DomainId, ResourceId};
