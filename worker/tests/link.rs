@@ -236,6 +236,7 @@ fn slow_spec(project: &ProjectId, deployment: i64, url: &str) -> DeploySpec {
         services: Vec::new(),
         timeout_secs: 120,
         settle_secs: 5,
+        policy: Default::default(),
     }
 }
 

@@ -28,6 +28,10 @@ pub struct DeploySpec {
     pub timeout_secs: u32,
     /// How long settling may take (within the timeout) before it is a failure.
     pub settle_secs: u32,
+    /// What the worker's admin allows the compose file to do to the node; enforced by
+    /// the worker in prepare. Absent: nothing is allowed.
+    #[serde(default)]
+    pub policy: crate::worker_policy::WorkerPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

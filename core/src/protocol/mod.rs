@@ -25,8 +25,9 @@ use crate::project::ProjectId;
 use crate::service::ContainerObservation;
 use crate::worker::WorkerId;
 
-/// Bumped on any incompatible change; the server refuses other versions.
-pub const PROTOCOL_VERSION: u32 = 4;
+/// Bumped on any incompatible change; the server refuses other versions. 5: deployments
+/// carry the worker's policy, which an older worker would ignore.
+pub const PROTOCOL_VERSION: u32 = 5;
 pub const HEARTBEAT_SECS: u64 = 10;
 pub const DEAD_AFTER_SECS: u64 = 35;
 /// Where workers connect.

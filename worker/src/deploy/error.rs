@@ -47,6 +47,15 @@ pub(crate) enum DeployError {
     },
     #[error("cannot write .env: {0}")]
     Dotenv(#[source] nsm_core::env::EnvError),
+    /// `.env` or the override could not be written into the staged checkout.
+    #[error("writing NSM's files into the checkout failed: {0}")]
+    Generated(#[source] MachineError),
+    /// Compose could not resolve the configuration the policy is checked on.
+    #[error(transparent)]
+    Config(#[from] super::policy::ConfigError),
+    /// The compose file asks for something this worker's policy refuses.
+    #[error(transparent)]
+    Policy(#[from] nsm_core::worker_policy::PolicyError),
     #[error("installing the checkout failed: {0}")]
     Install(#[source] MachineError),
     #[error("starting the services failed: compose `up` ended with {0}")]

@@ -1,12 +1,10 @@
-//! Putting the prepared checkout in place of the previous one, with its `.env`, the
-//! compose override and the project's directories.
+//! Putting the prepared checkout (its `.env` and compose override written in prepare)
+//! in place of the previous one, and the project's directories.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use nsm_core::compose::OVERRIDE_FILE_NAME;
 use nsm_core::protocol::{DeploySpec, JobValue};
-use tokio::io::AsyncWriteExt;
 
 use super::prepare::Prepared;
 use crate::machine::layout::Layout;
@@ -22,9 +20,6 @@ pub(crate) async fn install(layout: &Layout, spec: &DeploySpec, prepared: &Prepa
         tokio::fs::rename(&current, &retired).await.map_err(MachineError::io(&current))?;
     }
     tokio::fs::rename(&prepared.checkout, &current).await.map_err(MachineError::io(&current))?;
-    // `.env` holds secrets: readable by the worker's user only.
-    write_private(&current.join(".env"), &prepared.dotenv).await?;
-    write_private(&current.join(OVERRIDE_FILE_NAME), &prepared.override_yaml).await?;
 
     let volume = layout.volume();
     tokio::fs::create_dir_all(&volume).await.map_err(MachineError::io(&volume))?;
@@ -50,17 +45,4 @@ pub(crate) async fn install(layout: &Layout, spec: &DeploySpec, prepared: &Prepa
 
 async fn exists(path: &Path) -> Result<bool, MachineError> {
     tokio::fs::try_exists(path).await.map_err(MachineError::io(path))
-}
-
-async fn write_private(path: &Path, content: &str) -> Result<(), MachineError> {
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .await
-        .map_err(MachineError::io(path))?;
-    file.write_all(content.as_bytes()).await.map_err(MachineError::io(path))?;
-    file.flush().await.map_err(MachineError::io(path))
 }

@@ -29,6 +29,7 @@ mod error;
 mod guard;
 mod install;
 mod narrator;
+mod policy;
 mod prepare;
 mod publish;
 mod replace;

@@ -1,24 +1,28 @@
 //! Preparing a deployment without touching the running one: clone, discover, stop on
-//! major changes, resolve variables, render `.env` and the compose override.
+//! major changes, resolve variables, write `.env` and the compose override into the
+//! staged checkout (fresh files, never through a committed link), and check what
+//! Compose resolves from them against the worker's policy.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use nsm_core::changes::major_changes;
-use nsm_core::compose::render_override;
+use nsm_core::compose::{render_override, OVERRIDE_FILE_NAME};
 use nsm_core::env::render_dotenv;
 use nsm_core::protocol::{DeploySpec, EdgePlan};
 
 use super::error::DeployError;
 use super::guard::Guard;
 use super::narrator::Narrator;
+use super::policy;
 use super::resolve::resolve;
 use super::{Draft, EdgePlans};
 use crate::edge::Edge;
 use crate::machine::checkout::discover_checkout;
 use crate::machine::compose::ComposeCli;
 use crate::machine::docker::{compose_project_name, LabelFilter, COMPOSE_PROJECT_LABEL};
+use crate::machine::generated::write_generated;
 use crate::machine::git::{display_url, shallow_clone};
 use crate::machine::layout::{remove_quietly, Layout};
 use crate::machine::Machine;
@@ -27,11 +31,9 @@ use crate::machine::Machine;
 pub(crate) struct Prepared {
     /// The compose CLI the deployment runs.
     pub cli: ComposeCli,
-    /// The staging checkout.
+    /// The staging checkout, with NSM's `.env` and compose override written in it.
     pub checkout: PathBuf,
     pub compose_file: String,
-    pub dotenv: String,
-    pub override_yaml: String,
     /// Images the running deployment's containers run: removed once the new build has
     /// replaced them (and nothing else uses them).
     pub previous_images: Vec<String>,
@@ -110,9 +112,14 @@ pub(crate) async fn prepare(
     draft.env_masked = Some(masked);
     let override_yaml = render_override(&spec.project, spec.deployment.get(), &discovery.services);
     draft.compose_override = Some(override_yaml.clone());
+    // `.env` holds secrets: readable by the worker's user only.
+    for (name, content) in [(".env", &dotenv), (OVERRIDE_FILE_NAME, &override_yaml)] {
+        write_generated(&checkout, name, content).await.map_err(DeployError::Generated)?;
+    }
+    policy::enforce(&cli, spec, layout, &checkout, &compose_file, guard, narr).await?;
 
     let edge_plan = plan_edge(edge, plans, spec, &resolved.ports, guard, narr).await?;
-    Ok(Prepared { cli, checkout, compose_file, dotenv, override_yaml, previous_images, edge_plan })
+    Ok(Prepared { cli, checkout, compose_file, previous_images, edge_plan })
 }
 
 /// Asks the control plane for the project's nginx file, rendered for the ports just

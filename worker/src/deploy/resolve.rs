@@ -102,6 +102,7 @@ mod tests {
             services: vec![],
             timeout_secs: 60,
             settle_secs: 10,
+            policy: Default::default(),
         }
     }
 

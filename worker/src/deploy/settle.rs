@@ -285,6 +285,7 @@ mod tests {
                 .collect(),
             timeout_secs: 600,
             settle_secs,
+            policy: Default::default(),
         }
     }
 

@@ -1,13 +1,14 @@
 //! What a checkout on this machine declares: its root compose and `.env*` files, read
 //! without following links out of the checkout, and the discovery made from them.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use nsm_core::compose::{discover, Discovery, COMPOSE_FILE_NAMES};
+use nsm_core::compose::{discover, Discovery, COMPOSE_FILE_NAMES, MAX_COMPOSE_BYTES};
 
 use super::MachineError;
 
-/// Root files larger than this are not read (a compose or `.env` file never is).
+/// `.env*` files larger than this are not read (one never is).
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Discovers services and variables from a checkout's root files.
@@ -47,10 +48,15 @@ fn root_files(dir: &Path) -> Result<Vec<(String, String)>, MachineError> {
                 continue;
             }
         };
-        if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+        let is_compose = COMPOSE_FILE_NAMES.contains(&name.as_str());
+        if !meta.is_file() || (!is_compose && meta.len() > MAX_FILE_BYTES) {
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(MachineError::io(&name))?;
+        // An oversized compose file is read one byte past the bound, for the shared
+        // crate to refuse by name rather than it silently going missing.
+        let mut bytes = Vec::new();
+        let file = std::fs::File::open(&path).map_err(MachineError::io(&name))?;
+        file.take(MAX_COMPOSE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(MachineError::io(&name))?;
         files.push((name, String::from_utf8_lossy(&bytes).into_owned()));
     }
     files.sort();
@@ -82,5 +88,22 @@ mod tests {
 
         let names: Vec<String> = root_files(dir.path()).unwrap().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, [".env.example", ".env.linked", "compose.yaml"]);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_or_exploding_compose_file_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut yaml = "services: {}\n#".to_owned();
+        yaml.push_str(&"x".repeat(MAX_COMPOSE_BYTES));
+        std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+        let error = discover_checkout(dir.path()).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.starts_with("compose.yaml: the compose file is refused: it is larger than"), "{error}");
+
+        let laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+                      c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+                      e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nservices: {}\n";
+        std::fs::write(dir.path().join("compose.yaml"), laughs).unwrap();
+        let error = discover_checkout(dir.path()).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("aliases expand to more than"), "{error}");
     }
 }

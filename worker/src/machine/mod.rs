@@ -6,6 +6,7 @@
 pub mod checkout;
 pub mod compose;
 pub mod docker;
+pub mod generated;
 pub mod git;
 pub mod layout;
 pub mod limits;

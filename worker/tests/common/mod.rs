@@ -69,6 +69,7 @@ impl Deployer {
                 .collect(),
             timeout_secs: 120,
             settle_secs: 20,
+            policy: Default::default(),
         }
     }
 
