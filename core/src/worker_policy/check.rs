@@ -27,7 +27,7 @@ pub struct HostPaths<'a> {
 
 /// One setting the policy refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("service `{service}`: `{key}` {what} (allow {} for this worker to permit it)", allowance.label())]
+#[error("service `{service}`: `{key}` {what} (an admin can allow {} on this worker)", allowance.label())]
 pub struct Violation {
     pub service: String,
     /// The compose key holding it.
@@ -42,11 +42,11 @@ pub enum PolicyError {
     /// The resolved configuration could not be read.
     #[error("the resolved compose configuration cannot be read: {0}")]
     Unreadable(#[from] ComposeError),
-    #[error("this worker's policy refuses the compose file: {}", list(.0))]
+    #[error("this worker's policy refuses the compose file: {}", joined(.0))]
     Refused(Vec<Violation>),
 }
 
-fn list(violations: &[Violation]) -> String {
+fn joined(violations: &[Violation]) -> String {
     violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
@@ -55,12 +55,11 @@ fn list(violations: &[Violation]) -> String {
 pub fn check_compose_config(config: &str, policy: &WorkerPolicy, host: &HostPaths<'_>) -> Result<(), PolicyError> {
     let docs = load_bounded(config)?;
     let Some(Yaml::Hash(root)) = docs.into_iter().next() else { return Err(ComposeError::NotAMapping.into()) };
-    let named_volumes = field(&root, "volumes").and_then(Yaml::as_hash);
     let mut found = Vec::new();
     if let Some(services) = field(&root, "services").and_then(Yaml::as_hash) {
         for (name, service) in services {
             let (Some(name), Some(service)) = (name.as_str(), service.as_hash()) else { continue };
-            check_service(name, service, named_volumes, host, &mut found);
+            check_service(name, service, &root, host, &mut found);
         }
     }
     found.retain(|v| !policy.allows(v.allowance));
@@ -71,46 +70,89 @@ pub fn check_compose_config(config: &str, policy: &WorkerPolicy, host: &HostPath
     }
 }
 
-fn check_service(
-    service: &str,
-    config: &Hash,
-    named_volumes: Option<&Hash>,
-    host: &HostPaths<'_>,
-    found: &mut Vec<Violation>,
-) {
-    let mut refuse = |allowance: Allowance, what: String| {
-        found.push(Violation { service: service.to_owned(), key: allowance.key(), what, allowance })
+fn check_service(service: &str, config: &Hash, top: &Hash, host: &HostPaths<'_>, found: &mut Vec<Violation>) {
+    let mut refuse = |allowance: Allowance, key: &'static str, what: String| {
+        found.push(Violation { service: service.to_owned(), key, what, allowance })
     };
     if field(config, "privileged").is_some_and(is_true) {
-        refuse(Allowance::Privileged, "is true".to_owned());
+        refuse(Allowance::Privileged, "privileged", "is true".to_owned());
     }
     if field(config, "network_mode").and_then(scalar).is_some_and(|mode| mode == "host") {
-        refuse(Allowance::HostNetwork, "is host".to_owned());
+        refuse(Allowance::HostNetwork, "network_mode", "is host".to_owned());
     }
     if field(config, "pid").and_then(scalar).is_some_and(|pid| pid == "host") {
-        refuse(Allowance::HostPid, "is host".to_owned());
+        refuse(Allowance::HostPid, "pid", "is host".to_owned());
     }
     match field(config, "cap_add") {
         None | Some(Yaml::Null) => {}
         Some(Yaml::Array(caps)) if caps.is_empty() => {}
         Some(Yaml::Array(caps)) => {
             let names: Vec<String> = caps.iter().map(|c| scalar(c).unwrap_or_else(|| "?".to_owned())).collect();
-            refuse(Allowance::Capabilities, format!("adds {}", names.join(", ")));
+            refuse(Allowance::Capabilities, "cap_add", format!("adds {}", names.join(", ")));
         }
-        Some(other) => refuse(Allowance::Capabilities, format!("adds {}", scalar(other).unwrap_or_default())),
+        Some(other) => {
+            refuse(Allowance::Capabilities, "cap_add", format!("adds {}", scalar(other).unwrap_or_default()))
+        }
     }
-    let Some(Yaml::Array(volumes)) = field(config, "volumes") else { return };
-    for volume in volumes {
-        let Some(source) = host_source(volume, named_volumes) else { continue };
-        for (allowance, what) in check_host_path(&source, host) {
-            refuse(allowance, what);
+    let mut sources: Vec<(&'static str, String)> = Vec::new();
+    for volume in list(field(config, "volumes")) {
+        sources.extend(volume_source(volume, field(top, "volumes").and_then(Yaml::as_hash)).map(|s| ("volumes", s)));
+    }
+    // File-based secrets and configs are bind mounts of the named file.
+    for key in ["secrets", "configs"] {
+        let defined = field(top, key).and_then(Yaml::as_hash);
+        for used in list(field(config, key)) {
+            let name = match used {
+                Yaml::Hash(long) => field(long, "source").and_then(scalar),
+                short => scalar(short),
+            };
+            let file = name.and_then(|name| field(defined?, &name)?.as_hash().and_then(|d| field(d, "file")?.as_str()));
+            sources.extend(file.map(|file| (key, file.to_owned())));
+        }
+    }
+    // Compose reads these on the host: a build context is sent to the daemon whole.
+    let context = match field(config, "build") {
+        Some(Yaml::Hash(build)) => field(build, "context").and_then(scalar),
+        Some(other) => scalar(other),
+        None => None,
+    };
+    sources.extend(context.filter(|c| !is_remote_context(c)).map(|c| ("build", c)));
+    for env_file in list(field(config, "env_file")) {
+        let path = match env_file {
+            Yaml::Hash(long) => field(long, "path").and_then(scalar),
+            short => scalar(short),
+        };
+        sources.extend(path.map(|p| ("env_file", p)));
+    }
+    for (key, source) in sources {
+        let verb = match key {
+            "build" => "sends",
+            "env_file" => "reads",
+            _ => "mounts",
+        };
+        for (allowance, what) in check_host_path(verb, &source, host) {
+            refuse(allowance, key, what);
         }
     }
 }
 
+/// A sequence's items, or a lone value as one item.
+fn list(value: Option<&Yaml>) -> Vec<&Yaml> {
+    match value {
+        None | Some(Yaml::Null) => Vec::new(),
+        Some(Yaml::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+    }
+}
+
+/// A build context Docker fetches itself (a git or HTTP URL) reads nothing of the host.
+fn is_remote_context(context: &str) -> bool {
+    context.contains("://") || context.starts_with("git@") || context.starts_with("github.com/")
+}
+
 /// The host path a service's volume entry mounts: a bind's source, or the device of a
 /// named volume the local driver binds; `None` for anything else.
-fn host_source(volume: &Yaml, named_volumes: Option<&Hash>) -> Option<String> {
+fn volume_source(volume: &Yaml, named_volumes: Option<&Hash>) -> Option<String> {
     let (kind, source) = match volume {
         // Short syntax: `SOURCE:TARGET[:MODE]`; a lone target is an anonymous volume.
         Yaml::String(text) => {
@@ -140,10 +182,10 @@ fn host_source(volume: &Yaml, named_volumes: Option<&Hash>) -> Option<String> {
 
 /// What mounting `source` would break: a path outside the project's directories, and
 /// the Docker socket (or a directory holding it).
-fn check_host_path(source: &str, host: &HostPaths<'_>) -> Vec<(Allowance, String)> {
+fn check_host_path(verb: &str, source: &str, host: &HostPaths<'_>) -> Vec<(Allowance, String)> {
     if source.starts_with('~') {
         // A home directory is never the project's.
-        return vec![(Allowance::HostPaths, format!("mounts {source}, outside the project's directories"))];
+        return vec![(Allowance::HostPaths, format!("{verb} {source}, outside the project's directories"))];
     }
     let absolute = normalize(&host.project_dir.join(source));
     let reached = (host.resolve)(&absolute);
@@ -155,11 +197,11 @@ fn check_host_path(source: &str, host: &HostPaths<'_>) -> Vec<(Allowance, String
     let mut broken = Vec::new();
     let is_socket = host.docker_sockets.iter().any(|socket| *socket == reached);
     if host.docker_sockets.iter().any(|socket| socket.starts_with(&reached)) {
-        broken.push((Allowance::DockerSocket, format!("mounts {shown}, the Docker socket")));
+        broken.push((Allowance::DockerSocket, format!("{verb} {shown}, the Docker socket")));
     }
     let inside = host.allowed.iter().any(|dir| reached.starts_with(dir));
     if !inside && !is_socket {
-        broken.push((Allowance::HostPaths, format!("mounts {shown}, outside the project's directories")));
+        broken.push((Allowance::HostPaths, format!("{verb} {shown}, outside the project's directories")));
     }
     broken
 }

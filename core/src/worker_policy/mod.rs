@@ -19,8 +19,8 @@ crate::text_enum!(
     pub enum Allowance {
         /// `privileged: true`.
         Privileged = "privileged",
-        /// Bind mounts (and bind-backed named volumes) of host paths outside the
-        /// project's own directories.
+        /// Host paths outside the project's own directories: bind mounts, bind-backed
+        /// named volumes, file secrets and configs, build contexts, `env_file`s.
         HostPaths = "host_paths",
         /// Mounting the Docker socket, or a directory holding it.
         DockerSocket = "docker_socket",
@@ -34,26 +34,27 @@ crate::text_enum!(
 );
 
 impl Allowance {
-    /// The compose key a refusal names.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Privileged => "privileged",
-            Self::HostPaths | Self::DockerSocket => "volumes",
-            Self::HostNetwork => "network_mode",
-            Self::HostPid => "pid",
-            Self::Capabilities => "cap_add",
-        }
-    }
-
     /// What allowing it permits, for the policy editor and refusals.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Privileged => "privileged containers (privileged: true)",
-            Self::HostPaths => "host paths outside the project's directories as volumes",
-            Self::DockerSocket => "the Docker socket as a volume",
-            Self::HostNetwork => "the host's network (network_mode: host)",
-            Self::HostPid => "the host's process namespace (pid: host)",
-            Self::Capabilities => "added Linux capabilities (cap_add)",
+            Self::Privileged => "privileged containers",
+            Self::HostPaths => "host paths outside the project's directories",
+            Self::DockerSocket => "the Docker socket",
+            Self::HostNetwork => "the host's network",
+            Self::HostPid => "the host's process namespace",
+            Self::Capabilities => "added Linux capabilities",
+        }
+    }
+
+    /// The compose settings it covers, as a user writes them.
+    pub fn settings(self) -> &'static str {
+        match self {
+            Self::Privileged => "privileged: true",
+            Self::HostPaths => "volumes, secrets, configs, build contexts and env_file outside the project",
+            Self::DockerSocket => "volumes: /var/run/docker.sock (or a directory holding it)",
+            Self::HostNetwork => "network_mode: host",
+            Self::HostPid => "pid: host",
+            Self::Capabilities => "cap_add",
         }
     }
 }

@@ -116,6 +116,23 @@ fn named_volumes_that_bind_host_paths_are_host_paths() {
 }
 
 #[test]
+fn secrets_configs_build_contexts_and_env_files_are_host_paths_too() {
+    let config =
+        "services:\n  web:\n    image: x\n    build:\n      context: /etc\n    env_file:\n    - /root/.env\n    \
+                  secrets:\n    - source: shadow\n    - own\n    configs:\n    - passwd\nsecrets:\n  shadow:\n    \
+                  file: /etc/shadow\n  own:\n    file: /data/projects/shop/staging-7/own.txt\nconfigs:\n  passwd:\n    \
+                  file: /etc/passwd\n";
+    let keys: Vec<&str> = refused(config).into_iter().map(|(_, key, _)| key).collect();
+    assert_eq!(keys, ["secrets", "configs", "build", "env_file"]);
+    let message = check(config).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("`build` sends /etc, outside the project's directories"), "{message}");
+    // The checkout itself as the context, and remote contexts, are fine.
+    for context in [".", "https://github.com/o/r.git#main", "git@github.com:o/r.git"] {
+        assert_eq!(check(&service(&format!("    build:\n      context: \"{context}\"\n"))), Ok(()), "{context}");
+    }
+}
+
+#[test]
 fn every_violation_is_listed_across_services() {
     let config = "services:\n  a:\n    image: x\n    privileged: true\n    pid: host\n  b:\n    image: x\n    \
                   network_mode: host\n";
