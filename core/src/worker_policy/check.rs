@@ -195,7 +195,7 @@ fn check_host_path(verb: &str, source: &str, host: &HostPaths<'_>) -> Vec<(Allow
         format!("{} (which leads to {})", absolute.display(), reached.display())
     };
     let mut broken = Vec::new();
-    let is_socket = host.docker_sockets.iter().any(|socket| *socket == reached);
+    let is_socket = host.docker_sockets.contains(&reached);
     if host.docker_sockets.iter().any(|socket| socket.starts_with(&reached)) {
         broken.push((Allowance::DockerSocket, format!("{verb} {shown}, the Docker socket")));
     }
