@@ -69,3 +69,39 @@ pub async fn remove_worker(id: String) -> Result<(), AppError> {
     let id = nsm_core::WorkerId::parse(&id).map_err(|_| AppError::NotFound(format!("Worker {id:?}")))?;
     crate::backend::control_plane()?.remove_worker(&user, &id).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "get_worker_policy")]
+pub async fn get_worker_policy(id: String) -> Result<nsm_core::worker_policy::WorkerPolicy, AppError> {
+    crate::backend::current_user()?;
+    let id = nsm_core::WorkerId::parse(&id).map_err(|_| AppError::NotFound(format!("Worker {id:?}")))?;
+    crate::backend::control_plane()?.get_worker_policy(&id).await
+}
+
+/// One checkbox per allowance, named as the allowance (present means allowed); admins
+/// only.
+#[server(prefix = "/api/fn", endpoint = "set_worker_policy")]
+pub async fn set_worker_policy(
+    id: String,
+    privileged: Option<String>,
+    host_paths: Option<String>,
+    docker_socket: Option<String>,
+    host_network: Option<String>,
+    host_pid: Option<String>,
+    capabilities: Option<String>,
+) -> Result<(), AppError> {
+    use nsm_core::worker_policy::{Allowance, WorkerPolicy};
+    let user = crate::backend::current_user()?;
+    let id = nsm_core::WorkerId::parse(&id).map_err(|_| AppError::NotFound(format!("Worker {id:?}")))?;
+    let mut policy = WorkerPolicy::default();
+    for (allowance, checked) in [
+        (Allowance::Privileged, privileged),
+        (Allowance::HostPaths, host_paths),
+        (Allowance::DockerSocket, docker_socket),
+        (Allowance::HostNetwork, host_network),
+        (Allowance::HostPid, host_pid),
+        (Allowance::Capabilities, capabilities),
+    ] {
+        policy.set(allowance, checked.is_some());
+    }
+    crate::backend::control_plane()?.set_worker_policy(&user, &id, policy).await
+}

@@ -52,6 +52,16 @@ pub trait Workers: Send + Sync {
     async fn get_fleet_history(&self) -> AppResult<Vec<nsm_core::service::DayCell>>;
     /// The node whose edge fronts `id`; `None`: `id` is public.
     async fn set_worker_front(&self, by: &CurrentUser, id: &WorkerId, front: Option<WorkerId>) -> AppResult<()>;
+    /// What the worker lets its projects' compose files do to the node (by default,
+    /// none of the allowances).
+    async fn get_worker_policy(&self, id: &WorkerId) -> AppResult<nsm_core::worker_policy::WorkerPolicy>;
+    /// Admins only; enforced from the worker's next deployment on.
+    async fn set_worker_policy(
+        &self,
+        by: &CurrentUser,
+        id: &WorkerId,
+        policy: nsm_core::worker_policy::WorkerPolicy,
+    ) -> AppResult<()>;
 }
 
 /// A service's settings as the Services tab saves them.

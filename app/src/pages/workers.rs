@@ -1,7 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::workers::{list_workers, AddWorker, RemoveWorker, RotateWorkerToken, SetWorkerAddress, SetWorkerFront};
+use nsm_core::worker_policy::Allowance;
+
+use crate::api::workers::{
+    get_worker_policy, list_workers, AddWorker, RemoveWorker, RotateWorkerToken, SetWorkerAddress, SetWorkerFront,
+    SetWorkerPolicy,
+};
 use crate::components::{use_live, ErrorBanner, Field, Loading, PageHeader};
 use crate::error::AppError;
 use crate::model::{IssuedToken, WorkerSummary};
@@ -13,6 +18,7 @@ pub fn WorkersPage() -> impl IntoView {
     let remove = ServerAction::<RemoveWorker>::new();
     let address = ServerAction::<SetWorkerAddress>::new();
     let front = ServerAction::<SetWorkerFront>::new();
+    let policy = ServerAction::<SetWorkerPolicy>::new();
     let tick = use_live(|event| matches!(event, nsm_core::events::LiveEvent::Worker { .. }));
     let workers = Resource::new(
         move || {
@@ -49,7 +55,10 @@ pub fn WorkersPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match workers.await {
-                    Ok(list) => view! { <WorkerTable list rotate remove address front /> }.into_any(),
+                    Ok(list) => {
+                        let ids: Vec<(String, String)> = list.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
+                        view! { <WorkerTable list rotate remove address front /> <Policies ids policy /> }.into_any()
+                    }
                     Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
                 }
             })}
@@ -152,6 +161,60 @@ fn WorkerTable(
                     }).collect_view()}
                 </tbody>
             </table>
+        </div>
+    }
+}
+
+/// One policy editor per worker: a checkbox per allowance (none by default).
+#[component]
+fn Policies(ids: Vec<(String, String)>, policy: ServerAction<SetWorkerPolicy>) -> impl IntoView {
+    view! {
+        <section class="mt-8 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 class="text-base font-semibold">"Worker policies"</h2>
+            <p class="mt-1 text-sm text-slate-500">
+                "Whoever can deploy a project can run containers on its worker. By default a worker refuses "
+                "compose files that would hand a container the node itself; an administrator can allow each "
+                "for a worker. Checked when a deployment is prepared, before anything running is touched."
+            </p>
+            {move || policy.value().get().and_then(Result::err).map(|e| view! { <div class="mt-4" data-testid="policy-error"><ErrorBanner error=e /></div> })}
+            <div class="mt-4 grid gap-4 lg:grid-cols-2">
+                {ids.into_iter().map(|(id, name)| view! { <PolicyEditor id name policy /> }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn PolicyEditor(id: String, name: String, policy: ServerAction<SetWorkerPolicy>) -> impl IntoView {
+    let fetch_id = id.clone();
+    let current = Resource::new(move || policy.version().get(), move |_| get_worker_policy(fetch_id.clone()));
+    let form_id = id.clone();
+    let box_id = id.clone();
+    view! {
+        <div class="rounded-lg border border-slate-200 p-4" data-testid="worker-policy" data-worker=box_id>
+            <h3 class="text-sm font-semibold">{name}<span class="ml-2 text-xs text-slate-400">{id}</span></h3>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || {
+                    let form_id = form_id.clone();
+                    Suspend::new(async move {
+                        match current.await {
+                            Ok(granted) => view! {
+                                <ActionForm action=policy attr:class="mt-3 space-y-2">
+                                    <input type="hidden" name="id" value=form_id />
+                                    {Allowance::ALL.iter().map(|allowance| view! {
+                                        <label class="flex items-start gap-2 text-sm">
+                                            <input type="checkbox" name=allowance.as_str() value="on" checked=granted.allows(*allowance) data-allowance=allowance.as_str() class="mt-0.5 h-4 w-4" />
+                                            <span>"Allow "{allowance.label()}<span class="block text-xs text-slate-500">{allowance.settings()}</span></span>
+                                        </label>
+                                    }).collect_view()}
+                                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Save policy"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            Err(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
         </div>
     }
 }

@@ -1,10 +1,12 @@
-//! Worker nodes: add (token shown once, stored hashed), rotate, remove, list.
+//! Worker nodes: add (token shown once, stored hashed), rotate, remove, list, and each
+//! one's policy (what its projects' compose files may do to the node).
 
 use app::backend::Workers;
 use app::error::{AppError, AppResult};
 use app::model::{ControlPlaneStatus, CurrentUser, IssuedToken, WorkerSummary};
 use async_trait::async_trait;
 use nsm_core::worker::{check_front, FrontCandidate};
+use nsm_core::worker_policy::WorkerPolicy;
 use nsm_core::WorkerId;
 
 use super::Plane;
@@ -140,6 +142,25 @@ impl Workers for Plane {
         }
         self.drop_worker_link(id.as_str(), "it was removed").await;
         self.audit(by, "worker.remove", id.as_str(), None).await
+    }
+
+    async fn get_worker_policy(&self, id: &WorkerId) -> AppResult<WorkerPolicy> {
+        db::workers::policy(&self.db, id.as_str())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::NotFound(format!("Worker {id}")))
+    }
+
+    /// Admins only: an allowance lets every project on the worker reach the node.
+    async fn set_worker_policy(&self, by: &CurrentUser, id: &WorkerId, policy: WorkerPolicy) -> AppResult<()> {
+        if !db::users::is_admin(&self.db, by.id).await.map_err(internal)? {
+            return Err(AppError::Forbidden("Only an administrator can change a worker's policy".into()));
+        }
+        if !db::workers::set_policy(&self.db, id.as_str(), &policy).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("Worker {id}")));
+        }
+        let allowed: Vec<&str> = policy.allowed.iter().map(|a| a.as_str()).collect();
+        self.audit(by, "worker.set_policy", id.as_str(), Some(&allowed.join(","))).await
     }
 }
 

@@ -1,3 +1,4 @@
+use nsm_core::worker_policy::WorkerPolicy;
 use sqlx::Row;
 
 use super::{now, Db};
@@ -97,4 +98,40 @@ pub async fn projects_using(db: &Db, id: &str) -> sqlx::Result<Vec<String>> {
 
 pub async fn remove_worker(db: &Db, id: &str) -> sqlx::Result<bool> {
     Ok(sqlx::query("DELETE FROM workers WHERE id = ?").bind(id).execute(db).await?.rows_affected() == 1)
+}
+
+/// Why a worker's policy could not be read or stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyStoreError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Written by this server; unreadable means the row was edited by hand.
+    #[error("worker {worker}'s stored policy is unreadable: {source}")]
+    Unreadable {
+        worker: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The worker's policy; the default (allowing nothing) when none was set. `None`: no
+/// such worker.
+pub async fn policy(db: &Db, id: &str) -> Result<Option<WorkerPolicy>, PolicyStoreError> {
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("SELECT policy FROM workers WHERE id = ?").bind(id).fetch_optional(db).await?;
+    let Some(stored) = stored else { return Ok(None) };
+    match stored {
+        None => Ok(Some(WorkerPolicy::default())),
+        Some(json) => serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|source| PolicyStoreError::Unreadable { worker: id.to_owned(), source }),
+    }
+}
+
+/// Stores the worker's policy; false when there is no such worker.
+pub async fn set_policy(db: &Db, id: &str, policy: &WorkerPolicy) -> Result<bool, PolicyStoreError> {
+    let json = serde_json::to_string(policy)
+        .map_err(|source| PolicyStoreError::Unreadable { worker: id.to_owned(), source })?;
+    let result = sqlx::query("UPDATE workers SET policy = ? WHERE id = ?").bind(json).bind(id).execute(db).await?;
+    Ok(result.rows_affected() == 1)
 }

@@ -1,5 +1,5 @@
 //! Builds the job a worker runs from what the server knows: the saved shape, the
-//! resolved variables, reserved ports, expected service states.
+//! resolved variables, reserved ports, expected service states, the worker's policy.
 
 use std::sync::Arc;
 
@@ -41,6 +41,8 @@ pub enum SpecError {
     StoredId(nsm_core::FieldError),
     #[error("variables cannot be resolved: {0}")]
     Unresolved(String),
+    #[error("{0}")]
+    Policy(#[from] crate::db::workers::PolicyStoreError),
 }
 
 /// Reads the project's variables, decrypting plain values.
@@ -100,6 +102,8 @@ pub(super) async fn build(
         .filter(|s| !s.missing)
         .map(|s| ServiceExpectation { service: s.name, expected: s.expected })
         .collect();
+    // Read now: a policy changed while a deployment waited applies to it.
+    let policy = db::workers::policy(db, worker.as_str()).await?.unwrap_or_default();
     let timeout_secs = row.config.timeout.secs();
     Ok(DeploySpec {
         deployment: id,
@@ -112,6 +116,7 @@ pub(super) async fn build(
         services,
         timeout_secs,
         settle_secs: SETTLE_SECS.min(timeout_secs),
+        policy,
     })
 }
 

@@ -13,6 +13,7 @@ mod drift;
 mod edge;
 mod live;
 mod logs;
+mod policy;
 mod process;
 mod projects;
 mod site;
