@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("Please sign in")]
     Unauthorized,
-    #[error("You are not allowed to do that")]
-    Forbidden,
+    /// Signed in, but the role (or the token's scope) does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0} was not found")]
     NotFound(String),
     #[error("Please correct the highlighted fields")]

@@ -1,15 +1,8 @@
 //! Accounts: who is signed in.
 
-use serde::{Deserialize, Serialize};
-
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-/// The signed-in user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: i64,
-    pub username: String,
-}
+pub use crate::access::{CurrentUser, Role};
 
 /// Usernames: 1–64 letters, digits, `.`, `_`, `-`, `@`.
 pub fn check_username(username: &str) -> Result<(), crate::FieldError> {

@@ -5,6 +5,7 @@
 #[macro_use]
 pub mod words;
 
+pub mod access;
 pub mod account;
 pub mod activity;
 pub mod certificate;
@@ -21,6 +22,7 @@ pub mod project;
 pub mod protocol;
 pub mod service;
 pub mod stats;
+pub mod team;
 pub mod time;
 pub mod validation;
 pub mod variables;

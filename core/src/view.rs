@@ -236,6 +236,8 @@ pub struct DomainsView {
     pub domains: Vec<DomainView>,
     /// The signed-in user may write Custom resources (raw nginx configuration).
     pub can_custom: bool,
+    /// The signed-in user may change domains and resources at all.
+    pub can_edit: bool,
     /// The edge of the project's node (`off` also while that node never connected).
     pub edge: crate::edge::EdgeMode,
     /// Whether the node's nginx serves the project now (a deployment published it).

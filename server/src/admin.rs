@@ -1,16 +1,25 @@
-//! `nsm-server admin …`: offline administration against the data directory.
+//! `nsm-server user …` (and `admin create`): offline administration of users
+//! against the data directory.
 
 use std::io::{BufRead, Write};
 
+use nsm_core::access::Role;
+
 use crate::auth::password;
-use crate::db;
+use crate::db::{self, Db};
 use crate::error::ServerError;
 use crate::settings::Settings;
 
-/// Creates an administrator and returns the password (generated unless given).
-pub async fn create_admin(
+async fn open(settings: &Settings) -> Result<Db, ServerError> {
+    tokio::fs::create_dir_all(&settings.data_dir).await?;
+    Ok(db::open(&settings.database_path()).await?)
+}
+
+/// Creates a user and returns the password (generated unless given on stdin).
+pub async fn create_user(
     settings: &Settings,
     username: &str,
+    role: Role,
     password_from_stdin: bool,
 ) -> Result<Option<String>, ServerError> {
     nsm_core::account::check_username(username).map_err(|e| ServerError::Invalid(e.0))?;
@@ -22,18 +31,42 @@ pub async fn create_admin(
         (password::generate(), true)
     };
     nsm_core::account::check_password(&password).map_err(|e| ServerError::Invalid(e.0))?;
-    tokio::fs::create_dir_all(&settings.data_dir).await?;
-    let pool = db::open(&settings.database_path()).await?;
+    let pool = open(settings).await?;
     let hash = password::hash(&password)?;
-    match db::users::insert_admin(&pool, username, &hash, false).await {
+    match db::users::insert(&pool, username, &hash, role, false, false).await {
         Ok(_) => {}
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             return Err(ServerError::UserExists(username.to_owned()));
         }
         Err(e) => return Err(e.into()),
     }
-    db::audit::record(&pool, None, "user.create", username, Some("admin create")).await?;
+    db::audit::record(&pool, None, "user.create", username, Some(&format!("role {role}, command line"))).await?;
     Ok(generated.then_some(password))
+}
+
+/// `username role state` lines, for `user list`.
+pub async fn list_users(settings: &Settings) -> Result<(), ServerError> {
+    let pool = open(settings).await?;
+    let mut out = std::io::stdout().lock();
+    for user in db::users::list(&pool).await? {
+        let state = if user.disabled { "disabled" } else { "enabled" };
+        writeln!(out, "{}\t{}\t{state}", user.username, user.role)?;
+    }
+    Ok(())
+}
+
+pub async fn set_role(settings: &Settings, username: &str, role: Role) -> Result<(), ServerError> {
+    let pool = open(settings).await?;
+    let user = db::users::find_by_username(&pool, username)
+        .await?
+        .ok_or_else(|| ServerError::Invalid(format!("no user named {username}")))?;
+    db::users::set_role(&pool, user.id, role).await.map_err(|e| match e {
+        db::users::UserChangeError::Db(e) => ServerError::from(e),
+        other => ServerError::Invalid(other.to_string()),
+    })?;
+    let detail = format!("{} → {role}, command line", user.role);
+    db::audit::record(&pool, None, "user.role", username, Some(&detail)).await?;
+    Ok(())
 }
 
 /// Writes the generated password where the operator reads it: standard output.

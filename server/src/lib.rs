@@ -39,6 +39,7 @@ pub struct RunningServer {
     task: JoinHandle<std::io::Result<()>>,
     local_worker: Option<local_worker::LocalWorker>,
     heartbeat: JoinHandle<()>,
+    session_purge: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -53,6 +54,7 @@ impl RunningServer {
             worker.stop().await;
         }
         self.heartbeat.abort();
+        self.session_purge.abort();
         let _ = self.shutdown.send(());
         let served = self.task.await;
         self.plane.activity.flush().await;
@@ -78,7 +80,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     let site = settings.site()?;
     tokio::fs::create_dir_all(&settings.data_dir).await?;
     let db = db::open(&settings.database_path()).await?;
-    let removed = db::sessions::delete_expired(&db).await?;
+    let removed = db::sessions::delete_expired(&db, settings.session_idle_secs()).await?;
     tracing::debug!(removed, "expired sessions removed");
 
     let listener = TcpListener::bind(settings.listen).await?;
@@ -95,6 +97,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     plane.deployer.recover().await?;
     plane.fleet.start().await;
     let heartbeat = fleet::start_heartbeat(plane.db.clone());
+    let session_purge = auth::start_session_purge(plane.db.clone(), plane.settings.session_idle_secs());
     plane.edge.start().await;
 
     let app = http::router(plane.clone(), leptos_options);
@@ -109,7 +112,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     tracing::info!(%addr, "NSM listening");
     let local_worker =
         if plane.settings.no_local_worker { None } else { Some(local_worker::LocalWorker::start(&plane, addr).await?) };
-    Ok(RunningServer { addr, plane, shutdown, task, local_worker, heartbeat })
+    Ok(RunningServer { addr, plane, shutdown, task, local_worker, heartbeat, session_purge })
 }
 
 async fn shutdown_signal() {

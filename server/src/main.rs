@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use nsm_server::settings::{AdminCommand, Cli, Command};
+use nsm_core::access::Role;
+use nsm_server::settings::{AdminCommand, Cli, Command, UserCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -13,12 +14,16 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Admin(AdminCommand::Create { username, password_stdin })) => {
-            match nsm_server::admin::create_admin(&cli.settings, &username, password_stdin).await {
-                Ok(Some(password)) => nsm_server::admin::print_password(&password),
-                Ok(None) => Ok(()),
-                Err(e) => Err(e),
-            }
-            .map(|()| tracing::info!(username, "administrator created"))
+            create_user(&cli.settings, &username, Role::Admin, password_stdin).await
+        }
+        Some(Command::User(UserCommand::Create { username, role, password_stdin })) => {
+            create_user(&cli.settings, &username, role, password_stdin).await
+        }
+        Some(Command::User(UserCommand::List)) => nsm_server::admin::list_users(&cli.settings).await,
+        Some(Command::User(UserCommand::SetRole { username, role })) => {
+            nsm_server::admin::set_role(&cli.settings, &username, role)
+                .await
+                .map(|()| tracing::info!(username, %role, "role changed"))
         }
         None => match nsm_server::start(cli.settings).await {
             Ok(server) => server.run_until_signal().await,
@@ -32,4 +37,18 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn create_user(
+    settings: &nsm_server::settings::Settings,
+    username: &str,
+    role: Role,
+    password_stdin: bool,
+) -> Result<(), nsm_server::error::ServerError> {
+    match nsm_server::admin::create_user(settings, username, role, password_stdin).await? {
+        Some(password) => nsm_server::admin::print_password(&password)?,
+        None => {}
+    }
+    tracing::info!(username, %role, "user created");
+    Ok(())
 }

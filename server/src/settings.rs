@@ -16,9 +16,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Administration tasks that run against the data directory and exit.
+    /// Administration tasks that run against the data directory and exit
+    /// (`admin create` is `user create --role admin`).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Users: create, list, change a role; against the data directory, then exit.
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -30,6 +34,31 @@ pub enum AdminCommand {
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints a generated password unless --password-stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin, deployer or viewer.
+        #[arg(long)]
+        role: nsm_core::access::Role,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Every user with role and state, one per line.
+    List,
+    /// Change a user's role (the last enabled admin stays admin).
+    SetRole {
+        #[arg(long)]
+        username: String,
+        /// admin, deployer or viewer.
+        #[arg(long)]
+        role: nsm_core::access::Role,
     },
 }
 
@@ -58,6 +87,9 @@ pub struct Settings {
     /// Session lifetime, in hours.
     #[arg(long, env = "NSM_SESSION_HOURS", default_value_t = 168)]
     pub session_hours: i64,
+    /// A session not used for this many minutes ends (besides its absolute lifetime).
+    #[arg(long, env = "NSM_SESSION_IDLE_MINUTES", default_value_t = 1440)]
+    pub session_idle_minutes: i64,
     /// CI/CD API calls allowed per project and minute (also the burst size).
     #[arg(long, env = "NSM_CI_RATE_LIMIT", default_value_t = 60)]
     pub ci_rate_limit: u32,
@@ -66,6 +98,10 @@ pub struct Settings {
 }
 
 impl Settings {
+    pub fn session_idle_secs(&self) -> i64 {
+        self.session_idle_minutes.clamp(1, 60 * 24 * 365) * 60
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
@@ -84,6 +120,7 @@ impl Settings {
             leptos_config: PathBuf::from(LEPTOS_CONFIG),
             public_url: None,
             session_hours: 168,
+            session_idle_minutes: 1440,
             ci_rate_limit: 60,
             // Tests that need nginx turn the edge on themselves.
             edge: EdgeSettings::off(),

@@ -5,9 +5,6 @@ pub use nsm_core::account::{check_password, check_username, MIN_PASSWORD_LEN};
 use crate::error::AppError;
 use crate::model::CurrentUser;
 
-/// Endpoints reachable without a session (the server's guard allows exactly these).
-pub const PUBLIC_ENDPOINTS: [&str; 3] = ["needs_setup", "setup_admin", "sign_in"];
-
 #[server(prefix = "/api/fn", endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
     crate::backend::control_plane()?.needs_setup().await
@@ -31,7 +28,7 @@ pub async fn setup_admin(username: String, password: String, confirm: String) ->
         return Err(errors.into());
     }
     let plane = backend::control_plane()?;
-    let session = plane.setup_admin(username.trim(), &password).await?;
+    let session = plane.setup_admin(username.trim(), &password, backend::client_addr()?).await?;
     backend::set_session_cookie(Some(&session), plane.secure_cookies());
     leptos_axum::redirect("/");
     Ok(())

@@ -1,13 +1,15 @@
 //! Server functions: the browser's API. Each one runs on the server, checks the
 //! session, validates with the shared crate and calls the control plane.
-//! Sign-in and setup are the only ones reachable without a session.
+//! Who may call which is one table, [`access`], enforced by the server's guard.
 
+pub mod access;
 pub mod auth;
 pub mod ci;
 pub mod deployments;
 pub mod domains;
 pub mod projects;
 pub mod settings;
+pub mod team;
 pub mod variables;
 pub mod workers;
 

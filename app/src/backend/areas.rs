@@ -21,7 +21,7 @@ use crate::model::{
 pub trait Accounts: Send + Sync {
     async fn needs_setup(&self) -> AppResult<bool>;
     /// Creates the first administrator; refused once any user exists.
-    async fn setup_admin(&self, username: &str, password: &str) -> AppResult<NewSession>;
+    async fn setup_admin(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession>;
     async fn sign_in(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession>;
     async fn sign_out(&self, session_token: &str) -> AppResult<()>;
     /// Whether session cookies get the `Secure` attribute (served over HTTPS).
@@ -163,11 +163,11 @@ pub trait Settings: Send + Sync {
 
 /// Everything the UI needs, as one object in the Leptos context.
 pub trait ControlPlane:
-    Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + 'static
+    Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + super::Team + 'static
 {
 }
 
-impl<T: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + 'static> ControlPlane
-    for T
+impl<T> ControlPlane for T where
+    T: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + super::Team + 'static
 {
 }

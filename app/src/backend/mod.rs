@@ -4,6 +4,7 @@
 //! and call them.
 
 mod areas;
+mod team;
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ pub use areas::{
     Accounts, Ci, ControlPlane, Deployments, Domains, MoveDirection, Projects, ResourceSave, ServiceUpdate, Settings,
     VariableSave, Variables, Workers,
 };
+pub use team::Team;
 use leptos::prelude::use_context;
 
 use crate::error::{AppError, AppResult};

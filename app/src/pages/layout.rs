@@ -2,8 +2,12 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
 
-use crate::api::auth::{whoami, SignOut};
+use nsm_core::access::Permission;
 
+use crate::api::auth::SignOut;
+use crate::components::{provide_me, Allowed, Me};
+
+/// The main navigation; the last entry is for administrators only.
 const NAV: [(&str, &str); 4] =
     [("/", "Dashboard"), ("/projects", "Projects"), ("/workers", "Workers"), ("/settings", "Settings")];
 
@@ -12,7 +16,7 @@ const NAV: [(&str, &str); 4] =
 pub fn AppLayout() -> impl IntoView {
     crate::components::provide_live();
     crate::components::provide_clock();
-    let user = Resource::new(|| (), |_| whoami());
+    let Me(user) = provide_me();
     let sign_out = ServerAction::<SignOut>::new();
     let location = use_location();
     let is_active = move |href: &str| {
@@ -35,7 +39,7 @@ pub fn AppLayout() -> impl IntoView {
                         .iter()
                         .map(|(href, label)| {
                             let href = *href;
-                            view! {
+                            let link = move || view! {
                                 <A
                                     href=href
                                     attr:class=move || {
@@ -48,6 +52,11 @@ pub fn AppLayout() -> impl IntoView {
                                 >
                                     {*label}
                                 </A>
+                            };
+                            if href == "/settings" {
+                                view! { <Allowed permission=Permission::Admin>{link()}</Allowed> }.into_any()
+                            } else {
+                                link().into_any()
                             }
                         })
                         .collect_view()}
@@ -55,7 +64,12 @@ pub fn AppLayout() -> impl IntoView {
                 <div class="border-t border-slate-200 p-3 text-sm">
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
-                            user.await.ok().map(|u| view! { <p class="px-3 pb-2 text-slate-500" data-testid="current-user">{u.username}</p> })
+                            user.await.ok().map(|u| view! {
+                                <A href="/account" attr:class="block px-3 pb-2 text-slate-500 hover:text-slate-900" attr:title="Your account">
+                                    <span data-testid="current-user">{u.username}</span>
+                                    <span class="ml-1 text-xs text-slate-400" data-testid="current-role">{u.role.label()}</span>
+                                </A>
+                            })
                         })}
                     </Suspense>
                     <ActionForm action=sign_out>

@@ -35,3 +35,31 @@ pub fn generate() -> String {
     let mut rng = rand::thread_rng();
     (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
 }
+
+/// At most this many argon2 computations at once: each takes ~19 MiB and tens of
+/// milliseconds of a core, so a burst of sign-ins queues instead of exhausting memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OffloadError {
+    #[error("password hashing task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    #[error("password hashing is shut down")]
+    Closed(#[from] tokio::sync::AcquireError),
+    #[error(transparent)]
+    Hash(#[from] ServerError),
+}
+
+/// [`hash`] on the blocking pool, behind the semaphore.
+pub async fn hash_off_thread(password: &str) -> Result<String, OffloadError> {
+    let _permit = HASHING.acquire().await?;
+    let password = password.to_owned();
+    Ok(tokio::task::spawn_blocking(move || hash(&password)).await??)
+}
+
+/// [`verify`] on the blocking pool, behind the semaphore.
+pub async fn verify_off_thread(password: &str, stored: Option<String>) -> Result<bool, OffloadError> {
+    let _permit = HASHING.acquire().await?;
+    let password = password.to_owned();
+    Ok(tokio::task::spawn_blocking(move || verify(&password, stored.as_deref())).await?)
+}

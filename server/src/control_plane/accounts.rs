@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use super::Plane;
 use crate::auth::{password, token};
+use nsm_core::access::Role;
 use crate::db;
 use crate::error::internal;
 
@@ -18,16 +19,21 @@ impl Accounts for Plane {
         self.needs_setup_cached().await.map_err(internal)
     }
 
-    async fn setup_admin(&self, username: &str, password: &str) -> AppResult<NewSession> {
-        let hash = password::hash(password)?;
-        let id = db::users::insert_admin(&self.db, username, &hash, true).await.map_err(internal)?;
+    async fn setup_admin(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession> {
+        let already = || AppError::Conflict("Setup is already complete; sign in instead".into());
+        // Answered before any hashing: a finished setup is no target for burning CPU.
+        if !self.needs_setup_cached().await.map_err(internal)? {
+            return Err(already());
+        }
+        let hash = self.hash_password(password).await?;
+        let id = db::users::insert(&self.db, username, &hash, Role::Admin, false, true).await.map_err(internal)?;
         let Some(id) = id else {
-            return Err(AppError::Conflict("Setup is already complete; sign in instead".into()));
+            return Err(already());
         };
         self.has_users.store(true, Ordering::Relaxed);
         db::audit::record(&self.db, Some(id), "user.setup", username, None).await.map_err(internal)?;
         tracing::info!(username, "administrator created by first-run setup");
-        self.new_session(id).await
+        self.new_session(id, client).await
     }
 
     async fn sign_in(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession> {
@@ -35,21 +41,32 @@ impl Accounts for Plane {
             return Err(AppError::Throttled(wait.as_secs().max(1)));
         }
         let user = db::users::find_by_username(&self.db, username).await.map_err(internal)?;
-        let password = password.to_owned();
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        // argon2 is deliberately slow: keep it off the async workers.
-        let valid = tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
-            .await
-            .map_err(internal)?;
+        let valid = password::verify_off_thread(password, stored).await.map_err(internal)?;
         match user.filter(|_| valid) {
+            Some(user) if user.disabled => {
+                tracing::warn!(username = %user.username, "sign-in of a disabled user refused");
+                db::audit::record(&self.db, Some(user.id), "user.sign_in_refused", &user.username, Some("disabled"))
+                    .await
+                    .map_err(internal)?;
+                Err(AppError::Forbidden("This account is disabled; ask an administrator".into()))
+            }
             Some(user) => {
                 self.throttle.succeeded(client.0);
                 tracing::info!(username = %user.username, "signed in");
-                self.new_session(user.id).await
+                db::audit::record(&self.db, Some(user.id), "user.sign_in", &user.username, Some(&client.0.to_string()))
+                    .await
+                    .map_err(internal)?;
+                self.new_session(user.id, client).await
             }
             None => {
                 self.throttle.failed(client.0);
                 tracing::warn!(username, client = %client.0, "failed sign-in");
+                let detail = format!("from {}", client.0);
+                let typed: String = username.chars().take(64).collect();
+                db::audit::record(&self.db, None, "user.sign_in_failed", &typed, Some(&detail))
+                    .await
+                    .map_err(internal)?;
                 Err(AppError::BadCredentials)
             }
         }

@@ -7,6 +7,7 @@ use app::backend::{Domains, MoveDirection, ResourceSave};
 use app::error::{AppError, AppResult};
 use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ExpiringCertificate, ResourceView};
 use async_trait::async_trait;
+use nsm_core::access::Permission;
 use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
 use nsm_core::edge::EdgeMode;
 use nsm_core::{DomainId, ProjectId, ResourceId};
@@ -70,15 +71,11 @@ impl Plane {
         db::domains::topology(&self.db, id.as_str()).await.map_err(internal)
     }
 
-    async fn is_admin(&self, by: &CurrentUser) -> AppResult<bool> {
-        db::users::is_admin(&self.db, by.id).await.map_err(internal)
-    }
-
     /// Custom resources hold raw nginx configuration: admins only, to create,
     /// change, move or delete one, or to turn another resource into one.
     async fn require_admin_for(&self, by: &CurrentUser, custom: bool) -> AppResult<()> {
-        if custom && !self.is_admin(by).await? {
-            return Err(AppError::Forbidden);
+        if custom && !by.may(Permission::Admin) {
+            return Err(AppError::Forbidden("Only an administrator can write Custom nginx blocks".into()));
         }
         Ok(())
     }
@@ -134,7 +131,8 @@ impl Domains for Plane {
         };
         Ok(DomainsView {
             domains,
-            can_custom: self.is_admin(by).await?,
+            can_custom: by.may(Permission::Admin),
+            can_edit: by.may(Permission::Edit),
             edge: facts.as_ref().map_or(EdgeMode::Off, |f| f.mode),
             published: self.edge.published_on(id).await.is_some(),
             https_port: reached_facts.as_ref().map_or(443, |f| f.listen.https),

@@ -1,5 +1,5 @@
 //! The control plane's application services behind the UI: one module per area
-//! (accounts, projects, workers, deployments, variables, CI, domains, settings), each
+//! (accounts, projects, workers, deployments, variables, CI, domains, settings, team), each
 //! implementing that area's trait of `app::backend` for [`Plane`].
 
 mod accounts;
@@ -8,6 +8,7 @@ mod deployments;
 mod domains;
 mod projects;
 mod settings;
+mod team;
 mod variables;
 mod workers;
 
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use app::error::{AppError, AppResult};
-use app::model::{CurrentUser, NewSession};
+use app::model::{ClientAddr, CurrentUser, NewSession};
 use nsm_core::ProjectConfig;
 
 use crate::auth::{throttle::SignInThrottle, token};
@@ -94,7 +95,19 @@ impl Plane {
     }
 
     pub async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, ServerError> {
-        Ok(db::sessions::user_for(&self.db, &token::digest(token)).await?)
+        Ok(db::sessions::user_for(&self.db, &token::digest(token), self.settings.session_idle_secs()).await?)
+    }
+
+    /// The user an API token acts for, if it is live and its secret matches.
+    pub async fn token_user(&self, presented: &crate::auth::tokens::Presented<'_>) -> Result<Option<CurrentUser>, ServerError> {
+        let Some((digest, user)) = db::api_tokens::find_live(&self.db, presented.id).await? else {
+            return Ok(None);
+        };
+        if !crate::auth::tokens::matches(presented, &digest) {
+            return Ok(None);
+        }
+        db::api_tokens::touch(&self.db, presented.id).await?;
+        Ok(Some(user))
     }
 
     pub async fn needs_setup_cached(&self) -> Result<bool, ServerError> {
@@ -106,11 +119,12 @@ impl Plane {
         Ok(!any)
     }
 
-    pub(crate) async fn new_session(&self, user_id: i64) -> AppResult<NewSession> {
+    pub(crate) async fn new_session(&self, user_id: i64, client: ClientAddr) -> AppResult<NewSession> {
         let token = token::generate();
         let hours = self.settings.session_hours.clamp(1, 24 * 365);
         let expires = chrono::Utc::now() + chrono::Duration::hours(hours);
-        db::sessions::insert(&self.db, &token::digest(&token), user_id, &db::timestamp(expires))
+        let client = client.0.to_string();
+        db::sessions::insert(&self.db, &token::digest(&token), user_id, &db::timestamp(expires), Some(&client))
             .await
             .map_err(internal)?;
         Ok(NewSession { token, max_age_secs: hours * 3600 })

@@ -1,5 +1,6 @@
 //! SQLite storage: one file in the data directory, WAL mode, migrations at start-up.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod ci;
 pub mod containers;

@@ -1,36 +1,42 @@
 //! The one gate every request passes: cross-site writes are refused, the client's
-//! address and session user are attached, and anything but the sign-in/setup surface
-//! requires a session (server functions answer 401, pages redirect).
+//! address and the caller (session cookie or API token) are attached, and every server
+//! function and `/api/v1` route is held to its entry in the access tables
+//! ([`app::api::access`], [`super::api::rules`]): none → 401, not allowed → 403, no
+//! entry → 404. Pages redirect to sign-in instead.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 
-use app::api::{auth::PUBLIC_ENDPOINTS, PREFIX};
+use app::api::access::{self, Rule};
+use app::api::PREFIX;
 use app::backend::SESSION_COOKIE;
+use app::error::AppError;
 use app::model::{ClientAddr, CurrentUser};
+use nsm_core::access::Permission;
 
+use super::api::{RouteAccess, RouteRule};
+use crate::auth::tokens;
 use crate::control_plane::Plane;
 
-/// Paths served to anyone: health, static assets, and the sign-in/setup pages.
-fn is_public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/favicon.ico" | "/login" | "/setup")
-        || path.starts_with("/pkg/")
-        // The v1 API authenticates each route itself (worker token, bearer key, session).
-        || path.starts_with("/api/v1/")
-        || path
-            .strip_prefix(PREFIX)
-            .and_then(|p| p.strip_prefix('/'))
-            .is_some_and(|endpoint| PUBLIC_ENDPOINTS.contains(&endpoint))
+/// The page where a user with a one-time password chooses their own.
+pub const ACCOUNT_PAGE: &str = "/account";
+
+#[derive(Clone)]
+pub struct Gate {
+    pub plane: Arc<Plane>,
+    routes: Arc<Vec<RouteRule>>,
 }
 
-fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
+impl Gate {
+    pub fn new(plane: Arc<Plane>, rules: Vec<RouteRule>) -> Self {
+        Self { plane, routes: Arc::new(rules) }
+    }
 }
 
 /// A state-changing request that a browser marks as coming from another site.
@@ -66,12 +72,102 @@ fn session_token(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-fn unauthorized() -> Response {
-    (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": "unauthorized" }))).into_response()
+/// What a refused request is told; server functions get an [`AppError`] their client
+/// decodes, the v1 API a small JSON object.
+enum Refusal {
+    Unauthenticated,
+    Forbidden(&'static str),
+    Unknown,
+}
+
+fn refuse(server_fn: bool, refusal: Refusal) -> Response {
+    let (status, error, message) = match refusal {
+        Refusal::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthorized, "unauthorized"),
+        Refusal::Forbidden(why) => (StatusCode::FORBIDDEN, AppError::Forbidden(why.to_owned()), why),
+        Refusal::Unknown => (StatusCode::NOT_FOUND, AppError::NotFound("This endpoint".into()), "not found"),
+    };
+    if server_fn {
+        (status, Json(error)).into_response()
+    } else {
+        let code = match status {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            _ => "not_found",
+        };
+        (status, Json(serde_json::json!({ "error": code, "message": message }))).into_response()
+    }
+}
+
+/// Whether `user` may do what needs `permission`; the reason when not.
+fn allowed(user: Option<&CurrentUser>, permission: Permission) -> Result<(), Refusal> {
+    match user {
+        None => Err(Refusal::Unauthenticated),
+        Some(u) if u.must_change_password => {
+            Err(Refusal::Forbidden("Choose a new password on the Account page first"))
+        }
+        Some(u) if !u.may(permission) => Err(Refusal::Forbidden(nsm_core::access::refusal(permission))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The caller: an API token (`Authorization: Bearer nsm_…`) or a session cookie.
+/// `Err` for a token that is malformed, unknown, expired or revoked.
+async fn caller(plane: &Plane, headers: &HeaderMap) -> Result<Option<CurrentUser>, Response> {
+    let failed = |error: crate::error::ServerError| {
+        tracing::error!(%error, "caller lookup failed");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    };
+    if let Some(bearer) = super::api::bearer(headers).filter(|b| b.starts_with(tokens::PREFIX)) {
+        let Some(presented) = tokens::parse(bearer) else {
+            return Err(refuse(false, Refusal::Unauthenticated));
+        };
+        return match plane.token_user(&presented).await.map_err(failed)? {
+            Some(user) => Ok(Some(user)),
+            None => {
+                tracing::warn!(token = presented.id, "refused an unknown, expired or revoked API token");
+                Err(refuse(false, Refusal::Unauthenticated))
+            }
+        };
+    }
+    match session_token(headers) {
+        Some(token) => plane.session_user(token).await.map_err(failed),
+        None => Ok(None),
+    }
+}
+
+/// The access rule of an `/api/…` request; `Err` answers it.
+fn check_api(gate: &Gate, request: &Request, user: Option<&CurrentUser>) -> Result<(), Response> {
+    let path = request.uri().path();
+    if let Some(endpoint) = path.strip_prefix(PREFIX).and_then(|p| p.strip_prefix('/')) {
+        return match access::rule(endpoint) {
+            None => Err(refuse(true, Refusal::Unknown)),
+            Some(Rule::Public) => Ok(()),
+            Some(Rule::Session) => match user {
+                None => Err(refuse(true, Refusal::Unauthenticated)),
+                Some(u) if u.scope.is_some() => {
+                    Err(refuse(true, Refusal::Forbidden("Sign in with a browser to manage your account")))
+                }
+                Some(_) => Ok(()),
+            },
+            Some(Rule::Needs(permission)) => allowed(user, permission).map_err(|r| refuse(true, r)),
+        };
+    }
+    let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    let rule = matched.and_then(|m| {
+        gate.routes.iter().find(|r| r.method == request.method() && r.path == m).map(|r| r.access)
+    });
+    match rule {
+        None => Err(refuse(false, Refusal::Unknown)),
+        Some(RouteAccess::Worker | RouteAccess::Webhook) => Ok(()),
+        Some(RouteAccess::KeyOr(_)) if user.is_none() => Ok(()),
+        Some(RouteAccess::KeyOr(permission) | RouteAccess::Needs(permission)) => {
+            allowed(user, permission).map_err(|r| refuse(false, r))
+        }
+    }
 }
 
 pub async fn guard(
-    State(plane): State<Arc<Plane>>,
+    State(gate): State<Gate>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut request: Request,
     next: Next,
@@ -82,31 +178,27 @@ pub async fn guard(
     }
     request.extensions_mut().insert(ClientAddr(peer.ip()));
     let path = request.uri().path().to_owned();
-
-    let user: Option<CurrentUser> = match session_token(request.headers()) {
-        Some(token) => match plane.session_user(token).await {
-            Ok(user) => user,
-            Err(error) => {
-                tracing::error!(%error, "session lookup failed");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        },
-        None => None,
+    let user = match caller(&gate.plane, request.headers()).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
 
-    if is_api(&path) || path == "/healthz" || path.starts_with("/pkg/") {
-        return match (user, is_public(&path)) {
-            (Some(user), _) => {
-                request.extensions_mut().insert(user);
-                next.run(request).await
-            }
-            (None, true) => next.run(request).await,
-            (None, false) => unauthorized(),
-        };
+    if path.starts_with("/api/") {
+        if let Err(response) = check_api(&gate, &request, user.as_ref()) {
+            return response;
+        }
+        if let Some(user) = user {
+            request.extensions_mut().insert(user);
+        }
+        return next.run(request).await;
+    }
+    if matches!(path.as_str(), "/healthz" | "/favicon.ico") || path.starts_with("/pkg/") {
+        return next.run(request).await;
     }
 
-    // Pages: steer to setup while no user exists, to sign-in without a session.
-    let needs_setup = match plane.needs_setup_cached().await {
+    // Pages: steer to setup while no user exists, to sign-in without a session, and
+    // to the Account page while a one-time password must still be replaced.
+    let needs_setup = match gate.plane.needs_setup_cached().await {
         Ok(needs) => needs,
         Err(error) => {
             tracing::error!(%error, "user count failed");
@@ -119,11 +211,13 @@ pub async fn guard(
         (false, _, "/setup") => Redirect::to("/login").into_response(),
         (false, Some(_), "/login") => Redirect::to("/").into_response(),
         (false, None, "/login") => next.run(request).await,
+        (false, Some(user), p) if user.must_change_password && p != ACCOUNT_PAGE => {
+            Redirect::to(ACCOUNT_PAGE).into_response()
+        }
         (false, Some(user), _) => {
             request.extensions_mut().insert(user);
             next.run(request).await
         }
-        (false, None, _) if is_public(&path) => next.run(request).await,
         (false, None, _) => Redirect::to("/login").into_response(),
     }
 }
@@ -152,14 +246,5 @@ mod tests {
         assert!(is_cross_site(&Method::POST, &headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&Method::POST, &headers(&[("sec-fetch-site", "same-site")])));
         assert!(!is_cross_site(&Method::POST, &headers(&[("host", "a")])), "no Origin: not a browser");
-    }
-
-    #[test]
-    fn public_surface_is_exactly_sign_in_and_setup() {
-        assert!(is_public("/api/fn/sign_in"));
-        assert!(is_public("/api/fn/setup_admin"));
-        assert!(!is_public("/api/fn/list_projects"));
-        assert!(!is_public("/api/fn/sign_in/extra"));
-        assert!(!is_public("/projects"));
     }
 }

@@ -36,7 +36,7 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
         .with_state(leptos_options)
         .merge(api::router(plane.clone()))
         // Every route, UI and API alike, passes the guard…
-        .layer(axum::middleware::from_fn_with_state(plane, guard))
+        .layer(axum::middleware::from_fn_with_state(guard::Gate::new(plane, api::rules()), guard))
         // …inside one span per request, so every line logged for it carries its method
         // and path (and the guard's refusals are traced too).
         .layer(

@@ -4,8 +4,10 @@
 //! Integration tests: the real server on port 0, a temporary data directory, real
 //! SQLite, the real embedded worker, real git and Docker; one binary, so it links once.
 
+mod access;
 mod admission;
 mod auth;
+mod callers;
 mod ci;
 mod common;
 mod deploy;
@@ -18,4 +20,5 @@ mod process;
 mod projects;
 mod site;
 mod stats;
+mod team;
 mod workers;

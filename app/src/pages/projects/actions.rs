@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::deployments::{get_project_status, DeployProject, SyncProject, TeardownProject};
-use crate::components::{about_project, use_live};
+use nsm_core::access::Permission;
+
+use crate::components::{about_project, use_live, Allowed};
 use crate::error::AppError;
 
 /// Sync, Deploy and Teardown for a project, with its current status.
@@ -46,6 +48,7 @@ pub fn ProjectActions(#[prop(into)] id: Signal<String>) -> impl IntoView {
                     })
                 })}
             </Transition>
+            <Allowed permission=Permission::Deploy>
             <ActionForm action=sync>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class=button disabled=move || sync.pending().get()>
@@ -63,6 +66,7 @@ pub fn ProjectActions(#[prop(into)] id: Signal<String>) -> impl IntoView {
                     "Deploy"
                 </button>
             </ActionForm>
+            </Allowed>
         </div>
         {move || error().map(|e| view! { <p class="mt-3 text-sm text-red-600" role="alert">{e.to_string()}</p> })}
         {move || sync.value().get().and_then(Result::ok).map(|found| view! {

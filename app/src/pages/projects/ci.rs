@@ -1,8 +1,9 @@
 use leptos::prelude::*;
+use nsm_core::access::Permission;
 use nsm_core::activity::ActivityOutcome;
 
 use crate::api::ci::{get_ci, RotateDeployKey, RotateWebhookSecret, SetCiEnabled};
-use crate::components::ErrorBanner;
+use crate::components::{Allowed, ErrorBanner};
 
 /// The CI/CD panel: the switch, the deploy key and a copyable GitHub Actions step, the
 /// GitHub webhook, and every webhook call with its outcome.
@@ -51,7 +52,9 @@ pub fn CiPanel(#[prop(into)] project: Signal<String>) -> impl IntoView {
                                     <input type="checkbox" name="enabled" value="on" checked=c.allow_ci_cd class="h-4 w-4" data-testid="ci-enabled" />
                                     "Allow CI/CD"
                                 </label>
-                                <button type="submit" class=button>"Save"</button>
+                                <Allowed permission=Permission::Edit>
+                                    <button type="submit" class=button>"Save"</button>
+                                </Allowed>
                             </ActionForm>
                         })
                     })}
@@ -61,10 +64,12 @@ pub fn CiPanel(#[prop(into)] project: Signal<String>) -> impl IntoView {
 
             <h3 class="mt-6 text-sm font-semibold text-slate-700">"Deploy key"</h3>
             <div class="mt-2 flex flex-wrap items-center gap-3">
-                <ActionForm action=rotate_key>
-                    <input type="hidden" name="id" value=project />
-                    <button type="submit" class=button data-testid="rotate-deploy-key">"Generate a new deploy key"</button>
-                </ActionForm>
+                <Allowed permission=Permission::Edit>
+                    <ActionForm action=rotate_key>
+                        <input type="hidden" name="id" value=project />
+                        <button type="submit" class=button data-testid="rotate-deploy-key">"Generate a new deploy key"</button>
+                    </ActionForm>
+                </Allowed>
                 <span class="text-xs text-slate-500">"The old key stops working at once."</span>
             </div>
             {move || new_key().map(|key| view! {
@@ -89,10 +94,12 @@ pub fn CiPanel(#[prop(into)] project: Signal<String>) -> impl IntoView {
                 <li>"Payload URL: "<code class="font-mono text-xs">{github_url}</code>", content type application/json."</li>
                 <li>"Secret: generate one below and paste it there. Events: just the push event."</li>
             </ol>
-            <ActionForm action=rotate_secret attr:class="mt-3">
-                <input type="hidden" name="id" value=project />
-                <button type="submit" class=button>"Generate a new webhook secret"</button>
-            </ActionForm>
+            <Allowed permission=Permission::Edit>
+                <ActionForm action=rotate_secret attr:class="mt-3">
+                    <input type="hidden" name="id" value=project />
+                    <button type="submit" class=button>"Generate a new webhook secret"</button>
+                </ActionForm>
+            </Allowed>
             {move || new_secret().map(|secret| view! {
                 <div class="mt-3 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm">
                     <p class="font-medium text-amber-900">"Webhook secret — shown once:"</p>

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use nsm_core::access::Permission;
 use nsm_core::protocol::LogStream;
 use nsm_core::{DeploymentId, DeploymentState};
 
 use super::actions::short;
 use super::deployments::state_badge;
 use crate::api::deployments::{get_deployment, CancelDeployment};
-use crate::components::{ErrorBanner, Loading};
+use crate::components::{Allowed, ErrorBanner, Loading};
 use crate::model::{DeploymentDetail, LogLineView};
 
 /// One deployment: state, its log (streamed live while it runs), the rendered `.env`
@@ -57,12 +58,14 @@ fn DeploymentView(
                 </span>
                 {detail.summary.commit.as_deref().map(|c| view! { <code class="text-xs text-slate-500">{short(c)}</code> })}
             </div>
-            <Show when=running>
-                <ActionForm action=cancel>
-                    <input type="hidden" name="deployment" value=id.to_string() />
-                    <button type="submit" class="rounded-md border border-red-200 px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50">"Cancel"</button>
-                </ActionForm>
-            </Show>
+            <Allowed permission=Permission::Deploy>
+                <Show when=running>
+                    <ActionForm action=cancel>
+                        <input type="hidden" name="deployment" value=id.to_string() />
+                        <button type="submit" class="rounded-md border border-red-200 px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50">"Cancel"</button>
+                    </ActionForm>
+                </Show>
+            </Allowed>
         </div>
         {detail.summary.reason.clone().map(|r| view! { <p class="mb-4 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="deployment-reason">{r}</p> })}
         <pre class="max-h-[32rem] overflow-auto rounded-xl bg-slate-900 p-4 font-mono text-xs leading-relaxed text-slate-100" data-testid="deployment-log">

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use nsm_core::access::Permission;
 use nsm_core::certificate::CertificateStatus;
 use nsm_core::domain::{DomainForm, ResourceForm, ResourceType};
 use nsm_core::edge::EdgeMode;
@@ -12,7 +13,7 @@ use super::resource_editor::ResourceEditor;
 use crate::api::domains::{
     list_domains, AddDomain, DeleteResource, MoveResource, RemoveDomain, RequestCertificate, SaveResource,
 };
-use crate::components::{ErrorBanner, Loading};
+use crate::components::{Allowed, ErrorBanner, Loading};
 use crate::model::{CertificateView, DomainView, DomainsView, ResourceView};
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium hover:bg-slate-50";
@@ -90,7 +91,9 @@ pub fn DomainsTab() -> impl IntoView {
                 }
             })}
         </Transition>
-        <AddDomainForm project add />
+        <Allowed permission=Permission::Edit>
+            <AddDomainForm project add />
+        </Allowed>
     }
 }
 
@@ -120,7 +123,7 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
         }
     };
     let preview = view.preview.clone();
-    let (can_custom, https_port, published) = (view.can_custom, view.https_port, view.published);
+    let (can_custom, can_edit, https_port, published) = (view.can_custom, view.can_edit, view.https_port, view.published);
     view! {
         <p class="mb-1 text-sm text-slate-700" data-testid="serving-node">
             "Served by worker " <span class="font-mono font-medium">{view.node.clone()}</span>
@@ -142,7 +145,7 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
         } else {
             view! {
                 <div class="space-y-6">
-                    {view.domains.into_iter().map(|domain| view! { <DomainCard domain actions can_custom https_port published /> }).collect_view()}
+                    {view.domains.into_iter().map(|domain| view! { <DomainCard domain actions can_custom can_edit https_port published /> }).collect_view()}
                 </div>
             }.into_any()
         }}
@@ -163,6 +166,7 @@ fn DomainCard(
     domain: DomainView,
     actions: Actions,
     can_custom: bool,
+    can_edit: bool,
     https_port: u16,
     published: bool,
 ) -> impl IntoView {
@@ -180,6 +184,7 @@ fn DomainCard(
                     {url.map(|u| view! { <a class="text-xs text-indigo-600 hover:underline" href=u.clone() target="_blank" rel="noopener">{u.clone()}</a> })}
                     <CertificateBadge certificate=domain.certificate.clone() />
                 </div>
+                {can_edit.then(|| view! {
                 <div class="flex gap-2">
                     <ActionForm action=actions.certificate>
                         <input type="hidden" name="id" value=actions.project />
@@ -192,13 +197,14 @@ fn DomainCard(
                         <button type="submit" class=DANGER data-testid="remove-domain">"Remove domain"</button>
                     </ActionForm>
                 </div>
+                })}
             </header>
             <ol class="divide-y divide-slate-100" data-testid="resources">
                 {domain.resources.into_iter().enumerate().map(|(i, r)| view! {
-                    <ResourceRow resource=r domain=domain_id actions can_custom first={i == 0} last={i + 1 == count} />
+                    <ResourceRow resource=r domain=domain_id actions can_custom can_edit first={i == 0} last={i + 1 == count} />
                 }).collect_view()}
             </ol>
-            <div class="px-4 py-3">
+            <div class="px-4 py-3" class:hidden=!can_edit>
                 <Show when=editing_new fallback=move || view! {
                     <button type="button" class=BUTTON data-testid="add-resource" on:click=move |_| actions.editing.set(Some((domain_id, None)))>"Add resource"</button>
                 }>
@@ -216,12 +222,13 @@ fn ResourceRow(
     domain: i64,
     actions: Actions,
     can_custom: bool,
+    can_edit: bool,
     first: bool,
     last: bool,
 ) -> impl IntoView {
     let id = resource.id.get();
     let label = resource.kind.label();
-    let editable = can_custom || resource.kind != ResourceType::Custom;
+    let editable = can_edit && (can_custom || resource.kind != ResourceType::Custom);
     let editing = move || actions.editing.get() == Some((domain, Some(id)));
     let form = StoredValue::new(resource.form.clone());
     let shift = move |direction: &'static str, disabled: bool| {

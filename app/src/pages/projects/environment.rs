@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use nsm_core::access::Permission;
 use nsm_core::variables::{VariableForm, REFERENCE_KINDS};
 
 use crate::api::variables::{list_reference_targets, list_variables, DeleteVariable, RevealVariable, SaveVariable};
-use crate::components::{ErrorBanner, Loading};
+use crate::components::{Allowed, ErrorBanner, Loading};
 use crate::model::{ReferenceTarget, TargetKind, VariableView};
 
 /// Which targets a reference kind may point at.
@@ -66,7 +67,9 @@ pub fn EnvironmentTab() -> impl IntoView {
                 }
             })}
         </Transition>
-        <VariableEditor project=id save targets />
+        <Allowed permission=Permission::Edit>
+            <VariableEditor project=id save targets />
+        </Allowed>
     }
 }
 
@@ -76,7 +79,8 @@ fn VariableRow(project: String, variable: VariableView, delete: ServerAction<Del
     let shown = move || reveal.value().get().and_then(Result::ok);
     let plain = variable.kind == "plain";
     let name = variable.name.clone();
-    let (project2, name2) = (project.clone(), name.clone());
+    // Copy handles: the forms below render inside closures that may run again.
+    let (project2, name2) = (StoredValue::new(project.clone()), StoredValue::new(name.clone()));
     view! {
         <li class="flex flex-wrap items-center justify-between gap-3 px-4 py-3" data-variable=variable.name.clone()>
             <div class="min-w-0">
@@ -103,17 +107,21 @@ fn VariableRow(project: String, variable: VariableView, delete: ServerAction<Del
             </div>
             <div class="flex gap-2">
                 {plain.then(|| view! {
-                    <ActionForm action=reveal>
-                        <input type="hidden" name="id" value=project.clone() />
-                        <input type="hidden" name="name" value=name.clone() />
-                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium hover:bg-slate-50">"Reveal"</button>
-                    </ActionForm>
+                    <Allowed permission=Permission::Admin>
+                        <ActionForm action=reveal>
+                            <input type="hidden" name="id" value=project2.get_value() />
+                            <input type="hidden" name="name" value=name2.get_value() />
+                            <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium hover:bg-slate-50">"Reveal"</button>
+                        </ActionForm>
+                    </Allowed>
                 })}
-                <ActionForm action=delete>
-                    <input type="hidden" name="id" value=project2 />
-                    <input type="hidden" name="name" value=name2 />
-                    <button type="submit" class="rounded-md border border-red-200 px-3 py-1 text-xs font-medium text-red-700 hover:bg-red-50">"Delete"</button>
-                </ActionForm>
+                <Allowed permission=Permission::Edit>
+                    <ActionForm action=delete>
+                        <input type="hidden" name="id" value=project2.get_value() />
+                        <input type="hidden" name="name" value=name2.get_value() />
+                        <button type="submit" class="rounded-md border border-red-200 px-3 py-1 text-xs font-medium text-red-700 hover:bg-red-50">"Delete"</button>
+                    </ActionForm>
+                </Allowed>
             </div>
         </li>
     }

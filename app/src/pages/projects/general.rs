@@ -1,10 +1,11 @@
 use leptos::prelude::*;
+use nsm_core::access::Permission;
 use nsm_core::ProjectForm;
 
 use super::detail::ProjectContext;
 use super::form::ProjectFields;
 use crate::api::projects::DeleteProject;
-use crate::components::{Field, Loading};
+use crate::components::{Allowed, Field, Loading};
 
 /// The General tab: edit the configuration; delete in the danger zone.
 #[component]
@@ -27,13 +28,17 @@ pub fn GeneralTab() -> impl IntoView {
                             <ProjectFields initial=initial server_error=server_error />
                             <div class="mt-6 flex items-center justify-between gap-3 border-t border-slate-100 pt-5">
                                 <p class="text-xs text-slate-500">"Created "{project.created_at}" · updated "{project.updated_at}</p>
-                                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
-                                    disabled=move || update.pending().get()>
-                                    {move || if update.pending().get() { "Saving…" } else { "Save changes" }}
-                                </button>
+                                <Allowed permission=Permission::Edit>
+                                    <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
+                                        disabled=move || update.pending().get()>
+                                        {move || if update.pending().get() { "Saving…" } else { "Save changes" }}
+                                    </button>
+                                </Allowed>
                             </div>
                         </ActionForm>
-                        <DangerZone id=danger_id />
+                        <Allowed permission=Permission::Edit>
+                            <DangerZone id=danger_id.clone() />
+                        </Allowed>
                     }
                 })
             })}

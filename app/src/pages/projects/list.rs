@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use nsm_core::access::Permission;
 
 use crate::api::projects::list_projects;
-use crate::components::{changes_health, use_live, ErrorBanner, HealthBadge, Loading, PageHeader};
+use crate::components::{changes_health, use_live, Allowed, ErrorBanner, HealthBadge, Loading, PageHeader};
 
 #[component]
 pub fn ProjectListPage() -> impl IntoView {
@@ -11,7 +12,9 @@ pub fn ProjectListPage() -> impl IntoView {
     view! {
         <Title text="Projects" />
         <PageHeader title="Projects".into() subtitle="Git repositories deployed with Docker Compose".into()>
-            <a href="/projects/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">"New project"</a>
+            <Allowed permission=Permission::Edit>
+                <a href="/projects/new" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">"New project"</a>
+            </Allowed>
         </PageHeader>
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

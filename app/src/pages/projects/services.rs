@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use nsm_core::access::Permission;
 use nsm_core::service::{Segment, ServiceState, Verdict};
 
 use crate::api::deployments::{get_service_timelines, list_services, UpdateService};
-use crate::components::{about_project, use_clock, use_live, ErrorBanner, Loading, VerdictTimeline};
+use crate::components::{about_project, use_clock, use_live, Allowed, ErrorBanner, Loading, VerdictTimeline};
 use crate::model::ServiceView;
 
 use super::resource_use::{follow_resource_use, ResourceCell, ResourceUse};
@@ -118,6 +119,9 @@ fn ServiceRow(
 
     let form_id = format!("service-{}", service.name);
     let name = service.name.clone();
+    // Copy handles for the Save form, which renders inside a closure that may run again.
+    let (save_form, save_name) = (StoredValue::new(form_id.clone()), StoredValue::new(name.clone()));
+    let save_id = StoredValue::new(id);
     view! {
         <tr data-service=service.name.clone()>
             <td class="px-4 py-3 font-medium">
@@ -146,11 +150,13 @@ fn ServiceRow(
                 <input type="checkbox" name="collect_logs" value="on" form=form_id.clone() checked=service.collect_logs class="h-4 w-4" />
             </td>
             <td class="px-4 py-3 text-right">
-                <ActionForm action=save attr:id=form_id>
-                    <input type="hidden" name="id" value=id />
-                    <input type="hidden" name="service" value=name />
-                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium hover:bg-slate-50">"Save"</button>
-                </ActionForm>
+                <Allowed permission=Permission::Edit>
+                    <ActionForm action=save attr:id=save_form.get_value()>
+                        <input type="hidden" name="id" value=save_id.get_value() />
+                        <input type="hidden" name="service" value=save_name.get_value() />
+                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium hover:bg-slate-50">"Save"</button>
+                    </ActionForm>
+                </Allowed>
             </td>
         </tr>
     }

@@ -8,14 +8,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
+use app::model::CurrentUser;
 use nsm_core::activity::{ActivityOutcome, ActivitySource};
 use nsm_core::{DeploymentId, ProjectId, Trigger};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::keys;
-use super::status::{deployment_json, internal_error, status_code_for, unauthorized};
+use super::status::{app_error, deployment_json, internal_error, not_found, status_code_for, unauthorized};
 use crate::activity::Activity;
 use crate::control_plane::Plane;
 use crate::db::{self, projects::ProjectRow};
@@ -122,10 +123,15 @@ async fn settle(plane: &Arc<Plane>, project: &ProjectRow, deployment: Deployment
 
 pub async fn deploy(
     State(plane): State<Arc<Plane>>,
+    user: Option<Extension<CurrentUser>>,
     Path(id): Path<String>,
     Query(query): Query<DeployQuery>,
     headers: HeaderMap,
 ) -> Response {
+    // A session or API token the guard found allowed to deploy: as the Deploy button.
+    if let Some(Extension(user)) = user {
+        return deploy_as(&plane, &user, &id, query.wait).await;
+    }
     let project = match load(&plane, &id).await {
         Ok(project) => project,
         Err(refusal) => return refusal,
@@ -228,4 +234,20 @@ pub async fn github(
 fn push_branch(body: &[u8]) -> Option<String> {
     let event: Value = serde_json::from_slice(body).ok()?;
     event.get("ref")?.as_str()?.strip_prefix("refs/heads/").map(str::to_owned)
+}
+
+async fn deploy_as(plane: &Arc<Plane>, user: &CurrentUser, id: &str, wait: bool) -> Response {
+    use app::backend::Deployments;
+    let Ok(project_id) = ProjectId::parse(id) else {
+        return not_found();
+    };
+    let project = match db::projects::get_project(&plane.db, &project_id).await {
+        Ok(Some(project)) => project,
+        Ok(None) => return not_found(),
+        Err(error) => return internal_error(error),
+    };
+    match plane.deploy_project(user, &project_id).await {
+        Ok(deployment) => settle(plane, &project, deployment, wait).await,
+        Err(error) => app_error(error),
+    }
 }

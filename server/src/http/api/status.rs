@@ -62,15 +62,36 @@ async fn authorized(
     user: Option<&CurrentUser>,
     headers: &HeaderMap,
 ) -> Result<DeploymentRow, Response> {
-    let row = store::get(&plane.db, id).await.map_err(internal_error)?.ok_or_else(unauthorized)?;
+    let row = store::get(&plane.db, id).await.map_err(internal_error)?;
+    // The guard let this caller read deployments: it may learn one does not exist.
     if user.is_some() {
-        return Ok(row);
+        return row.ok_or_else(not_found);
     }
+    let row = row.ok_or_else(unauthorized)?;
     let stored = db::ci::deploy_key_hash(&plane.db, &row.project_id).await.map_err(internal_error)?;
     match (keys::bearer(headers), stored) {
         (Some(presented), Some(stored)) if keys::key_matches(presented, &stored) => Ok(row),
         _ => Err(unauthorized()),
     }
+}
+
+pub fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({ "error": "not_found" }))).into_response()
+}
+
+/// A control-plane service's refusal, as the v1 API answers it.
+pub fn app_error(error: app::error::AppError) -> Response {
+    use app::error::AppError;
+    let status = match &error {
+        AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, Json(json!({ "error": error.to_string() }))).into_response()
 }
 
 pub fn unauthorized() -> Response {

@@ -173,7 +173,7 @@ async fn custom_resources_are_for_admins_only() {
     assert!(status.is_success(), "{body}");
     add_resource(&s, "omega", "omega.example", "/raw", &[("kind", "custom"), ("body", "return 204;")]).await;
     let plane = &s.server.as_ref().expect("running").plane;
-    sqlx::query("UPDATE users SET is_admin = 0").execute(&plane.db).await.expect("demote");
+    sqlx::query("UPDATE users SET role = 'deployer'").execute(&plane.db).await.expect("demote");
 
     assert_eq!(domains_view(&s, "omega").await["can_custom"], false);
     let (status, body) =
