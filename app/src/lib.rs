@@ -14,7 +14,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use pages::{dashboard, layout, login, projects, settings, setup, workers};
+use pages::{account, dashboard, layout, login, projects, settings, setup, workers};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("/workers") view=workers::WorkersPage />
                     <Route path=path!("/settings") view=settings::SettingsPage />
+                    <Route path=path!("/account") view=account::AccountPage />
                 </ParentRoute>
             </Routes>
         </Router>

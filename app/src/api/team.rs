@@ -2,6 +2,7 @@
 //! API tokens). Who may call each is in [`super::access`].
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use nsm_core::access::Role;
 use nsm_core::team::{OneTimeSecret, SessionView, TokenView, UserView};
 

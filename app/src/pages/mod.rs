@@ -1,9 +1,11 @@
+pub mod account;
 pub mod dashboard;
 pub mod layout;
 pub mod login;
 pub mod projects;
 pub mod settings;
 pub mod setup;
+pub mod users;
 pub mod workers;
 
 use leptos::prelude::*;

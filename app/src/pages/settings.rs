@@ -15,11 +15,12 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings" />
         <PageHeader title="Settings".into() subtitle="Control-plane settings".into() />
         <div class="space-y-6">
+            <crate::pages::users::UsersSection />
             <LogCapSection />
             <p class="rounded-xl border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-500" data-testid="settings-note">
-                "Editable here: the container log cap. Everything else about the server — where it listens, its data directory, "
+                "Editable here: users and the container log cap. Everything else about the server — where it listens, its data directory, "
                 "the edge and the ACME directory, session length, the CI/CD rate limit — is given on the command line or as "
-                "NSM_* environment variables (see the README). More administrators are added with `nsm-server admin create`. "
+                "NSM_* environment variables (see the README). Users can also be managed offline with `nsm-server user create|list|set-role`. "
                 "The git base URL for short repository names (https://github.com) is not editable yet."
             </p>
         </div>
