@@ -13,4 +13,6 @@ pub struct ClientAddr(pub std::net::IpAddr);
 pub struct NewSession {
     pub token: String,
     pub max_age_secs: i64,
+    /// Signed in with a one-time password: the Account page comes first.
+    pub must_change_password: bool,
 }

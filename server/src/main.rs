@@ -45,9 +45,8 @@ async fn create_user(
     role: Role,
     password_stdin: bool,
 ) -> Result<(), nsm_server::error::ServerError> {
-    match nsm_server::admin::create_user(settings, username, role, password_stdin).await? {
-        Some(password) => nsm_server::admin::print_password(&password)?,
-        None => {}
+    if let Some(password) = nsm_server::admin::create_user(settings, username, role, password_stdin).await? {
+        nsm_server::admin::print_password(&password)?;
     }
     tracing::info!(username, %role, "user created");
     Ok(())

@@ -40,7 +40,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
     let plane = backend::control_plane()?;
     let session = plane.sign_in(username.trim(), &password, backend::client_addr()?).await?;
     backend::set_session_cookie(Some(&session), plane.secure_cookies());
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(if session.must_change_password { "/account" } else { "/" });
     Ok(())
 }
 

@@ -21,7 +21,7 @@ fn role(value: &str) -> Result<Role, AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    crate::backend::current_user()?;
+    crate::backend::authorized::<ListUsers>()?;
     crate::backend::control_plane()?.list_users().await
 }
 

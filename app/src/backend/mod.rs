@@ -42,6 +42,21 @@ pub fn current_user() -> AppResult<CurrentUser> {
     request_parts()?.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthorized)
 }
 
+/// The signed-in user, held to the access rule of server function `F` (app::api::access).
+/// The guard enforces it for calls over HTTP; this covers calls made while the server
+/// renders a page, which do not pass the guard.
+pub fn authorized<F: leptos::server_fn::ServerFn>() -> AppResult<CurrentUser> {
+    use crate::api::access::{rule, Rule};
+    let user = current_user()?;
+    let endpoint = F::PATH.rsplit('/').next().unwrap_or_default();
+    match rule(endpoint) {
+        Some(Rule::Public | Rule::Session) => Ok(user),
+        Some(Rule::Needs(permission)) if user.may(permission) => Ok(user),
+        Some(Rule::Needs(permission)) => Err(AppError::Forbidden(nsm_core::access::refusal(permission).to_owned())),
+        None => Err(AppError::NotFound("This endpoint".into())),
+    }
+}
+
 pub fn client_addr() -> AppResult<ClientAddr> {
     request_parts()?.extensions.get::<ClientAddr>().copied().ok_or_else(|| {
         tracing::error!("client address missing from request");

@@ -57,7 +57,8 @@ impl Accounts for Plane {
                 db::audit::record(&self.db, Some(user.id), "user.sign_in", &user.username, Some(&client.0.to_string()))
                     .await
                     .map_err(internal)?;
-                self.new_session(user.id, client).await
+                let session = self.new_session(user.id, client).await?;
+                Ok(NewSession { must_change_password: user.must_change_password, ..session })
             }
             None => {
                 self.throttle.failed(client.0);

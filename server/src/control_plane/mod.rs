@@ -127,7 +127,7 @@ impl Plane {
         db::sessions::insert(&self.db, &token::digest(&token), user_id, &db::timestamp(expires), Some(&client))
             .await
             .map_err(internal)?;
-        Ok(NewSession { token, max_age_secs: hours * 3600 })
+        Ok(NewSession { token, max_age_secs: hours * 3600, must_change_password: false })
     }
 
     pub(crate) async fn audit(
