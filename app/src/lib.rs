@@ -10,7 +10,7 @@ pub mod model;
 mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -18,13 +18,16 @@ use pages::{account, dashboard, layout, login, projects, settings, setup, worker
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let options = page_caching(options);
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full bg-slate-50">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options />
+                <HydrationScripts options=options.clone() />
+                <HashedStylesheet options id="leptos" />
                 <MetaTags />
             </head>
             <body class="h-full text-slate-800 antialiased">
@@ -34,11 +37,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The front end's files are named after their content (`scripts/build-site.sh`, which
+/// lists the hashes in `<site root>/hash.txt`) and cached for a year, so a page must
+/// never be shown from cache: it names the files of the build that rendered it. Leptos
+/// looks for the hash file beside the executable unless the path is absolute; without
+/// the file (`cargo leptos watch`) the plain names are used.
+#[cfg(feature = "ssr")]
+fn page_caching(mut options: LeptosOptions) -> LeptosOptions {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-cache"));
+    }
+    if !options.hash_files {
+        let listed = std::path::absolute(std::path::Path::new(options.site_root.as_ref()).join("hash.txt"));
+        if let Some(path) = listed.ok().filter(|path| path.is_file()) {
+            options.hash_files = true;
+            options.hash_file = path.to_string_lossy().as_ref().into();
+        }
+    }
+    options
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/nsm.css" />
         <Title formatter=|text: String| if text.is_empty() { "NSM".to_owned() } else { format!("{text} · NSM") } />
         <Router>
             <Routes fallback=|| view! { <pages::NotFound /> }>

@@ -3,6 +3,7 @@
 //! behind the session/CSRF guard and a request tracing layer.
 
 pub mod api;
+mod assets;
 mod guard;
 pub mod worker_link;
 
@@ -13,7 +14,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::control_plane::Plane;
@@ -31,7 +31,7 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .nest_service("/pkg", assets::pkg(pkg_dir))
         .fallback(leptos_axum::file_and_error_handler_with_context(context, app::shell))
         .with_state(leptos_options)
         .merge(api::router(plane.clone()))

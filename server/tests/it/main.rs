@@ -6,6 +6,7 @@
 
 mod access;
 mod admission;
+mod assets;
 mod auth;
 mod callers;
 mod ci;
