@@ -15,7 +15,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)"
 
 # ---------------------------------------------------------------- Debian packages
-APT_PACKAGES=(lld-19 docker.io docker-compose nginx libnginx-mod-stream pebble git chromium binaryen brotli busybox-static sqlite3 curl ca-certificates pkg-config)
+APT_PACKAGES=(lld-19 docker.io docker-compose nginx libnginx-mod-stream pebble git chromium brotli busybox-static sqlite3 curl ca-certificates pkg-config)
 SECURITY_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy)
 
 missing=()

@@ -11,7 +11,7 @@ use crate::error::ServerError;
 use crate::settings::Settings;
 
 async fn open(settings: &Settings) -> Result<Db, ServerError> {
-    tokio::fs::create_dir_all(&settings.data_dir).await?;
+    crate::data_dir::prepare(&settings.data_dir).await?;
     Ok(db::open(&settings.database_path()).await?)
 }
 

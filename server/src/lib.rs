@@ -4,6 +4,7 @@ pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod control_plane;
+pub mod data_dir;
 pub mod db;
 pub mod deploy;
 pub mod edge;
@@ -78,7 +79,7 @@ impl RunningServer {
 pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     // Before anything is touched: a malformed Leptos.toml stops the start.
     let site = settings.site()?;
-    tokio::fs::create_dir_all(&settings.data_dir).await?;
+    data_dir::prepare(&settings.data_dir).await?;
     let db = db::open(&settings.database_path()).await?;
     let removed = db::sessions::delete_expired(&db, settings.session_idle_secs()).await?;
     tracing::debug!(removed, "expired sessions removed");
@@ -94,6 +95,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
 
     let secrets = secrets::SecretBox::open(&settings.data_dir).await?;
     let plane = Plane::new(db, settings, secrets);
+    plane.guard_first_run().await?;
     plane.deployer.recover().await?;
     plane.fleet.start().await;
     let heartbeat = fleet::start_heartbeat(plane.db.clone());

@@ -25,6 +25,8 @@ pub enum SecretError {
     KeyLength(String),
     #[error("the key file: {0}")]
     KeyFile(#[from] std::io::Error),
+    #[error("the key file {path} can be read or written by other users (mode {mode:o}): run `chmod 600 {path}` and check who has read it")]
+    KeyExposed { path: String, mode: u32 },
 }
 
 impl SecretBox {
@@ -32,7 +34,10 @@ impl SecretBox {
     pub async fn open(data_dir: &Path) -> Result<Self, SecretError> {
         let path = data_dir.join(KEY_FILE);
         let key = match tokio::fs::read(&path).await {
-            Ok(bytes) if bytes.len() == 32 => bytes,
+            Ok(bytes) if bytes.len() == 32 => {
+                refuse_exposed(&path).await?;
+                bytes
+            }
             Ok(_) => return Err(SecretError::KeyLength(path.display().to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = vec![0u8; 32];
@@ -67,7 +72,24 @@ impl SecretBox {
     }
 }
 
-async fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
+/// Any access for other users (world bits) stops the start: every secret would be as
+/// readable as the key. Group access is only warned about (a backup group may need it).
+async fn refuse_exposed(path: &Path) -> Result<(), SecretError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = tokio::fs::metadata(path).await?.permissions().mode() & 0o777;
+        if mode & 0o007 != 0 {
+            return Err(SecretError::KeyExposed { path: path.display().to_string(), mode });
+        }
+        if mode & 0o070 != 0 {
+            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "the secrets key is readable by its group");
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
     let mut options = tokio::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -98,5 +120,19 @@ mod tests {
         assert!(again.open_sealed(&tampered).is_err());
         let other = tempfile::tempdir().unwrap();
         assert!(SecretBox::open(other.path()).await.unwrap().open_sealed(&sealed).is_err());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_world_readable_key_stops_the_start() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        SecretBox::open(dir.path()).await.unwrap();
+        let key = dir.path().join(KEY_FILE);
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = SecretBox::open(dir.path()).await.err().expect("refused");
+        assert!(error.to_string().contains("chmod 600"), "{error}");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(SecretBox::open(dir.path()).await.is_ok(), "group access is only warned about");
     }
 }

@@ -93,6 +93,10 @@ pub struct Settings {
     /// CI/CD API calls allowed per project and minute (also the burst size).
     #[arg(long, env = "NSM_CI_RATE_LIMIT", default_value_t = 60)]
     pub ci_rate_limit: u32,
+    /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    #[arg(long = "trusted-proxy", env = "NSM_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     pub edge: EdgeSettings,
 }
@@ -122,6 +126,7 @@ impl Settings {
             session_hours: 168,
             session_idle_minutes: 1440,
             ci_rate_limit: 60,
+            trusted_proxies: Vec::new(),
             // Tests that need nginx turn the edge on themselves.
             edge: EdgeSettings::off(),
         }

@@ -19,7 +19,7 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
     use Permission::*;
     use Rule::*;
     Some(match endpoint {
-        "needs_setup" | "setup_admin" | "sign_in" => Public,
+        "needs_setup" | "setup_requires_token" | "setup_admin" | "sign_in" => Public,
         "whoami" | "sign_out" | "change_password" | "list_sessions" | "sign_out_session" | "sign_out_everywhere"
         | "list_api_tokens" | "create_api_token" | "revoke_api_token" => Session,
 

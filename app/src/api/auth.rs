@@ -10,9 +10,20 @@ pub async fn needs_setup() -> Result<bool, AppError> {
     crate::backend::control_plane()?.needs_setup().await
 }
 
+/// Whether the setup page must ask for the setup token the server logged.
+#[server(prefix = "/api/fn", endpoint = "setup_requires_token")]
+pub async fn setup_requires_token() -> Result<bool, AppError> {
+    Ok(crate::backend::control_plane()?.setup_requires_token())
+}
+
 /// Creates the first administrator; refused once any user exists.
 #[server(prefix = "/api/fn", endpoint = "setup_admin")]
-pub async fn setup_admin(username: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn setup_admin(
+    username: String,
+    password: String,
+    confirm: String,
+    #[server(default)] setup_token: Option<String>,
+) -> Result<(), AppError> {
     use crate::backend;
     let mut errors = nsm_core::FieldErrors::new();
     if let Err(e) = check_username(&username) {
@@ -28,7 +39,8 @@ pub async fn setup_admin(username: String, password: String, confirm: String) ->
         return Err(errors.into());
     }
     let plane = backend::control_plane()?;
-    let session = plane.setup_admin(username.trim(), &password, backend::client_addr()?).await?;
+    let token = setup_token.as_deref().filter(|t| !t.trim().is_empty());
+    let session = plane.setup_admin(username.trim(), &password, token, backend::client_addr()?).await?;
     backend::set_session_cookie(Some(&session), plane.secure_cookies());
     leptos_axum::redirect("/");
     Ok(())

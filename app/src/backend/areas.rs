@@ -20,8 +20,17 @@ use crate::model::{
 #[async_trait]
 pub trait Accounts: Send + Sync {
     async fn needs_setup(&self) -> AppResult<bool>;
-    /// Creates the first administrator; refused once any user exists.
-    async fn setup_admin(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession>;
+    /// Whether first-run setup asks for the setup token (a server others can reach).
+    fn setup_requires_token(&self) -> bool;
+    /// Creates the first administrator; refused once any user exists, and without the
+    /// setup token when one is required.
+    async fn setup_admin(
+        &self,
+        username: &str,
+        password: &str,
+        setup_token: Option<&str>,
+        client: ClientAddr,
+    ) -> AppResult<NewSession>;
     async fn sign_in(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession>;
     async fn sign_out(&self, session_token: &str) -> AppResult<()>;
     /// Whether session cookies get the `Secure` attribute (served over HTTPS).

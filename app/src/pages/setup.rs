@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::login::AuthCard;
-use crate::api::auth::{check_password, check_username, SetupAdmin};
+use crate::api::auth::{check_password, check_username, setup_requires_token, SetupAdmin};
 use crate::components::Field;
 
 /// First run: create the administrator. The server refuses it once a user exists.
@@ -12,6 +12,9 @@ pub fn SetupPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
+    let setup_token = RwSignal::new(String::new());
+    // Asked only of a server others can reach (it listens beyond loopback).
+    let requires_token = OnceResource::new(setup_requires_token());
     let server_error =
         move |field: &'static str| action.value().get().and_then(|r| r.err()).and_then(|e| e.field(field));
     // Inline checks run the same rules as the server, once the user has typed.
@@ -39,6 +42,7 @@ pub fn SetupPage() -> impl IntoView {
             server_error("confirm")
         }
     });
+    let token_error = Signal::derive(move || server_error("setup_token"));
     let general_error = move || action.value().get().and_then(|r| r.err()).filter(|e| e.field_errors().is_none());
     view! {
         <Title text="Set up" />
@@ -47,6 +51,22 @@ pub fn SetupPage() -> impl IntoView {
                 <Field name="username" label="Username" value=username error=username_error autocomplete="username" />
                 <Field name="password" label="Password" kind="password" value=password error=password_error autocomplete="new-password" hint="At least 10 characters" />
                 <Field name="confirm" label="Repeat password" kind="password" value=confirm error=confirm_error autocomplete="new-password" />
+                <Suspense fallback=|| ()>
+                    {move || {
+                        requires_token.get().and_then(Result::ok).filter(|required| *required).map(|_| {
+                            view! {
+                                <Field
+                                    name="setup_token"
+                                    label="Setup token"
+                                    value=setup_token
+                                    error=token_error
+                                    autocomplete="off"
+                                    hint="This server can be reached from other machines, so setup needs the token it printed in its log (also in the setup-token file of its data directory)"
+                                />
+                            }
+                        })
+                    }}
+                </Suspense>
                 {move || general_error().map(|e| view! { <p class="text-sm text-red-600" role="alert">{e.to_string()}</p> })}
                 <button
                     type="submit"

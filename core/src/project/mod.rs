@@ -292,6 +292,10 @@ fn check_git_url(value: &str) -> Result<(), FieldError> {
     let with_scheme = SCHEMES.iter().find_map(|s| value.strip_prefix(s));
     match with_scheme {
         Some(rest) if rest.is_empty() || rest.starts_with('?') => Err(FieldError::new("Git URL has no host or path")),
+        Some(rest) if has_credentials(value, rest) => Err(FieldError::new(
+            "Git URL cannot carry a password or token (it would be stored and shown in clear): \
+             put the token in the access token field, which is sealed",
+        )),
         Some(_) => Ok(()),
         None if value.starts_with('/') => Ok(()),
         None if is_scp_like(value) => Ok(()),
@@ -299,6 +303,17 @@ fn check_git_url(value: &str) -> Result<(), FieldError> {
             "Git URL must start with https://, http://, ssh://, git://, file:// or '/', or be user@host:path",
         )),
     }
+}
+
+/// Whether the authority of `rest` (the URL after its scheme) names a secret: any
+/// user part over http(s) or git (a token as user name is still a token), a password
+/// anywhere. `ssh://git@host` names a user, not a secret.
+fn has_credentials(value: &str, rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let Some((userinfo, _host)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    userinfo.contains(':') || !value.starts_with("ssh://")
 }
 
 /// `git@github.com:owner/repo.git`

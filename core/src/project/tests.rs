@@ -78,6 +78,17 @@ fn git_urls() {
     for bad in ["", "shop", "https://", "-uhttps://x", "https://a b", "ftp://x/y", "https://x/\ny", "relative/path"] {
         assert!(GitUrl::parse(bad).is_err(), "{bad:?}");
     }
+    // Credentials belong in the sealed token field, never in the URL.
+    for secret in [
+        "https://user:ghp_secret@github.com/acme/shop.git",
+        "https://ghp_secret@github.com/acme/shop.git",
+        "http://x-access-token:abc@127.0.0.1:8080/repo.git",
+        "ssh://git:hunter2@host/repo",
+    ] {
+        let error = GitUrl::parse(secret).expect_err(secret);
+        assert!(error.0.contains("token field"), "{secret}: {error:?}");
+    }
+    assert!(GitUrl::parse("https://github.com/acme/shop@v2.git").is_ok(), "an @ in the path is no user");
 }
 
 #[test]

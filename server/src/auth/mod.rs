@@ -3,6 +3,7 @@
 
 pub mod password;
 pub mod rate;
+pub mod setup_token;
 pub mod throttle;
 pub mod token;
 pub mod tokens;

@@ -19,11 +19,35 @@ impl Accounts for Plane {
         self.needs_setup_cached().await.map_err(internal)
     }
 
-    async fn setup_admin(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession> {
+    fn setup_requires_token(&self) -> bool {
+        self.setup_token.get().is_some()
+    }
+
+    async fn setup_admin(
+        &self,
+        username: &str,
+        password: &str,
+        setup_token: Option<&str>,
+        client: ClientAddr,
+    ) -> AppResult<NewSession> {
         let already = || AppError::Conflict("Setup is already complete; sign in instead".into());
         // Answered before any hashing: a finished setup is no target for burning CPU.
         if !self.needs_setup_cached().await.map_err(internal)? {
             return Err(already());
+        }
+        if let Some(required) = self.setup_token.get() {
+            if !setup_token.is_some_and(|t| required.matches(t)) {
+                tracing::warn!(client = %client.0, "first-run setup refused: missing or wrong setup token");
+                let mut errors = nsm_core::FieldErrors::new();
+                errors.add(
+                    "setup_token",
+                    nsm_core::FieldError::new(format!(
+                        "Give the setup token from the server's log or from {}",
+                        required.path().display()
+                    )),
+                );
+                return Err(errors.into());
+            }
         }
         let hash = self.hash_password(password).await?;
         let id = db::users::insert(&self.db, username, &hash, Role::Admin, false, true).await.map_err(internal)?;
@@ -31,13 +55,16 @@ impl Accounts for Plane {
             return Err(already());
         };
         self.has_users.store(true, Ordering::Relaxed);
+        if let Some(token) = self.setup_token.get() {
+            token.retire().await;
+        }
         db::audit::record(&self.db, Some(id), "user.setup", username, None).await.map_err(internal)?;
         tracing::info!(username, "administrator created by first-run setup");
         self.new_session(id, client).await
     }
 
     async fn sign_in(&self, username: &str, password: &str, client: ClientAddr) -> AppResult<NewSession> {
-        if let Some(wait) = self.throttle.wait_for(client.0) {
+        if let Err(wait) = self.throttle.attempt(client.0, username) {
             return Err(AppError::Throttled(wait.as_secs().max(1)));
         }
         let user = db::users::find_by_username(&self.db, username).await.map_err(internal)?;
@@ -52,7 +79,7 @@ impl Accounts for Plane {
                 Err(AppError::Forbidden("This account is disabled; ask an administrator".into()))
             }
             Some(user) => {
-                self.throttle.succeeded(client.0);
+                self.throttle.succeeded(client.0, username);
                 tracing::info!(username = %user.username, "signed in");
                 db::audit::record(&self.db, Some(user.id), "user.sign_in", &user.username, Some(&client.0.to_string()))
                     .await
@@ -61,7 +88,6 @@ impl Accounts for Plane {
                 Ok(NewSession { must_change_password: user.must_change_password, ..session })
             }
             None => {
-                self.throttle.failed(client.0);
                 tracing::warn!(username, client = %client.0, "failed sign-in");
                 let detail = format!("from {}", client.0);
                 let typed: String = username.chars().take(64).collect();

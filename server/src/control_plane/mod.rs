@@ -35,6 +35,8 @@ pub struct Plane {
     /// Once a user exists it always will (there is no way to delete the last one yet),
     /// so pages need not count users on every request.
     pub(crate) has_users: AtomicBool,
+    /// Required by first-run setup when the server listens beyond loopback.
+    pub(crate) setup_token: std::sync::OnceLock<crate::auth::setup_token::SetupToken>,
     pub hub: Arc<Hub>,
     /// What browsers follow live (`/api/v1/events`).
     pub events: Arc<crate::events::Events>,
@@ -82,6 +84,7 @@ impl Plane {
             settings,
             throttle: SignInThrottle::default(),
             has_users: AtomicBool::new(false),
+            setup_token: std::sync::OnceLock::new(),
             started_at: chrono::Utc::now(),
             hub,
             events,
@@ -108,6 +111,22 @@ impl Plane {
         }
         db::api_tokens::touch(&self.db, presented.id).await?;
         Ok(Some(user))
+    }
+
+    /// Before the first user exists on a server others can reach: issues the setup
+    /// token and says where it is.
+    pub async fn guard_first_run(&self) -> Result<(), ServerError> {
+        if self.settings.listen.ip().is_loopback() || !self.needs_setup_cached().await? {
+            return Ok(());
+        }
+        let token = crate::auth::setup_token::SetupToken::issue(&self.settings.data_dir).await?;
+        tracing::warn!(
+            setup_token = token.secret(),
+            file = %token.path().display(),
+            "no user exists yet and NSM listens beyond loopback: first-run setup asks for this setup token"
+        );
+        let _ = self.setup_token.set(token);
+        Ok(())
     }
 
     pub async fn needs_setup_cached(&self) -> Result<bool, ServerError> {

@@ -36,10 +36,13 @@ pub enum OpenError {
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("database file {path}: {source}")]
+    File { path: String, source: std::io::Error },
 }
 
 /// Opens (creating if needed) the database file and applies pending migrations.
 pub async fn open(path: &Path) -> Result<Db, OpenError> {
+    make_private(path).await.map_err(|source| OpenError::File { path: path.display().to_string(), source })?;
     let url = format!("sqlite://{}", path.display());
     let options = SqliteConnectOptions::from_str(&url)?
         .create_if_missing(true)
@@ -50,6 +53,27 @@ pub async fn open(path: &Path) -> Result<Db, OpenError> {
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// The database file is its owner's only (mode 0600): created so before SQLite opens
+/// it (an empty file is a new database), narrowed when an older start left it wider.
+/// SQLite gives its `-wal` and `-shm` files the database file's mode.
+async fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let mode = tokio::fs::metadata(path).await?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tokio::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).await?;
+            tracing::warn!(path = %path.display(), was = format!("{mode:o}"), "the database file was readable by others; it is now 0600");
+        }
+    }
+    Ok(())
 }
 
 /// Timestamps are stored as RFC 3339 UTC strings with second precision, which sort

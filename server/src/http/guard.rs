@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -21,6 +21,7 @@ use app::model::{ClientAddr, CurrentUser};
 use nsm_core::access::Permission;
 
 use super::api::{RouteAccess, RouteRule};
+use super::client;
 use crate::auth::tokens;
 use crate::control_plane::Plane;
 
@@ -31,33 +32,14 @@ pub const ACCOUNT_PAGE: &str = "/account";
 pub struct Gate {
     pub plane: Arc<Plane>,
     routes: Arc<Vec<RouteRule>>,
+    /// The public URL's origin, when one is set: the only origin allowed to post.
+    public_origin: Option<Arc<str>>,
 }
 
 impl Gate {
     pub fn new(plane: Arc<Plane>, rules: Vec<RouteRule>) -> Self {
-        Self { plane, routes: Arc::new(rules) }
-    }
-}
-
-/// A state-changing request that a browser marks as coming from another site.
-pub fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return false;
-    }
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
-    }
-    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-        // Non-browser clients (curl, CI) send no Origin and carry no ambient cookies.
-        None => false,
-        Some(Ok(origin)) => {
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-            origin_host.is_none() || origin_host != host
-        }
-        Some(Err(_)) => true,
+        let public_origin = plane.settings.public_url.as_deref().and_then(client::origin_of).map(Arc::from);
+        Self { plane, routes: Arc::new(rules), public_origin }
     }
 }
 
@@ -173,11 +155,13 @@ pub async fn guard(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if is_cross_site(request.method(), request.headers()) {
+    let settings = &gate.plane.settings;
+    if client::is_cross_site(request.method(), request.headers(), gate.public_origin.as_deref()) {
         tracing::warn!(path = %request.uri().path(), %peer, "refused a cross-site request");
         return (StatusCode::FORBIDDEN, Json(serde_json::json!({ "error": "cross_site_request" }))).into_response();
     }
-    request.extensions_mut().insert(ClientAddr(peer.ip()));
+    let client = client::client_addr(peer.ip(), request.headers(), &settings.trusted_proxies);
+    request.extensions_mut().insert(ClientAddr(client));
     let path = request.uri().path().to_owned();
     let user = match caller(&gate.plane, request.headers()).await {
         Ok(user) => user,
@@ -220,32 +204,5 @@ pub async fn guard(
             next.run(request).await
         }
         (false, None, _) => Redirect::to("/login").into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_static(v));
-        }
-        h
-    }
-
-    #[test]
-    fn cross_site_detection() {
-        let same = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
-        assert!(!is_cross_site(&Method::POST, &same));
-        let other = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]);
-        assert!(is_cross_site(&Method::POST, &other));
-        assert!(!is_cross_site(&Method::GET, &other), "reads are not refused");
-        assert!(is_cross_site(&Method::POST, &headers(&[("host", "a"), ("origin", "null")])));
-        assert!(is_cross_site(&Method::POST, &headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&Method::POST, &headers(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&Method::POST, &headers(&[("host", "a")])), "no Origin: not a browser");
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod assets;
+mod client;
 mod guard;
 pub mod worker_link;
 
@@ -37,6 +38,7 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
         .merge(api::router(plane.clone()))
         // Every route, UI and API alike, passes the guard…
         .layer(axum::middleware::from_fn_with_state(guard::Gate::new(plane, api::rules()), guard))
+        .layer(axum::middleware::map_response(client::security_headers))
         // …inside one span per request, so every line logged for it carries its method
         // and path (and the guard's refusals are traced too).
         .layer(

@@ -14,6 +14,7 @@ use super::common::{error_kind, TestServer};
 /// The least a caller needs for each server function.
 const SERVER_FUNCTIONS: &[(&str, &str)] = &[
     ("needs_setup", "public"),
+    ("setup_requires_token", "public"),
     ("setup_admin", "public"),
     ("sign_in", "public"),
     ("whoami", "session"),

@@ -91,8 +91,6 @@ async fn repeated_failures_from_one_address_are_slowed_down() {
         let (_, body) = s.call_json("sign_in", &[("username", ADMIN), ("password", "guess guess")]).await;
         assert_eq!(error_kind(&body), "bad_credentials");
     }
-    let (_, body) = s.call_json("sign_in", &[("username", ADMIN), ("password", "guess guess")]).await;
-    assert_eq!(error_kind(&body), "bad_credentials", "the sixth failure is still answered");
     // Now even the right password must wait.
     let (status, body) = s.call_json("sign_in", &[("username", ADMIN), ("password", PASSWORD)]).await;
     assert!(!status.is_success());

@@ -14,6 +14,7 @@ mod common;
 mod deploy;
 mod drift;
 mod edge;
+mod hardening;
 mod live;
 mod logs;
 mod policy;

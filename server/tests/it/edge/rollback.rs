@@ -88,7 +88,12 @@ async fn a_bad_custom_block_is_rolled_back_while_another_project_keeps_serving()
     let site = node.layout().site_file(&bad_id);
     let published = std::fs::read_to_string(&site).expect("bad's file");
 
-    // A block that passes NSM's own checks but not nginx's.
+    // A compose file Compose accepts (prepare resolves it against the worker's policy
+    // before the edge is checked), then a block that passes NSM's own checks but not nginx's.
+    for name in ["WEB_PORT", "API_PORT"] {
+        s.set_plain(&bad, name, &nsm_testkit::free_port().to_string()).await;
+    }
+    s.set_plain(&bad, "GREETING", "hello").await;
     set_custom(&s, &bad, "bad.nsm.test", "add_header X-Only-A-Name;\nreturn 200 \"bad v2\";").await;
     // A deployment stops in prepare, on the node, before anything that runs is touched.
     let deployment = s.deploy(&bad).await;
