@@ -11,7 +11,9 @@ use crate::error::ServerError;
 use crate::settings::Settings;
 
 async fn open(settings: &Settings) -> Result<Db, ServerError> {
-    crate::data_dir::prepare(&settings.data_dir).await?;
+    if !settings.data_dir.exists() {
+        crate::data_dir::prepare(&settings.data_dir, crate::data_dir::Access::Private).await?;
+    }
     Ok(db::open(&settings.database_path()).await?)
 }
 

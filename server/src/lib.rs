@@ -79,7 +79,13 @@ impl RunningServer {
 pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     // Before anything is touched: a malformed Leptos.toml stops the start.
     let site = settings.site()?;
-    data_dir::prepare(&settings.data_dir).await?;
+    // The embedded worker's edge serves files from below the data directory.
+    let access = if settings.edge.mode != nsm_core::edge::EdgeMode::Off && !settings.no_local_worker {
+        data_dir::Access::Traversable
+    } else {
+        data_dir::Access::Private
+    };
+    data_dir::prepare(&settings.data_dir, access).await?;
     let db = db::open(&settings.database_path()).await?;
     let removed = db::sessions::delete_expired(&db, settings.session_idle_secs()).await?;
     tracing::debug!(removed, "expired sessions removed");
