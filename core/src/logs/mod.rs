@@ -38,7 +38,7 @@ impl ContainerLogLine {
     pub fn new(at_ms: i64, stream: LogStream, text: &str) -> Self {
         let text = text.strip_suffix('\n').unwrap_or(text);
         let text = text.strip_suffix('\r').unwrap_or(text);
-        Self { at_ms, stream, text: cut(text) }
+        Self { at_ms, stream, text: cut_line(text) }
     }
 
     /// What the line weighs in the store (its text; the rest is small and fixed).
@@ -47,7 +47,8 @@ impl ContainerLogLine {
     }
 }
 
-fn cut(text: &str) -> String {
+/// `text` cut to [`MAX_LINE_BYTES`] on a character boundary, marked when cut.
+pub fn cut_line(text: &str) -> String {
     if text.len() <= MAX_LINE_BYTES {
         return text.to_owned();
     }

@@ -28,6 +28,12 @@ use crate::worker::WorkerId;
 /// Bumped on any incompatible change; the server refuses other versions. 5: deployments
 /// carry the worker's policy, which an older worker would ignore.
 pub const PROTOCOL_VERSION: u32 = 5;
+
+/// The longest hello the server reads from a connection not yet authenticated.
+pub const MAX_HELLO_BYTES: usize = 4 * 1024;
+/// The longest message the server accepts from a worker at all (the WebSocket's own
+/// limit): a worker batches so that no message of its comes near it.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 pub const HEARTBEAT_SECS: u64 = 10;
 pub const DEAD_AFTER_SECS: u64 = 35;
 /// Where workers connect.

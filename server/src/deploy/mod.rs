@@ -70,6 +70,16 @@ pub struct Observers {
     pub logs: Arc<crate::logs::ContainerLogs>,
 }
 
+/// Lines from its worker one deployment's log keeps (the one at this seq marks the cut).
+pub const MAX_LOG_LINES: i64 = 20_000;
+
+/// Who wrote a log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Server,
+    Worker,
+}
+
 pub struct Deployer {
     db: Db,
     workers: Arc<dyn WorkerLinks>,
@@ -220,10 +230,10 @@ impl Deployer {
     /// Appends a line to a deployment's log and to its live viewers.
     pub(crate) async fn log(&self, id: DeploymentId, stream: LogStream, text: String) {
         let line = LogLine { at: db::now(), stream, text };
-        self.append(id, line).await;
+        self.append(id, line, Source::Server).await;
     }
 
-    async fn append(&self, id: DeploymentId, line: LogLine) {
+    async fn append(&self, id: DeploymentId, mut line: LogLine, source: Source) {
         let cached = self.seqs.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&id);
         let stored_next = if cached {
             0
@@ -244,6 +254,21 @@ impl Deployer {
             *next += 1;
             seq
         };
+        // Bounded whatever a worker sends: a line's length, and the lines one deployment
+        // keeps (the last one kept says the rest was dropped).
+        match seq.cmp(&MAX_LOG_LINES) {
+            // The server's own lines (few: phases, the outcome) are always kept.
+            _ if source == Source::Server => {}
+            std::cmp::Ordering::Greater => return,
+            std::cmp::Ordering::Equal => {
+                line = LogLine {
+                    at: line.at,
+                    stream: LogStream::System,
+                    text: format!("… the log stops here: a deployment keeps at most {MAX_LOG_LINES} lines"),
+                };
+            }
+            std::cmp::Ordering::Less => line.text = nsm_core::logs::cut_line(&line.text),
+        }
         if let Err(error) = store::append_log(&self.db, id, seq, &line).await {
             tracing::error!(%error, deployment = %id, "cannot store a log line");
         }

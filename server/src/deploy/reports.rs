@@ -33,7 +33,7 @@ impl Deployer {
             }
             WorkerMessage::DeployLog { deployment, line } => {
                 if self.live.is_open(deployment) {
-                    self.append(deployment, line).await;
+                    self.append(deployment, line, super::Source::Worker).await;
                 }
             }
             WorkerMessage::DeployFinished { deployment, report } => {

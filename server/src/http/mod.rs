@@ -20,6 +20,9 @@ use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use crate::control_plane::Plane;
 use guard::guard;
 
+/// The largest request body accepted, on every route.
+pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+
 pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(app::App);
     let shared: SharedControlPlane = plane.clone();
@@ -39,6 +42,9 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
         // Every route, UI and API alike, passes the guard…
         .layer(axum::middleware::from_fn_with_state(guard::Gate::new(plane, api::rules()), guard))
         .layer(axum::middleware::map_response(client::security_headers))
+        // No request needs more (the largest are Custom blocks and variable values);
+        // larger ones are refused with 413 before anything reads them whole.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
         // …inside one span per request, so every line logged for it carries its method
         // and path (and the guard's refusals are traced too).
         .layer(

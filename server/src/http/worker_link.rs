@@ -9,7 +9,9 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
-use nsm_core::protocol::{ServerMessage, WorkerMessage, DEAD_AFTER_SECS, HEARTBEAT_SECS, PROTOCOL_VERSION};
+use nsm_core::protocol::{
+    ServerMessage, WorkerMessage, DEAD_AFTER_SECS, HEARTBEAT_SECS, MAX_HELLO_BYTES, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+};
 use subtle::ConstantTimeEq;
 use tokio::sync::mpsc;
 
@@ -24,7 +26,10 @@ pub async fn connect(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    upgrade.on_upgrade(move |socket| serve_link(socket, plane, peer))
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve_link(socket, plane, peer))
 }
 
 fn encode(message: &ServerMessage) -> Option<Message> {
@@ -57,6 +62,11 @@ async fn authenticate(plane: &Plane, worker_id: &str, presented: &str) -> Result
 #[tracing::instrument(name = "worker_link", skip_all, fields(%peer, worker = tracing::field::Empty))]
 async fn serve_link(mut socket: WebSocket, plane: Arc<Plane>, peer: SocketAddr) {
     let hello = match tokio::time::timeout(HELLO_WITHIN, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) if text.len() > MAX_HELLO_BYTES => {
+            tracing::warn!(bytes = text.len(), "worker link closed: hello too long");
+            refuse(&mut socket, &format!("a hello is at most {MAX_HELLO_BYTES} bytes")).await;
+            return;
+        }
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<WorkerMessage>(&text).ok(),
         _ => None,
     };

@@ -159,9 +159,51 @@ async fn a_git_url_carrying_a_token_is_refused_with_where_it_belongs() {
     let s = TestServer::start().await;
     s.setup_admin().await;
     let (status, body) = s
-        .call_json("create_project", &[("id", "leaky"), ("repo_url", "https://x-access-token:ghp_abc@github.com/acme/shop.git")])
+        .call_json(
+            "create_project",
+            &[("id", "leaky"), ("repo_url", "https://x-access-token:ghp_abc@github.com/acme/shop.git")],
+        )
         .await;
     assert!(!status.is_success());
     assert!(field_error(&body, "repo_url").is_some_and(|m| m.contains("token field")), "{body}");
     assert!(!body.to_string().contains("ghp_abc"), "the secret is not echoed: {body}");
+}
+
+#[tokio::test]
+async fn a_request_body_over_the_limit_is_refused_before_it_is_read() {
+    let s = TestServer::start().await;
+    s.setup_admin().await;
+    let huge = "x".repeat(nsm_server::http::MAX_REQUEST_BYTES + 1);
+    let response = s
+        .client
+        .post(s.url("/api/fn/save_variable"))
+        .header("accept", "application/json")
+        .form(&[("id", "p"), ("original", ""), ("name", "BIG"), ("kind", "plain"), ("value", huge.as_str())])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_deployment_log_keeps_its_cap_and_says_where_it_stopped() {
+    let Some(s) = TestServer::ready_to_deploy().await else { return };
+    let repo = nsm_testkit::FixtureRepo::new().expect("repo");
+    let lines = nsm_server::deploy::MAX_LOG_LINES + 5_000;
+    let dockerfile = format!("FROM {}\nRUN seq 1 {lines}\n", nsm_testkit::BUSYBOX_IMAGE);
+    let compose = "services:\n  chatty:\n    build: .\n    init: true\n    command: [\"true\"]\n";
+    repo.commit(&[("Dockerfile", dockerfile.as_str()), ("compose.yaml", compose)], "chatty build").expect("commit");
+    let id = s.create_project_from("it-chatty", &repo.file_url()).await;
+    let _cleanup = super::common::ComposeCleanup(id.clone());
+    s.expect_state(&id, "chatty", "exited").await;
+    let deployment = s.deploy(&id).await;
+    let detail = s.wait_end(deployment, std::time::Duration::from_secs(300)).await;
+    let log = detail["log"].as_array().expect("log lines");
+    let marker = format!("a deployment keeps at most {} lines", nsm_server::deploy::MAX_LOG_LINES);
+    assert!(log.iter().any(|l| l["text"].as_str().is_some_and(|t| t.contains(&marker))), "no cut marker");
+    assert!(log.len() <= nsm_server::deploy::MAX_LOG_LINES as usize + 50, "{} lines kept", log.len());
+    // The server's own closing lines are still there after the cut.
+    assert_eq!(detail["summary"]["state"], "succeeded", "{}", detail["summary"]);
+    let last = log.last().and_then(|l| l["text"].as_str()).unwrap_or_default();
+    assert!(last.contains("succeeded"), "the outcome closes the log: {last}");
 }

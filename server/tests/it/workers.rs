@@ -137,6 +137,9 @@ async fn the_worker_endpoint_refuses_garbage() {
     assert_eq!(wrong, "unknown worker or wrong token");
     let unknown = refusal_for(&s, hello(nsm_core::protocol::PROTOCOL_VERSION, "ghost", "x")).await;
     assert_eq!(unknown, wrong, "an unknown worker gets the same answer as a wrong token");
+    // Before it is authenticated, a connection gets 4 KiB to say hello in.
+    let padded = hello(nsm_core::protocol::PROTOCOL_VERSION, "local", &"x".repeat(5000));
+    assert_eq!(refusal_for(&s, padded).await, "a hello is at most 4096 bytes");
     // The refusals did not disturb the embedded worker.
     s.worker_online("local", Duration::from_secs(20)).await;
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use nsm_core::compose::LABEL_PROJECT;
 use nsm_core::logs::ContainerLogLine;
-use nsm_core::protocol::{WorkerMessage, LOG_BATCH_LINES, LOG_BATCH_MILLIS};
+use nsm_core::protocol::{WorkerMessage, LOG_BATCH_BYTES, LOG_BATCH_LINES, LOG_BATCH_MILLIS};
 use nsm_core::service::ServiceState;
 use nsm_core::ProjectId;
 use tokio::sync::{mpsc, Semaphore};
@@ -94,11 +94,15 @@ impl Follower {
         let mut shipped = false;
         let window = Duration::from_millis(LOG_BATCH_MILLIS);
         while let Some(first) = rx.recv().await {
+            let mut bytes = first.text.len();
             let mut batch = vec![first];
             let deadline = tokio::time::Instant::now() + window;
-            while batch.len() < LOG_BATCH_LINES {
+            while batch.len() < LOG_BATCH_LINES && bytes < LOG_BATCH_BYTES {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Ok(Some(line)) => batch.push(line),
+                    Ok(Some(line)) => {
+                        bytes += line.text.len();
+                        batch.push(line);
+                    }
                     Ok(None) | Err(_) => break,
                 }
             }
