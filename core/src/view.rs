@@ -12,6 +12,7 @@ use crate::protocol::LogStream;
 use crate::ProjectConfig;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectSummary {
     pub id: String,
     pub repository: String,
@@ -28,6 +29,7 @@ pub struct ProjectSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectDetail {
     pub config: ProjectConfig,
     pub created_at: String,
@@ -35,6 +37,7 @@ pub struct ProjectDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkerSummary {
     pub id: String,
     pub name: String,
@@ -80,6 +83,7 @@ pub struct IssuedToken {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeploymentSummary {
     pub id: DeploymentId,
     pub state: DeploymentState,
@@ -118,6 +122,7 @@ pub struct DeploymentDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceView {
     pub name: String,
     pub expected: crate::service::ServiceState,
@@ -278,6 +283,7 @@ pub struct ResourceView {
 
 /// A hostname's certificate as the edge has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertificateView {
     pub status: CertificateStatus,
     pub issuer: Option<String>,

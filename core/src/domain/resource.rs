@@ -67,6 +67,7 @@ impl ResourceKind {
 /// `kind` field (`static`, `api`, `redirect`, `custom`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ResourceType {
     Static,
     Api,

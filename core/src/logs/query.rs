@@ -10,6 +10,7 @@ pub const QUERY_LIMIT_MAX: u32 = 5000;
 
 /// A filter over one project's stored lines (every field optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LogQuery {
     /// Comma-separated service names; empty: all.
     #[serde(default)]
@@ -56,6 +57,7 @@ impl LogQuery {
 
 /// One stored line, as the API sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     /// The store's order: later lines have larger ids.
     pub id: i64,

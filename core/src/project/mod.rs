@@ -44,6 +44,7 @@ pub const MAX_TIMEOUT_SECS: u32 = 3600;
 /// Seconds a deployment may take before it is stopped and marked `timed_out`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeployTimeout(u32);
 
 impl DeployTimeout {
@@ -91,6 +92,7 @@ impl From<DeployTimeout> for u32 {
 /// Where the project's code lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Repository {
     /// `owner/name` on the configured git base URL (GitHub by default).
     Hosted { owner: RepoOwner, name: RepoName },
@@ -125,6 +127,7 @@ impl Repository {
 
 /// A validated General configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectConfig {
     pub id: ProjectId,
     pub repository: Repository,

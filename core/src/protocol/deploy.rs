@@ -147,6 +147,7 @@ impl DeployReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceResult {
     pub service: String,
     pub expected: ServiceState,

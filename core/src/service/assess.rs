@@ -35,6 +35,7 @@ pub fn verdict(expected: ServiceState, actual: Option<ServiceState>, exit_code: 
 /// One thing found about a service, in the order it is worth reading.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Finding {
     /// Its container is not in the expected state.
     State { expected: ServiceState, actual: ServiceState, exit_code: Option<i64>, since: Option<String> },
@@ -99,6 +100,7 @@ fn short_id(id: &str) -> &str {
 
 /// Everything the Services tab says of one service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     pub verdict: Verdict,
     /// The state of the container that speaks for the service (`None`: unknown, or none).

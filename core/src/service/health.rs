@@ -5,6 +5,7 @@ use super::Verdict;
 /// A project's services at a glance: how many match what is expected of them, and
 /// which do not.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceHealth {
     pub matching: u32,
     /// The services that are not as expected, by name.

@@ -94,7 +94,42 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/projects/{id}/logs", "read"),
     ("GET", "/api/v1/projects/{id}/logs/follow", "read"),
     ("GET", "/api/v1/projects/{id}/logs/download", "read"),
+    ("GET", "/api/v1/openapi.json", "read"),
+    ("GET", "/api/v1/projects", "read"),
+    ("POST", "/api/v1/projects", "edit"),
+    ("GET", "/api/v1/projects/{id}", "read"),
+    ("PATCH", "/api/v1/projects/{id}", "edit"),
+    ("GET", "/api/v1/projects/{id}/domains", "read"),
+    ("POST", "/api/v1/projects/{id}/domains", "edit"),
+    ("DELETE", "/api/v1/projects/{id}/domains/{domain}", "edit"),
+    ("POST", "/api/v1/projects/{id}/domains/{domain}/resources", "edit"),
+    ("PUT", "/api/v1/projects/{id}/domains/{domain}/resources/{resource}", "edit"),
+    ("DELETE", "/api/v1/projects/{id}/domains/{domain}/resources/{resource}", "edit"),
+    ("GET", "/api/v1/projects/{id}/variables", "read"),
+    ("PUT", "/api/v1/projects/{id}/variables/{name}", "edit"),
+    ("DELETE", "/api/v1/projects/{id}/variables/{name}", "edit"),
+    ("GET", "/api/v1/projects/{id}/variables/{name}/value", "admin"),
+    ("GET", "/api/v1/projects/{id}/services", "read"),
+    ("GET", "/api/v1/projects/{id}/deployments", "read"),
+    ("POST", "/api/v1/deployments/{id}/cancel", "deploy"),
+    ("GET", "/api/v1/workers", "read"),
 ];
+
+/// A route whose operation is a server function's needs what that function needs.
+const SAME_AS_SERVER_FUNCTION: &[(&str, &str)] = &[("/api/v1/projects/{id}/variables/{name}/value", "reveal_variable")];
+
+/// `path` with every `{placeholder}` naming nothing.
+fn nothing_at(path: &str) -> String {
+    let mut filled = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+        filled.push_str(&rest[..start]);
+        filled.push_str("999999");
+        rest = &rest[end..];
+    }
+    filled + rest
+}
 
 /// Whether `caller` holds `need` ("read" … "admin").
 fn holds(caller: Caller, need: &str) -> bool {
@@ -139,8 +174,14 @@ async fn every_endpoint_answers_each_caller_as_its_role_and_scope_allow() {
     assert_eq!(registered, listed, "every server function needs an entry here");
     let routes: BTreeSet<(String, String)> =
         nsm_server::http::api::rules().iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
-    let listed: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let listed: BTreeSet<(String, String)> =
+        ROUTES.iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
     assert_eq!(routes, listed, "every /api/v1 route needs an entry here");
+    for (path, endpoint) in SAME_AS_SERVER_FUNCTION {
+        let route = ROUTES.iter().find(|(_, p, _)| p == path).map(|(_, _, need)| *need);
+        let function = SERVER_FUNCTIONS.iter().find(|(e, _)| e == endpoint).map(|(_, need)| *need);
+        assert_eq!(route, function, "{path} needs what {endpoint} needs");
+    }
 
     // Arguments that name nothing: an allowed call fails further in, or does nothing.
     let form = [
@@ -177,13 +218,14 @@ async fn every_endpoint_answers_each_caller_as_its_role_and_scope_allow() {
         }
     }
     for (method, path, need) in ROUTES {
-        let path = path.replace("{id}", "999999");
+        let path = nothing_at(path);
         for caller in Caller::ALL {
             let method = Method::from_bytes(method.as_bytes()).expect("method");
             let response = team.request(&s, caller, method, &path).send().await.expect("request");
             let status = response.status();
             // Streams are judged by their headers alone.
-            let body: Value = if status.is_success() { Value::Null } else { response.json().await.unwrap_or(Value::Null) };
+            let body: Value =
+                if status.is_success() { Value::Null } else { response.json().await.unwrap_or(Value::Null) };
             match *need {
                 "worker" | "webhook" => {
                     assert!(!status.is_success(), "{path} as {caller:?}: only its own credential opens it ({status})")

@@ -20,6 +20,7 @@ mod logs;
 mod policy;
 mod process;
 mod projects;
+mod rest;
 mod site;
 mod stats;
 mod team;

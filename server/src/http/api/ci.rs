@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::model::CurrentUser;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use app::model::CurrentUser;
 use nsm_core::activity::{ActivityOutcome, ActivitySource};
 use nsm_core::{DeploymentId, ProjectId, Trigger};
 use serde::Deserialize;
@@ -121,6 +121,20 @@ async fn settle(plane: &Arc<Plane>, project: &ProjectRow, deployment: Deployment
     }
 }
 
+/// Queues a deployment (or joins the one queued): for CI with the project's deploy key
+/// (when CI/CD is on), or for a caller allowed to deploy. With `wait=true`, answers
+/// once it ended: 200 succeeded, 409 failed or cancelled, 504 timed out.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/deploy", tag = "deployments", operation_id = "deploy_project",
+    params(
+        ("id" = String, Path, description = "The project's id"),
+        ("wait" = Option<bool>, Query, description = "Hold on until the deployment ends"),
+    ),
+    responses(
+        (status = 202, description = "Queued: `deployment_id` and `status_url`", body = Object),
+        (status = 200, description = "With `wait=true`: it succeeded", body = super::status::DeploymentStatus),
+        (status = 409, description = "With `wait=true`: it failed or was cancelled", body = super::status::DeploymentStatus),
+        (status = 429, description = "Over the project's CI rate limit (`Retry-After`)", body = Object),
+    ))]
 pub async fn deploy(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
@@ -158,6 +172,16 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// GitHub's push webhook, signed with the project's webhook secret
+/// (`X-Hub-Signature-256`); a push to the project's branch queues a deployment.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/hooks/github", tag = "deployments", operation_id = "github_push",
+    params(("id" = String, Path, description = "The project's id")),
+    request_body(content = Object, description = "GitHub's event payload"),
+    responses(
+        (status = 202, description = "A deployment was queued", body = Object),
+        (status = 200, description = "Ping, another branch, or another event: nothing to do", body = Object),
+        (status = 401, description = "Missing or bad signature", body = Object),
+    ))]
 pub async fn github(
     State(plane): State<Arc<Plane>>,
     Path(id): Path<String>,

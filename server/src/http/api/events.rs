@@ -34,6 +34,17 @@ fn line_event(seq: i64, line: &nsm_core::protocol::LogLine) -> Event {
     Event::default().event("line").id(seq.to_string()).data(data.to_string())
 }
 
+/// A deployment's events: `state`, `line` (JSON: `seq`, `at`, `stream`, `text`),
+/// then `end` once it is over.
+#[utoipa::path(get, path = "/api/v1/deployments/{id}/events", tag = "deployments", operation_id = "follow_deployment",
+    params(
+        ("id" = i64, Path, description = "The deployment's number"),
+        ("from" = Option<i64>, Query, description = "Only lines with this sequence number or later"),
+    ),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such deployment", body = super::rest::ErrorBody),
+    ))]
 pub async fn deployment_events(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,

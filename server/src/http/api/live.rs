@@ -27,6 +27,10 @@ pub struct Filter {
     project: Option<String>,
 }
 
+/// The fleet's live events as server-sent events (`Last-Event-ID` resumes).
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", operation_id = "follow_events",
+    params(("project" = Option<String>, Query, description = "Only this project's events (and the fleet's)")),
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)))]
 pub async fn events(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,

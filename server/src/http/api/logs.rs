@@ -45,6 +45,13 @@ async fn project_of(plane: &Plane, user: Option<&CurrentUser>, id: &str) -> Resu
     }
 }
 
+/// The newest stored container lines that match, oldest first.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/logs", tag = "services", operation_id = "search_logs",
+    params(("id" = String, Path, description = "The project's id"), LogQuery),
+    responses(
+        (status = 200, description = "Matching lines", body = [LogEntry]),
+        (status = 404, description = "No such project", body = super::rest::ErrorBody),
+    ))]
 pub async fn search(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
@@ -56,6 +63,14 @@ pub async fn search(
     Ok(Json(lines).into_response())
 }
 
+/// Matching lines as server-sent `line` events as they are stored (`Last-Event-ID`
+/// resumes after the last one received).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/logs/follow", tag = "services", operation_id = "follow_logs",
+    params(("id" = String, Path, description = "The project's id"), LogQuery),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such project", body = super::rest::ErrorBody),
+    ))]
 pub async fn follow(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
@@ -139,6 +154,13 @@ fn download_line(entry: &LogEntry) -> String {
     format!("{at} {} {} {}\n", entry.service, entry.stream, entry.text)
 }
 
+/// Every matching line as a text file: time, service, stream, text.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/logs/download", tag = "services", operation_id = "download_logs",
+    params(("id" = String, Path, description = "The project's id"), LogQuery),
+    responses(
+        (status = 200, description = "The lines", content_type = "text/plain", body = String),
+        (status = 404, description = "No such project", body = super::rest::ErrorBody),
+    ))]
 pub async fn download(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,

@@ -20,6 +20,14 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::control_plane::Plane;
 use crate::stats::WatchError;
 
+/// Resource use as server-sent events: `history` (the last hour), then a `sample`
+/// per batch; the project's node samples it while the stream is open.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/stats", tag = "services", operation_id = "follow_stats",
+    params(("id" = String, Path, description = "The project's id")),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such project", body = super::rest::ErrorBody),
+    ))]
 pub async fn stats(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,

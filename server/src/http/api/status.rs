@@ -11,34 +11,62 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures::stream::StreamExt;
-use nsm_core::protocol::LogLine;
-use nsm_core::{DeploymentId, DeploymentState};
-use serde::Deserialize;
+use nsm_core::protocol::{LogLine, ServiceResult};
+use nsm_core::{DeploymentId, DeploymentState, Trigger};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::keys;
+use super::rest::ErrorBody;
 use crate::control_plane::Plane;
 use crate::db::deployments::{self as store, DeploymentRow};
 use crate::db::{self};
 use crate::deploy::Followed;
 
+/// A deployment as the v1 API answers it: for CI, the status and where to read on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DeploymentStatus {
+    /// Its number, as text.
+    pub deployment_id: String,
+    pub project: String,
+    pub state: DeploymentState,
+    pub trigger: Trigger,
+    pub triggered_by: Option<String>,
+    pub commit: Option<String>,
+    /// Why it failed, was cancelled or timed out.
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Each service's outcome, once it settled.
+    pub services: Vec<ServiceResult>,
+    pub status_url: String,
+    pub log_url: String,
+}
+
+impl DeploymentStatus {
+    pub fn of(row: &DeploymentRow) -> Self {
+        Self {
+            deployment_id: row.id.to_string(),
+            project: row.project_id.clone(),
+            state: row.state,
+            trigger: row.trigger,
+            triggered_by: row.triggered_by.clone(),
+            commit: row.commit_sha.clone(),
+            reason: row.reason.clone(),
+            created_at: row.created_at.clone(),
+            started_at: row.started_at.clone(),
+            finished_at: row.finished_at.clone(),
+            services: row.services.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default(),
+            status_url: format!("/api/v1/deployments/{}", row.id),
+            log_url: format!("/api/v1/deployments/{}/log", row.id),
+        }
+    }
+}
+
 pub fn deployment_json(row: &DeploymentRow) -> Value {
-    let services: Value = row.services.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(json!([]));
-    json!({
-        "deployment_id": row.id.to_string(),
-        "project": row.project_id,
-        "state": row.state,
-        "trigger": row.trigger,
-        "triggered_by": row.triggered_by,
-        "commit": row.commit_sha,
-        "reason": row.reason,
-        "created_at": row.created_at,
-        "started_at": row.started_at,
-        "finished_at": row.finished_at,
-        "services": services,
-        "status_url": format!("/api/v1/deployments/{}", row.id),
-        "log_url": format!("/api/v1/deployments/{}/log", row.id),
-    })
+    serde_json::to_value(DeploymentStatus::of(row)).unwrap_or(Value::Null)
 }
 
 /// `200` for success; failures map to statuses `curl --fail` treats as errors.
@@ -81,17 +109,7 @@ pub fn not_found() -> Response {
 
 /// A control-plane service's refusal, as the v1 API answers it.
 pub fn app_error(error: app::error::AppError) -> Response {
-    use app::error::AppError;
-    let status = match &error {
-        AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    (status, Json(json!({ "error": error.to_string() }))).into_response()
+    super::rest::ApiError::App(error).into_response()
 }
 
 pub fn unauthorized() -> Response {
@@ -104,6 +122,14 @@ pub fn internal_error(error: impl std::fmt::Display) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal" }))).into_response()
 }
 
+/// A deployment's state and its services' outcomes: for CI (the project's deploy key)
+/// and for any reader. The status mirrors the state (see `deploy_project`'s `wait`).
+#[utoipa::path(get, path = "/api/v1/deployments/{id}", tag = "deployments", operation_id = "get_deployment",
+    params(("id" = i64, Path, description = "The deployment's number")),
+    responses(
+        (status = 200, description = "The deployment", body = DeploymentStatus),
+        (status = 404, description = "No such deployment (401 for a deploy key)", body = ErrorBody),
+    ))]
 pub async fn deployment(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
@@ -126,6 +152,17 @@ fn format_line(line: &LogLine) -> Bytes {
     Bytes::from(format!("{} [{}] {}\n", line.at, line.stream, line.text))
 }
 
+/// The deployment's log as text, `<time> [<stream>] <line>` a line; with
+/// `follow=true`, held open and written as it grows until the deployment ends.
+#[utoipa::path(get, path = "/api/v1/deployments/{id}/log", tag = "deployments", operation_id = "get_deployment_log",
+    params(
+        ("id" = i64, Path, description = "The deployment's number"),
+        ("follow" = Option<bool>, Query, description = "Keep writing lines until the deployment ends"),
+    ),
+    responses(
+        (status = 200, description = "The log", content_type = "text/plain", body = String),
+        (status = 404, description = "No such deployment (401 for a deploy key)", body = ErrorBody),
+    ))]
 pub async fn log(
     State(plane): State<Arc<Plane>>,
     user: Option<Extension<CurrentUser>>,
