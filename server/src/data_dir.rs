@@ -48,12 +48,9 @@ mod tests {
 
     use super::Access;
 
-    fn mode(path: &std::path::Path) -> u32 {
-        std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
-    }
-
     #[tokio::test]
     async fn the_directory_is_private_new_or_old() {
+        let mode = |path: &std::path::Path| std::fs::metadata(path).expect("meta").permissions().mode() & 0o777;
         let temp = tempfile::tempdir().expect("dir");
         let fresh = temp.path().join("new/data");
         super::prepare(&fresh, Access::Private).await.expect("created");

@@ -141,7 +141,7 @@ fn check_api(gate: &Gate, request: &Request, user: Option<&CurrentUser>) -> Resu
     });
     match rule {
         None => Err(refuse(false, Refusal::Unknown)),
-        Some(RouteAccess::Worker | RouteAccess::Webhook) => Ok(()),
+        Some(RouteAccess::Public | RouteAccess::Worker | RouteAccess::Webhook) => Ok(()),
         Some(RouteAccess::KeyOr(_)) if user.is_none() => Ok(()),
         Some(RouteAccess::KeyOr(permission) | RouteAccess::Needs(permission)) => {
             allowed(user, permission).map_err(|r| refuse(false, r))

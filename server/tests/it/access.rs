@@ -94,7 +94,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/projects/{id}/logs", "read"),
     ("GET", "/api/v1/projects/{id}/logs/follow", "read"),
     ("GET", "/api/v1/projects/{id}/logs/download", "read"),
-    ("GET", "/api/v1/openapi.json", "read"),
+    ("GET", "/api/v1/openapi.json", "public"),
     ("GET", "/api/v1/projects", "read"),
     ("POST", "/api/v1/projects", "edit"),
     ("GET", "/api/v1/projects/{id}", "read"),
@@ -227,6 +227,7 @@ async fn every_endpoint_answers_each_caller_as_its_role_and_scope_allow() {
             let body: Value =
                 if status.is_success() { Value::Null } else { response.json().await.unwrap_or(Value::Null) };
             match *need {
+                "public" => assert!(status.is_success(), "{path} as {caller:?}: open to anyone ({status})"),
                 "worker" | "webhook" => {
                     assert!(!status.is_success(), "{path} as {caller:?}: only its own credential opens it ({status})")
                 }

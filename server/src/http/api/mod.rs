@@ -29,6 +29,8 @@ use crate::control_plane::Plane;
 /// What a `/api/v1` route requires before its handler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteAccess {
+    /// Anyone (the API's own description).
+    Public,
     /// A worker's own token, checked by the link's handshake.
     Worker,
     /// A GitHub signature over the body, checked by the handler.
@@ -92,7 +94,7 @@ fn routes() -> Routes {
         .add(get.clone(), "/api/v1/projects/{id}/logs/follow", Needs(Read), logs::follow)
         .add(get.clone(), "/api/v1/projects/{id}/logs/download", Needs(Read), logs::download)
         // The REST API (rest/): each handler calls the control-plane operation of its name.
-        .add(get.clone(), "/api/v1/openapi.json", Needs(Read), openapi::openapi)
+        .add(get.clone(), "/api/v1/openapi.json", Public, openapi::openapi)
         .add(get.clone(), "/api/v1/projects", Needs(Read), rest::projects::list_projects)
         .add(post.clone(), "/api/v1/projects", Needs(Edit), rest::projects::create_project)
         .add(get.clone(), "/api/v1/projects/{id}", Needs(Read), rest::projects::get_project)

@@ -138,6 +138,7 @@ fn operation<'a>(item: &'a mut PathItem, method: &Method) -> Option<&'a mut Oper
 /// The words of a route's access, as the document says them.
 pub fn access_word(access: RouteAccess) -> String {
     match access {
+        RouteAccess::Public => "public".to_owned(),
         RouteAccess::Worker => "worker".to_owned(),
         RouteAccess::Webhook => "webhook".to_owned(),
         RouteAccess::KeyOr(permission) => format!("key-or-{permission}"),
@@ -149,6 +150,10 @@ fn require(operation: &mut Operation, access: RouteAccess) {
     let none: [&str; 0] = [];
     let (schemes, needs): (&[&str], String) = match access {
         RouteAccess::Worker => return,
+        RouteAccess::Public => {
+            operation.security = Some(Vec::new());
+            return;
+        }
         RouteAccess::Webhook => (&[], "a GitHub signature of the body, made with the project's webhook secret".into()),
         RouteAccess::KeyOr(permission) => {
             (&[DEPLOY_KEY, API_TOKEN, SESSION], format!("the project's deploy key, or the `{permission}` permission"))
