@@ -14,7 +14,7 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use pages::{account, dashboard, layout, login, projects, settings, setup, workers};
+use pages::{account, audit, dashboard, layout, login, projects, settings, setup, workers};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("/workers") view=workers::WorkersPage />
                     <Route path=path!("/settings") view=settings::SettingsPage />
+                    <Route path=path!("/settings/audit") view=audit::AuditLogPage />
                     <Route path=path!("/account") view=account::AccountPage />
                 </ParentRoute>
             </Routes>

@@ -8,6 +8,7 @@ pub mod words;
 pub mod access;
 pub mod account;
 pub mod activity;
+pub mod audit;
 pub mod certificate;
 pub mod changes;
 pub mod compose;

@@ -2,6 +2,7 @@
 //! request's path: entries go to one task that writes whatever has gathered in a single
 //! transaction, so a burst of webhook calls costs one commit instead of one per call.
 //! Readers call [`ActivityLog::flush`] first and so always see every answered call.
+//! The same batch reaches the audit log ([`crate::audit::mirror_activity`]).
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -67,6 +68,9 @@ async fn write_loop(db: Db, mut rx: mpsc::UnboundedReceiver<Command>) {
         if !pending.is_empty() {
             if let Err(error) = db::ci::record_activities(&db, &pending).await {
                 tracing::error!(%error, lost = pending.len(), "cannot record webhook activity");
+            }
+            if let Err(error) = crate::audit::mirror_activity(&db, &pending).await {
+                tracing::error!(%error, "cannot record webhook activity in the audit log");
             }
             pending.clear();
         }

@@ -4,6 +4,7 @@
 use std::io::{BufRead, Write};
 
 use nsm_core::access::Role;
+use nsm_core::audit::{AuditAction, AuditEvent, AuditKind};
 
 use crate::auth::password;
 use crate::db::{self, Db};
@@ -42,7 +43,10 @@ pub async fn create_user(
         }
         Err(e) => return Err(e.into()),
     }
-    db::audit::record(&pool, None, "user.create", username, Some(&format!("role {role}, command line"))).await?;
+    let event = AuditEvent::new(AuditKind::User, AuditAction::Created, username)
+        .change(None, Some(format!("role {role}")))
+        .detail("command line");
+    db::audit::record(&pool, None, &event).await?;
     Ok(generated.then_some(password))
 }
 
@@ -66,8 +70,10 @@ pub async fn set_role(settings: &Settings, username: &str, role: Role) -> Result
         db::users::UserChangeError::Db(e) => ServerError::from(e),
         other => ServerError::Invalid(other.to_string()),
     })?;
-    let detail = format!("{} → {role}, command line", user.role);
-    db::audit::record(&pool, None, "user.role", username, Some(&detail)).await?;
+    let event = AuditEvent::new(AuditKind::Role, AuditAction::Changed, username)
+        .change(Some(user.role.to_string()), Some(role.to_string()))
+        .detail("command line");
+    db::audit::record(&pool, None, &event).await?;
     Ok(())
 }
 

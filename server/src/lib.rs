@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod control_plane;
 pub mod data_dir;
@@ -41,6 +42,7 @@ pub struct RunningServer {
     local_worker: Option<local_worker::LocalWorker>,
     heartbeat: JoinHandle<()>,
     session_purge: JoinHandle<()>,
+    audit_purge: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -56,6 +58,7 @@ impl RunningServer {
         }
         self.heartbeat.abort();
         self.session_purge.abort();
+        self.audit_purge.abort();
         let _ = self.shutdown.send(());
         let served = self.task.await;
         self.plane.activity.flush().await;
@@ -106,6 +109,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     plane.fleet.start().await;
     let heartbeat = fleet::start_heartbeat(plane.db.clone());
     let session_purge = auth::start_session_purge(plane.db.clone(), plane.settings.session_idle_secs());
+    let audit_purge = audit::start_purge(plane.db.clone(), plane.settings.audit_retention_days);
     plane.edge.start().await;
 
     let app = http::router(plane.clone(), leptos_options);
@@ -120,7 +124,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     tracing::info!(%addr, "NSM listening");
     let local_worker =
         if plane.settings.no_local_worker { None } else { Some(local_worker::LocalWorker::start(&plane, addr).await?) };
-    Ok(RunningServer { addr, plane, shutdown, task, local_worker, heartbeat, session_purge })
+    Ok(RunningServer { addr, plane, shutdown, task, local_worker, heartbeat, session_purge, audit_purge })
 }
 
 async fn shutdown_signal() {

@@ -93,6 +93,10 @@ pub struct Settings {
     /// CI/CD API calls allowed per project and minute (also the burst size).
     #[arg(long, env = "NSM_CI_RATE_LIMIT", default_value_t = 60)]
     pub ci_rate_limit: u32,
+    /// Audit log entries older than this many days are deleted (checked hourly); 0
+    /// keeps them forever.
+    #[arg(long, env = "NSM_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    pub audit_retention_days: u32,
     /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored.
     #[arg(long = "trusted-proxy", env = "NSM_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -126,6 +130,7 @@ impl Settings {
             session_hours: 168,
             session_idle_minutes: 1440,
             ci_rate_limit: 60,
+            audit_retention_days: 90,
             trusted_proxies: Vec::new(),
             // Tests that need nginx turn the edge on themselves.
             edge: EdgeSettings::off(),

@@ -38,7 +38,8 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
 
         "reveal_variable" | "add_worker" | "rotate_worker_token" | "remove_worker" | "set_worker_address"
         | "set_worker_front" | "set_worker_policy" | "set_log_cap" | "list_users" | "create_user"
-        | "set_user_role" | "set_user_disabled" | "reset_user_password" | "sign_out_user" => Needs(Admin),
+        | "set_user_role" | "set_user_disabled" | "reset_user_password" | "sign_out_user"
+        | "list_audit" => Needs(Admin),
         _ => return None,
     })
 }

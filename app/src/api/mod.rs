@@ -3,6 +3,7 @@
 //! Who may call which is one table, [`access`], enforced by the server's guard.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod ci;
 pub mod deployments;

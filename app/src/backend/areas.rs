@@ -172,11 +172,21 @@ pub trait Settings: Send + Sync {
 
 /// Everything the UI needs, as one object in the Leptos context.
 pub trait ControlPlane:
-    Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + super::Team + 'static
+    Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + super::Team + super::Audit + 'static
 {
 }
 
 impl<T> ControlPlane for T where
-    T: Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + super::Team + 'static
+    T: Accounts
+        + Projects
+        + Workers
+        + Deployments
+        + Variables
+        + Ci
+        + Domains
+        + Settings
+        + super::Team
+        + super::Audit
+        + 'static
 {
 }

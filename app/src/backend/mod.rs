@@ -4,6 +4,7 @@
 //! and call them.
 
 mod areas;
+mod audit;
 mod team;
 
 use std::sync::Arc;
@@ -12,8 +13,9 @@ pub use areas::{
     Accounts, Ci, ControlPlane, Deployments, Domains, MoveDirection, Projects, ResourceSave, ServiceUpdate, Settings,
     VariableSave, Variables, Workers,
 };
-pub use team::Team;
+pub use audit::Audit;
 use leptos::prelude::use_context;
+pub use team::Team;
 
 use crate::error::{AppError, AppResult};
 use crate::model::{ClientAddr, CurrentUser, NewSession};

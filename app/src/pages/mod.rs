@@ -1,4 +1,5 @@
 pub mod account;
+pub mod audit;
 pub mod dashboard;
 pub mod layout;
 pub mod login;

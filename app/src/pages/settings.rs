@@ -14,16 +14,40 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
         <PageHeader title="Settings".into() subtitle="Control-plane settings".into() />
+        <SettingsNav />
         <div class="space-y-6">
             <crate::pages::users::UsersSection />
             <LogCapSection />
             <p class="rounded-xl border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-500" data-testid="settings-note">
                 "Editable here: users and the container log cap. Everything else about the server — where it listens, its data directory, "
-                "the edge and the ACME directory, session length, the CI/CD rate limit — is given on the command line or as "
+                "the edge and the ACME directory, session length, the CI/CD rate limit, the audit log's retention — "
+                "is given on the command line or as "
                 "NSM_* environment variables (see the README). Users can also be managed offline with `nsm-server user create|list|set-role`. "
                 "The git base URL for short repository names (https://github.com) is not editable yet."
             </p>
         </div>
+    }
+}
+
+/// The Settings pages' own navigation: users and settings, and the audit log.
+#[component]
+pub(super) fn SettingsNav() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let link = move |href: &'static str, label: &'static str| {
+        let class = move || {
+            if location.pathname.get() == href {
+                "border-b-2 border-indigo-600 px-1 pb-2 text-sm font-medium text-indigo-700"
+            } else {
+                "border-b-2 border-transparent px-1 pb-2 text-sm font-medium text-slate-500 hover:text-slate-800"
+            }
+        };
+        view! { <a href=href class=class>{label}</a> }
+    };
+    view! {
+        <nav class="mb-6 flex gap-6 border-b border-slate-200" aria-label="Settings" data-testid="settings-nav">
+            {link("/settings", "Users & settings")}
+            {link("/settings/audit", "Audit log")}
+        </nav>
     }
 }
 

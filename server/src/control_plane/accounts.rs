@@ -9,9 +9,10 @@ use async_trait::async_trait;
 
 use super::Plane;
 use crate::auth::{password, token};
-use nsm_core::access::Role;
 use crate::db;
 use crate::error::internal;
+use nsm_core::access::Role;
+use nsm_core::audit::{AuditAction, AuditEvent, AuditKind};
 
 #[async_trait]
 impl Accounts for Plane {
@@ -58,7 +59,10 @@ impl Accounts for Plane {
         if let Some(token) = self.setup_token.get() {
             token.retire().await;
         }
-        db::audit::record(&self.db, Some(id), "user.setup", username, None).await.map_err(internal)?;
+        let event = AuditEvent::new(AuditKind::User, AuditAction::Created, username)
+            .change(None, Some(format!("role {}", Role::Admin)))
+            .detail("first-run setup");
+        db::audit::record(&self.db, Some(id), &event).await.map_err(internal)?;
         tracing::info!(username, "administrator created by first-run setup");
         self.new_session(id, client).await
     }
@@ -73,27 +77,26 @@ impl Accounts for Plane {
         match user.filter(|_| valid) {
             Some(user) if user.disabled => {
                 tracing::warn!(username = %user.username, "sign-in of a disabled user refused");
-                db::audit::record(&self.db, Some(user.id), "user.sign_in_refused", &user.username, Some("disabled"))
-                    .await
-                    .map_err(internal)?;
+                let event = AuditEvent::new(AuditKind::SignInFailed, AuditAction::Refused, &user.username)
+                    .detail(format!("account disabled, from {}", client.0));
+                db::audit::record(&self.db, Some(user.id), &event).await.map_err(internal)?;
                 Err(AppError::Forbidden("This account is disabled; ask an administrator".into()))
             }
             Some(user) => {
                 self.throttle.succeeded(client.0, username);
                 tracing::info!(username = %user.username, "signed in");
-                db::audit::record(&self.db, Some(user.id), "user.sign_in", &user.username, Some(&client.0.to_string()))
-                    .await
-                    .map_err(internal)?;
+                let event = AuditEvent::new(AuditKind::SignIn, AuditAction::Succeeded, &user.username)
+                    .detail(format!("from {}", client.0));
+                db::audit::record(&self.db, Some(user.id), &event).await.map_err(internal)?;
                 let session = self.new_session(user.id, client).await?;
                 Ok(NewSession { must_change_password: user.must_change_password, ..session })
             }
             None => {
                 tracing::warn!(username, client = %client.0, "failed sign-in");
-                let detail = format!("from {}", client.0);
                 let typed: String = username.chars().take(64).collect();
-                db::audit::record(&self.db, None, "user.sign_in_failed", &typed, Some(&detail))
-                    .await
-                    .map_err(internal)?;
+                let event = AuditEvent::new(AuditKind::SignInFailed, AuditAction::Failed, typed)
+                    .detail(format!("from {}", client.0));
+                db::audit::record(&self.db, None, &event).await.map_err(internal)?;
                 Err(AppError::BadCredentials)
             }
         }

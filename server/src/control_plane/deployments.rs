@@ -4,6 +4,7 @@ use app::backend::{Deployments, ServiceUpdate};
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, DeploymentDetail, DeploymentSummary, LogLineView, ProjectStatus, ServiceView, SyncView};
 use async_trait::async_trait;
+use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind, DeployTrigger};
 use nsm_core::{DeploymentId, ProjectId, Trigger};
 
 use super::Plane;
@@ -73,26 +74,43 @@ impl Deployments for Plane {
     async fn sync_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<SyncView> {
         self.require_project(id).await?;
         let found = sync::sync(&self.deployer, id).await.map_err(deploy_error)?;
-        self.audit(by, "project.sync", id.as_str(), Some(&format!("commit {}", found.commit))).await?;
+        let event = AuditEvent::new(AuditKind::Project, AuditAction::Synced, id.as_str())
+            .project(id)
+            .detail(format!("commit {}", found.commit));
+        self.audit(by, event).await?;
         Ok(found)
     }
 
     async fn deploy_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<DeploymentId> {
         let requested = self.deployer.request(id, Trigger::Manual, Some(&by.username)).await.map_err(deploy_error)?;
-        self.audit(by, "project.deploy", id.as_str(), Some(&format!("deployment #{}", requested.deployment))).await?;
+        // A browser session pressed Deploy; a token is a script's call.
+        let trigger = if by.scope.is_some() { DeployTrigger::Api } else { DeployTrigger::Ui };
+        let mut event =
+            AuditEvent::new(AuditKind::Deployment, AuditAction::Requested, format!("{id} #{}", requested.deployment))
+                .project(id)
+                .trigger(trigger);
+        if requested.coalesced {
+            event = event.detail("joined the queued deployment");
+        }
+        self.audit(by, event).await?;
         Ok(requested.deployment)
     }
 
     async fn teardown_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
         self.require_project(id).await?;
         sync::teardown(&self.deployer, id).await.map_err(deploy_error)?;
-        self.audit(by, "project.teardown", id.as_str(), None).await?;
+        self.audit(by, AuditEvent::new(AuditKind::Deployment, AuditAction::TornDown, id.as_str()).project(id)).await?;
         self.unpublish_edge(id).await
     }
 
     async fn cancel_deployment(&self, by: &CurrentUser, deployment: DeploymentId) -> AppResult<()> {
         self.deployer.cancel(deployment, &by.username).await.map_err(deploy_error)?;
-        self.audit(by, "deployment.cancel", &deployment.to_string(), None).await
+        let project = store::get(&self.db, deployment).await.map_err(internal)?.map(|row| row.project_id);
+        let mut event = AuditEvent::new(AuditKind::Deployment, AuditAction::Cancelled, format!("#{deployment}"));
+        if let Some(project) = project {
+            event = AuditEvent { target: format!("{project} #{deployment}"), ..event }.project(project);
+        }
+        self.audit(by, event).await
     }
 
     async fn list_deployments(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>> {
@@ -145,6 +163,18 @@ impl Deployments for Plane {
 
     async fn update_service(&self, by: &CurrentUser, id: &ProjectId, update: ServiceUpdate) -> AppResult<()> {
         let ServiceUpdate { service, expected, collect_logs } = update;
+        let fields = |expected: &dyn std::fmt::Display, collect_logs: bool| {
+            vec![
+                ("expected", expected.to_string()),
+                ("collect logs", if collect_logs { "on" } else { "off" }.to_owned()),
+            ]
+        };
+        let before = db::services::list_services(&self.db, id.as_str())
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|s| s.name == service)
+            .map(|s| fields(&s.expected, s.collect_logs));
         if !db::services::update_service(&self.db, id.as_str(), &service, expected, collect_logs)
             .await
             .map_err(internal)?
@@ -153,7 +183,10 @@ impl Deployments for Plane {
         }
         self.fleet.reassess(id, &service).await;
         self.logs.push_project(id.as_str()).await;
-        let detail = format!("expected {expected}, collect logs {collect_logs}");
-        self.audit(by, "service.update", &format!("{id}/{service}"), Some(&detail)).await
+        let (before, after) = changed_fields(before.as_deref().unwrap_or_default(), &fields(&expected, collect_logs));
+        let event = AuditEvent::new(AuditKind::Service, AuditAction::Changed, format!("{id}/{service}"))
+            .project(id)
+            .change(before, after);
+        self.audit(by, event).await
     }
 }

@@ -8,6 +8,7 @@ use app::error::{AppError, AppResult};
 use app::model::{CertificateView, CurrentUser, DomainView, DomainsView, ExpiringCertificate, ResourceView};
 use async_trait::async_trait;
 use nsm_core::access::Permission;
+use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind};
 use nsm_core::domain::{Hostname, ResourceForm, ResourceKind, ResourceType, Topology};
 use nsm_core::edge::EdgeMode;
 use nsm_core::{DomainId, ProjectId, ResourceId};
@@ -52,6 +53,24 @@ fn summary(kind: &ResourceKind) -> String {
     }
 }
 
+/// A resource as the audit log compares it; a Custom block's body is shown whole
+/// (it is configuration an admin wrote, not a secret).
+fn resource_fields(config: &nsm_core::domain::ResourceConfig) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("path", config.path.to_string()),
+        ("type", config.kind.resource_type().to_string()),
+        ("settings", summary(&config.kind)),
+    ];
+    if let ResourceKind::Custom { body } = &config.kind {
+        fields.push(("nginx", body.as_str().to_owned()));
+    }
+    fields
+}
+
+fn event(kind: AuditKind, action: AuditAction, id: &ProjectId, target: String) -> AuditEvent {
+    AuditEvent::new(kind, action, target).project(id)
+}
+
 fn certificate_view(row: Option<CertificateRow>) -> CertificateView {
     let status = certificate_status(row.as_ref(), chrono::Utc::now());
     let Some(row) = row else {
@@ -78,6 +97,17 @@ impl Plane {
             return Err(AppError::Forbidden("Only an administrator can write Custom nginx blocks".into()));
         }
         Ok(())
+    }
+
+    /// A resource's name for the audit log (`shop/example.com/api`) and what it was.
+    async fn resource_before(&self, id: &ProjectId, resource: ResourceId) -> AppResult<(String, Option<String>)> {
+        let topology = self.edge_topology(id).await?;
+        let Some(entry) = topology.resource(resource.get()) else {
+            return Ok((format!("{id}/resource #{resource}"), None));
+        };
+        let hostname = topology.domain(entry.domain_id).map(|d| d.hostname.to_string()).unwrap_or_default();
+        let (before, _) = changed_fields(&resource_fields(&entry.config), &[]);
+        Ok((format!("{id}/{hostname}{}", entry.path()), before))
     }
 
     async fn is_custom(&self, id: &ProjectId, resource: ResourceId) -> AppResult<bool> {
@@ -159,7 +189,8 @@ impl Domains for Plane {
     async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()> {
         self.require_project(id).await?;
         db::edge::add_domain(&self.db, id, &hostname).await.map_err(store_error)?;
-        self.audit(by, "domain.add", &format!("{id}/{hostname}"), None).await
+        let event = event(AuditKind::Domain, AuditAction::Created, id, format!("{id}/{hostname}"));
+        self.audit(by, event.change(None, Some(hostname.to_string()))).await
     }
 
     async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<()> {
@@ -178,7 +209,8 @@ impl Domains for Plane {
             Some(node) => self.edge.forget(std::slice::from_ref(&hostname), &node).await,
             None => self.edge.forget_records(std::slice::from_ref(&hostname)).await,
         }
-        self.audit(by, "domain.remove", &format!("{id}/{hostname}"), None).await
+        let event = event(AuditKind::Domain, AuditAction::Deleted, id, format!("{id}/{hostname}"));
+        self.audit(by, event.change(Some(hostname.to_string()), None)).await
     }
 
     async fn save_resource(&self, by: &CurrentUser, id: &ProjectId, save: ResourceSave) -> AppResult<()> {
@@ -201,24 +233,27 @@ impl Domains for Plane {
         topology
             .check_path_free(domain.get(), &config.path, resource.map(ResourceId::get))
             .map_err(|e| field("path", e.0))?;
-        let kind = config.kind.resource_type().as_str();
-        let target = format!("{id}{}", config.path);
+        let hostname = topology.domain(domain.get()).map(|d| d.hostname.to_string()).unwrap_or_default();
+        let target = format!("{id}/{hostname}{}", config.path);
+        let before = resource.and_then(|r| topology.resource(r.get())).map(|r| resource_fields(&r.config));
         match resource {
             Some(resource) => db::edge::update_resource(&self.db, resource, &config).await.map_err(store_error)?,
             None => {
                 db::edge::insert_resource(&self.db, domain, &config).await.map_err(store_error)?;
             }
         }
-        let action = if resource.is_some() { "resource.update" } else { "resource.add" };
-        self.audit(by, action, &target, Some(kind)).await
+        let action = if resource.is_some() { AuditAction::Changed } else { AuditAction::Created };
+        let (before, after) = changed_fields(before.as_deref().unwrap_or_default(), &resource_fields(&config));
+        self.audit(by, event(AuditKind::Resource, action, id, target).change(before, after)).await
     }
 
     async fn delete_resource(&self, by: &CurrentUser, id: &ProjectId, resource: ResourceId) -> AppResult<()> {
         self.require_admin_for(by, self.is_custom(id, resource).await?).await?;
+        let (target, before) = self.resource_before(id, resource).await?;
         if !db::edge::delete_resource(&self.db, resource).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Resource {resource}")));
         }
-        self.audit(by, "resource.remove", &format!("{id}/{resource}"), None).await
+        self.audit(by, event(AuditKind::Resource, AuditAction::Deleted, id, target).change(before, None)).await
     }
 
     async fn move_resource(
@@ -236,8 +271,10 @@ impl Domains for Plane {
             MoveDirection::Up => Direction::Up,
             MoveDirection::Down => Direction::Down,
         };
+        let (target, _) = self.resource_before(id, resource).await?;
+        let word = if direction == Direction::Up { "up" } else { "down" };
         db::edge::move_resource(&self.db, resource, direction).await.map_err(internal)?;
-        Ok(())
+        self.audit(by, event(AuditKind::Resource, AuditAction::Moved, id, target).detail(word)).await
     }
 
     async fn request_certificate(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<String> {
@@ -254,7 +291,8 @@ impl Domains for Plane {
                 "Deploy the project first: nginx must serve the domain to validate it".into(),
             ));
         };
-        self.audit(by, "certificate.request", &format!("{id}/{}", entry.hostname), None).await?;
+        let target = format!("{id}/{}", entry.hostname);
+        self.audit(by, event(AuditKind::Certificate, AuditAction::Requested, id, target)).await?;
         self.edge
             .obtain(&entry.hostname, &node)
             .await

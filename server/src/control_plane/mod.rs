@@ -3,6 +3,7 @@
 //! implementing that area's trait of `app::backend` for [`Plane`].
 
 mod accounts;
+mod audit;
 mod ci;
 mod deployments;
 mod domains;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use app::error::{AppError, AppResult};
 use app::model::{ClientAddr, CurrentUser, NewSession};
+use nsm_core::audit::AuditEvent;
 use nsm_core::ProjectConfig;
 
 use crate::auth::{throttle::SignInThrottle, token};
@@ -54,6 +56,8 @@ pub struct Plane {
     pub ci_limiter: crate::auth::rate::RateLimiter,
     /// Every CI/CD call, written off the request path.
     pub activity: crate::activity::ActivityLog,
+    /// API tokens whose use this hour the audit log has.
+    pub(crate) token_use: crate::audit::TokenUse,
     /// When this server process started (the dashboard's uptime).
     pub started_at: chrono::DateTime<chrono::Utc>,
 }
@@ -80,6 +84,7 @@ impl Plane {
         Arc::new(Self {
             ci_limiter,
             activity,
+            token_use: crate::audit::TokenUse::default(),
             db,
             settings,
             throttle: SignInThrottle::default(),
@@ -149,14 +154,13 @@ impl Plane {
         Ok(NewSession { token, max_age_secs: hours * 3600, must_change_password: false })
     }
 
-    pub(crate) async fn audit(
-        &self,
-        by: &CurrentUser,
-        action: &str,
-        target: &str,
-        detail: Option<&str>,
-    ) -> AppResult<()> {
-        db::audit::record(&self.db, Some(by.id), action, target, detail).await.map_err(internal)
+    pub(crate) async fn audit(&self, by: &CurrentUser, event: AuditEvent) -> AppResult<()> {
+        db::audit::record(&self.db, Some(by.id), &event).await.map_err(internal)
+    }
+
+    /// An API token was accepted: the audit log hears of it once an hour per token.
+    pub async fn note_token_use(&self, token: i64) {
+        self.token_use.note(&self.db, token).await;
     }
 
     pub(crate) async fn check_worker(&self, config: &ProjectConfig) -> AppResult<()> {

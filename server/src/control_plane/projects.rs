@@ -4,12 +4,29 @@ use app::backend::Projects;
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, ProjectDetail, ProjectSummary};
 use async_trait::async_trait;
+use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind};
 use nsm_core::service::{ServiceHealth, Verdict};
 use nsm_core::{ProjectConfig, ProjectId};
 
 use super::{store_error, Plane};
 use crate::db;
 use crate::error::internal;
+
+/// A project's General configuration as the audit log compares it.
+pub(super) fn audit_fields(config: &ProjectConfig) -> Vec<(&'static str, String)> {
+    vec![
+        ("id", config.id.to_string()),
+        ("repository", config.repository.label()),
+        ("branch", config.branch.to_string()),
+        ("worker", config.worker.to_string()),
+        ("timeout", format!("{} s", config.timeout.secs())),
+        ("CI/CD", if config.allow_ci_cd { "on" } else { "off" }.to_owned()),
+    ]
+}
+
+fn event(action: AuditAction, id: &ProjectId) -> AuditEvent {
+    AuditEvent::new(AuditKind::Project, action, id.as_str()).project(id)
+}
 
 #[async_trait]
 impl Projects for Plane {
@@ -48,12 +65,15 @@ impl Projects for Plane {
     async fn create_project(&self, by: &CurrentUser, config: ProjectConfig) -> AppResult<()> {
         self.check_worker(&config).await?;
         db::projects::create_project(&self.db, &config).await.map_err(store_error)?;
-        self.audit(by, "project.create", config.id.as_str(), None).await
+        let (_, after) = changed_fields(&[], &audit_fields(&config));
+        self.audit(by, event(AuditAction::Created, &config.id).change(None, after)).await
     }
 
     async fn update_project(&self, by: &CurrentUser, id: &ProjectId, config: ProjectConfig) -> AppResult<()> {
         self.check_worker(&config).await?;
         let node_before = db::projects::worker_of(&self.db, id.as_str()).await.map_err(internal)?;
+        let before =
+            db::projects::get_project(&self.db, id).await.map_err(store_error)?.map(|r| audit_fields(&r.config));
         if !db::projects::update_project(&self.db, id, &config).await.map_err(store_error)? {
             return Err(AppError::NotFound(format!("Project {id}")));
         }
@@ -63,12 +83,14 @@ impl Projects for Plane {
             self.logs.stop_on(&node, id);
             self.logs.push_project(config.id.as_str()).await;
         }
-        let detail = (id != &config.id).then(|| format!("renamed to {}", config.id));
-        self.audit(by, "project.update", id.as_str(), detail.as_deref()).await
+        let (before, after) = changed_fields(before.as_deref().unwrap_or_default(), &audit_fields(&config));
+        self.audit(by, event(AuditAction::Changed, id).change(before, after)).await
     }
 
     async fn delete_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
         let node = db::projects::worker_of(&self.db, id.as_str()).await.map_err(internal)?;
+        let before =
+            db::projects::get_project(&self.db, id).await.map_err(store_error)?.map(|r| audit_fields(&r.config));
         self.forget_edge(id).await?;
         if !db::projects::delete_project(&self.db, id).await.map_err(store_error)? {
             return Err(AppError::NotFound(format!("Project {id}")));
@@ -76,6 +98,7 @@ impl Projects for Plane {
         if let Some(node) = node {
             self.logs.stop_on(&node, id);
         }
-        self.audit(by, "project.delete", id.as_str(), None).await
+        let (before, _) = changed_fields(before.as_deref().unwrap_or_default(), &[]);
+        self.audit(by, event(AuditAction::Deleted, id).change(before, None)).await
     }
 }

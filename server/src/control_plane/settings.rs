@@ -3,6 +3,7 @@
 use app::error::AppResult;
 use app::model::CurrentUser;
 use async_trait::async_trait;
+use nsm_core::audit::{AuditAction, AuditEvent, AuditKind};
 use nsm_core::logs::LogCap;
 
 use super::Plane;
@@ -17,7 +18,11 @@ impl app::backend::Settings for Plane {
     }
 
     async fn set_log_cap(&self, by: &CurrentUser, cap: LogCap) -> AppResult<()> {
+        let before = self.logs.cap().await.map_err(internal)?;
         db::settings::set(&self.db, LogCap::SETTING, &cap.bytes().to_string()).await.map_err(internal)?;
-        self.audit(by, "setting.update", LogCap::SETTING, Some(&format!("{} MB", cap.megabytes()))).await
+        let shown = |cap: LogCap| Some(format!("{} MB per service", cap.megabytes()));
+        let event = AuditEvent::new(AuditKind::Settings, AuditAction::Changed, "container log cap")
+            .change(shown(before), shown(cap));
+        self.audit(by, event).await
     }
 }

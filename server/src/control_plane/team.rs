@@ -5,6 +5,7 @@ use app::error::{AppError, AppResult};
 use app::model::CurrentUser;
 use async_trait::async_trait;
 use nsm_core::access::Role;
+use nsm_core::audit::{AuditAction, AuditEvent, AuditKind};
 use nsm_core::team::{OneTimeSecret, SessionView, TokenRequest, TokenView, UserView};
 
 use super::Plane;
@@ -21,6 +22,10 @@ fn change_error(error: UserChangeError) -> AppError {
         }
         UserChangeError::Db(e) => internal(e),
     }
+}
+
+fn user_event(action: AuditAction, username: &str) -> AuditEvent {
+    AuditEvent::new(AuditKind::User, action, username)
 }
 
 impl Plane {
@@ -71,7 +76,7 @@ impl Team for Plane {
             }
             Err(e) => return Err(internal(e)),
         }
-        self.audit(by, "user.create", username, Some(&format!("role {role}"))).await?;
+        self.audit(by, user_event(AuditAction::Created, username).change(None, Some(format!("role {role}")))).await?;
         Ok(OneTimeSecret { label: format!("One-time password for {username}"), secret })
     }
 
@@ -79,8 +84,9 @@ impl Team for Plane {
         let username = self.username_of(user).await?;
         let before = db::users::get(&self.db, user).await.map_err(internal)?.map(|u| u.role);
         db::users::set_role(&self.db, user, role).await.map_err(change_error)?;
-        let detail = format!("{} → {role}", before.map_or("?", Role::as_str));
-        self.audit(by, "user.role", &username, Some(&detail)).await
+        let event = AuditEvent::new(AuditKind::Role, AuditAction::Changed, username)
+            .change(before.map(|r| r.to_string()), Some(role.to_string()));
+        self.audit(by, event).await
     }
 
     async fn set_user_disabled(&self, by: &CurrentUser, user: i64, disabled: bool) -> AppResult<()> {
@@ -89,21 +95,22 @@ impl Team for Plane {
         if disabled {
             db::sessions::delete_for_user(&self.db, user).await.map_err(internal)?;
         }
-        self.audit(by, if disabled { "user.disable" } else { "user.enable" }, &username, None).await
+        let action = if disabled { AuditAction::Disabled } else { AuditAction::Enabled };
+        self.audit(by, user_event(action, &username)).await
     }
 
     async fn reset_user_password(&self, by: &CurrentUser, user: i64) -> AppResult<OneTimeSecret> {
         let username = self.username_of(user).await?;
         let secret = self.one_time_password(user, &username).await?;
         db::sessions::delete_for_user(&self.db, user).await.map_err(internal)?;
-        self.audit(by, "user.password_reset", &username, None).await?;
+        self.audit(by, user_event(AuditAction::PasswordReset, &username)).await?;
         Ok(secret)
     }
 
     async fn sign_out_user(&self, by: &CurrentUser, user: i64) -> AppResult<u64> {
         let username = self.username_of(user).await?;
         let ended = db::sessions::delete_for_user(&self.db, user).await.map_err(internal)?;
-        self.audit(by, "user.sign_out_everywhere", &username, Some(&format!("{ended} sessions"))).await?;
+        self.audit(by, user_event(AuditAction::SignedOut, &username).detail(format!("{ended} sessions"))).await?;
         Ok(ended)
     }
 
@@ -126,7 +133,7 @@ impl Team for Plane {
         // Other browsers signed in with the old password are signed out; this one stays.
         let keep = current_session.map(token::digest);
         db::sessions::delete_others(&self.db, by.id, keep.as_deref()).await.map_err(internal)?;
-        self.audit(by, "user.password_change", &by.username, None).await
+        self.audit(by, user_event(AuditAction::PasswordChanged, &by.username)).await
     }
 
     async fn list_sessions(&self, by: &CurrentUser, current_session: Option<&str>) -> AppResult<Vec<SessionView>> {
@@ -156,7 +163,7 @@ impl Team for Plane {
 
     async fn sign_out_everywhere(&self, by: &CurrentUser) -> AppResult<u64> {
         let ended = db::sessions::delete_for_user(&self.db, by.id).await.map_err(internal)?;
-        self.audit(by, "user.sign_out_everywhere", &by.username, Some(&format!("{ended} sessions"))).await?;
+        self.audit(by, user_event(AuditAction::SignedOut, &by.username).detail(format!("{ended} sessions"))).await?;
         Ok(ended)
     }
 
@@ -192,8 +199,10 @@ impl Team for Plane {
         .map_err(internal)?;
         let (secret, digest) = tokens::issue(id);
         db::api_tokens::set_digest(&self.db, id, &digest).await.map_err(internal)?;
-        let detail = format!("scope {}, expires {}", request.scope, expires.as_deref().unwrap_or("never"));
-        self.audit(by, "token.create", &request.name, Some(&detail)).await?;
+        let after = format!("scope {}, expires {}", request.scope, expires.as_deref().unwrap_or("never"));
+        let event = AuditEvent::new(AuditKind::Token, AuditAction::Created, format!("token {} (#{id})", request.name))
+            .change(None, Some(after));
+        self.audit(by, event).await?;
         Ok(OneTimeSecret { label: format!("API token {}", request.name), secret })
     }
 
@@ -201,6 +210,6 @@ impl Team for Plane {
         if !db::api_tokens::revoke(&self.db, by.id, token).await.map_err(internal)? {
             return Err(AppError::NotFound("Token".into()));
         }
-        self.audit(by, "token.revoke", &token.to_string(), None).await
+        self.audit(by, AuditEvent::new(AuditKind::Token, AuditAction::Revoked, format!("token #{token}"))).await
     }
 }

@@ -4,8 +4,9 @@ use app::backend::{VariableSave, Variables};
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, ReferenceTarget, TargetKind, VariableView};
 use async_trait::async_trait;
+use nsm_core::audit::{changed_fields, describe_value, AuditAction, AuditEvent, AuditKind};
 use nsm_core::domain::Topology;
-use nsm_core::variables::{check_reference, VariableValue};
+use nsm_core::variables::{check_reference, Reference, Variable, VariableValue};
 use nsm_core::ProjectId;
 
 use super::Plane;
@@ -19,9 +20,45 @@ fn resource_label(topology: &Topology, resource: i64) -> Option<String> {
     Some(format!("{}{} ({})", domain.hostname, entry.path(), entry.config.kind.resource_type()))
 }
 
+/// What a reference points at, in words (a hostname or a resource).
+fn reference_label(topology: &Topology, reference: &Reference) -> Option<String> {
+    let target = reference.target_id()?;
+    match reference {
+        Reference::Domain { .. } => topology.domain(target).map(|d| d.hostname.to_string()),
+        _ => resource_label(topology, target),
+    }
+}
+
+/// A variable as the audit log shows it: its name and its value masked, or the
+/// reference; `changed` marks a plain value replaced by another (never which).
+fn audit_fields(topology: &Topology, name: &str, value: &VariableValue, changed: bool) -> Vec<(&'static str, String)> {
+    let label = match value {
+        VariableValue::Reference(reference) => reference_label(topology, reference),
+        VariableValue::Plain(_) => None,
+    };
+    let mut shown = describe_value(value, label.as_deref());
+    if changed {
+        shown.push_str(" (new value)");
+    }
+    vec![("name", name.to_owned()), ("value", shown)]
+}
+
 impl Plane {
     async fn topology(&self, id: &ProjectId) -> AppResult<Topology> {
         db::domains::topology(&self.db, id.as_str()).await.map_err(internal)
+    }
+
+    /// The stored variable `name` with its value, for the audit log's before. A
+    /// stored variable that cannot be read must not stop the change that repairs it:
+    /// the entry then has no before.
+    async fn stored_variable(&self, id: &ProjectId, name: &str) -> AppResult<Option<Variable>> {
+        match spec::variables(&self.deployer, id.as_str()).await {
+            Ok(variables) => Ok(variables.into_iter().find(|v| v.name.as_str() == name)),
+            Err(error) => {
+                tracing::warn!(%error, project = %id, "the audit entry of a variable change has no before");
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -54,12 +91,7 @@ impl Variables for Plane {
                         empty: value.is_empty(),
                     },
                     VariableValue::Reference(reference) => {
-                        let target = reference.target_id().and_then(|t| match reference {
-                            nsm_core::variables::Reference::Domain { .. } => {
-                                topology.domain(t).map(|d| d.hostname.to_string())
-                            }
-                            _ => resource_label(&topology, t),
-                        });
+                        let target = reference_label(&topology, reference);
                         VariableView {
                             name,
                             kind: reference.kind().into(),
@@ -98,7 +130,9 @@ impl Variables for Plane {
         let value = variables.into_iter().find(|v| v.name.as_str() == name).map(|v| v.value);
         match value {
             Some(VariableValue::Plain(value)) => {
-                self.audit(by, "variable.reveal", &format!("{id}/{name}"), None).await?;
+                let event =
+                    AuditEvent::new(AuditKind::Variable, AuditAction::Revealed, format!("{id}/{name}")).project(id);
+                self.audit(by, event).await?;
                 Ok(value)
             }
             Some(VariableValue::Reference(_)) => Err(AppError::Conflict(format!("{name} is a reference, not a value"))),
@@ -112,6 +146,7 @@ impl Variables for Plane {
         self.require_project(id).await?;
         let existing = db::variables::names(&self.db, id.as_str()).await.map_err(internal)?;
         let name = variable.name.as_str();
+        let previous = self.stored_variable(id, original.unwrap_or(name)).await?;
         // Without an original name this is "add or replace"; a rename must not
         // overwrite another variable.
         let renamed = original.is_some_and(|o| o != name);
@@ -141,14 +176,36 @@ impl Variables for Plane {
         db::variables::save_variable(&self.db, id.as_str(), name, kind, sealed.as_deref(), reference.as_deref())
             .await
             .map_err(internal)?;
-        // Values never reach the audit log; names and kinds do.
-        self.audit(by, "variable.save", &format!("{id}/{name}"), Some(kind)).await
+        // Values never reach the audit log: plain ones are masked, references named.
+        let topology = self.topology(id).await?;
+        let before = previous.as_ref().map(|p| audit_fields(&topology, p.name.as_str(), &p.value, false));
+        let replaced = matches!(
+            (previous.as_ref().map(|p| &p.value), &variable.value),
+            (Some(VariableValue::Plain(old)), VariableValue::Plain(new)) if old != new
+        );
+        let after = audit_fields(&topology, name, &variable.value, replaced);
+        let (before, after) = changed_fields(before.as_deref().unwrap_or_default(), &after);
+        let replacing = existing.iter().any(|e| e == original.unwrap_or(name));
+        let action = if replacing { AuditAction::Changed } else { AuditAction::Created };
+        let mut event =
+            AuditEvent::new(AuditKind::Variable, action, format!("{id}/{name}")).project(id).change(before, after);
+        if replacing && event.after.is_none() {
+            event = event.detail("saved unchanged");
+        }
+        self.audit(by, event).await
     }
 
     async fn delete_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<()> {
+        let previous = self.stored_variable(id, name).await?;
         if !db::variables::delete_variable(&self.db, id.as_str(), name).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Variable {name}")));
         }
-        self.audit(by, "variable.delete", &format!("{id}/{name}"), None).await
+        let topology = self.topology(id).await?;
+        let before = previous.map(|p| audit_fields(&topology, p.name.as_str(), &p.value, false));
+        let (before, _) = changed_fields(before.as_deref().unwrap_or_default(), &[]);
+        let event = AuditEvent::new(AuditKind::Variable, AuditAction::Deleted, format!("{id}/{name}"))
+            .project(id)
+            .change(before, None);
+        self.audit(by, event).await
     }
 }

@@ -5,12 +5,17 @@ use app::backend::Workers;
 use app::error::{AppError, AppResult};
 use app::model::{ControlPlaneStatus, CurrentUser, IssuedToken, WorkerSummary};
 use async_trait::async_trait;
+use nsm_core::audit::{AuditAction, AuditEvent, AuditKind};
 use nsm_core::worker::{check_front, FrontCandidate};
 use nsm_core::worker_policy::WorkerPolicy;
 use nsm_core::WorkerId;
 
 use super::Plane;
 use crate::auth::token;
+
+fn worker_event(action: AuditAction, id: &str) -> AuditEvent {
+    AuditEvent::new(AuditKind::Worker, action, format!("worker {id}"))
+}
 use crate::db;
 use crate::error::{field, internal};
 
@@ -54,7 +59,8 @@ impl Workers for Plane {
             errors.add("id", nsm_core::FieldError::new(format!("A worker with id {id} already exists")));
             return Err(errors.into());
         }
-        self.audit(by, "worker.add", id.as_str(), None).await?;
+        self.audit(by, worker_event(AuditAction::Created, id.as_str()).change(None, Some(format!("name: {name}"))))
+            .await?;
         Ok(IssuedToken { worker: id.to_string(), token: secret })
     }
 
@@ -65,12 +71,13 @@ impl Workers for Plane {
             return Err(AppError::NotFound(format!("Worker {id}")));
         }
         self.drop_worker_link(id.as_str(), "its token was rotated").await;
-        self.audit(by, "worker.rotate_token", id.as_str(), None).await?;
+        self.audit(by, worker_event(AuditAction::Rotated, id.as_str()).detail("token")).await?;
         Ok(IssuedToken { worker: id.to_string(), token: secret })
     }
 
     async fn set_worker_address(&self, by: &CurrentUser, id: &WorkerId, address: Option<String>) -> AppResult<()> {
         let front = db::sites::fronted_by(&self.db, id).await.map_err(internal)?;
+        let before = db::sites::public_address(&self.db, id).await.map_err(internal)?;
         if let (Some(front), None) = (&front, &address) {
             return Err(field(
                 "address",
@@ -85,7 +92,8 @@ impl Workers for Plane {
                 tracing::warn!(%front, %error, "the fronting node did not take the new address");
             }
         }
-        self.audit(by, "worker.set_address", id.as_str(), address.as_deref()).await
+        let shown = |address: Option<String>| Some(format!("public address: {}", address.as_deref().unwrap_or("none")));
+        self.audit(by, worker_event(AuditAction::Changed, id.as_str()).change(shown(before), shown(address))).await
     }
 
     async fn get_control_plane_status(&self) -> AppResult<ControlPlaneStatus> {
@@ -125,8 +133,12 @@ impl Workers for Plane {
                 tracing::warn!(front = %old, %error, "the previous fronting node still routes to the worker");
             }
         }
-        let detail = front.as_ref().map(WorkerId::to_string);
-        self.audit(by, "worker.set_front", id.as_str(), detail.as_deref()).await
+        let shown = |front: Option<&WorkerId>| Some(format!("fronted by: {}", front.map_or("none", WorkerId::as_str)));
+        self.audit(
+            by,
+            worker_event(AuditAction::Changed, id.as_str()).change(shown(before.as_ref()), shown(front.as_ref())),
+        )
+        .await
     }
 
     async fn remove_worker(&self, by: &CurrentUser, id: &WorkerId) -> AppResult<()> {
@@ -137,11 +149,14 @@ impl Workers for Plane {
                 users.join(", ")
             )));
         }
+        let name =
+            db::workers::list_workers(&self.db).await.map_err(internal)?.into_iter().find(|w| w.id == id.as_str());
         if !db::workers::remove_worker(&self.db, id.as_str()).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Worker {id}")));
         }
         self.drop_worker_link(id.as_str(), "it was removed").await;
-        self.audit(by, "worker.remove", id.as_str(), None).await
+        let before = name.map(|w| format!("name: {}", w.name));
+        self.audit(by, worker_event(AuditAction::Deleted, id.as_str()).change(before, None)).await
     }
 
     async fn get_worker_policy(&self, id: &WorkerId) -> AppResult<WorkerPolicy> {
@@ -156,11 +171,21 @@ impl Workers for Plane {
         if !db::users::is_admin(&self.db, by.id).await.map_err(internal)? {
             return Err(AppError::Forbidden("Only an administrator can change a worker's policy".into()));
         }
+        let before = db::workers::policy(&self.db, id.as_str()).await.map_err(internal)?;
         if !db::workers::set_policy(&self.db, id.as_str(), &policy).await.map_err(internal)? {
             return Err(AppError::NotFound(format!("Worker {id}")));
         }
-        let allowed: Vec<&str> = policy.allowed.iter().map(|a| a.as_str()).collect();
-        self.audit(by, "worker.set_policy", id.as_str(), Some(&allowed.join(","))).await
+        let shown = |policy: &WorkerPolicy| {
+            let allowed: Vec<&str> = policy.allowed.iter().map(|a| a.as_str()).collect();
+            Some(if allowed.is_empty() {
+                "allowed: nothing".to_owned()
+            } else {
+                format!("allowed: {}", allowed.join(", "))
+            })
+        };
+        let event = AuditEvent::new(AuditKind::Policy, AuditAction::Changed, format!("worker {id}"))
+            .change(before.as_ref().and_then(shown), shown(&policy));
+        self.audit(by, event).await
     }
 }
 

@@ -103,7 +103,10 @@ async fn caller(plane: &Plane, headers: &HeaderMap) -> Result<Option<CurrentUser
     // (`nsm_<hex>`), which the webhook routes check themselves.
     if let Some(presented) = super::api::bearer(headers).and_then(tokens::parse) {
         return match plane.token_user(&presented).await.map_err(failed)? {
-            Some(user) => Ok(Some(user)),
+            Some(user) => {
+                plane.note_token_use(presented.id).await;
+                Ok(Some(user))
+            }
             None => {
                 tracing::warn!(token = presented.id, "refused an unknown, expired or revoked API token");
                 Err(refuse(false, Refusal::Unauthenticated))

@@ -74,6 +74,7 @@ const SERVER_FUNCTIONS: &[(&str, &str)] = &[
     ("set_user_disabled", "admin"),
     ("reset_user_password", "admin"),
     ("sign_out_user", "admin"),
+    ("list_audit", "admin"),
     // These end the caller's own session(s): called last, below.
     ("sign_out", "session"),
     ("sign_out_everywhere", "session"),
@@ -85,6 +86,7 @@ const SERVER_FUNCTIONS: &[(&str, &str)] = &[
 const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/workers/connect", "worker"),
     ("GET", "/api/v1/events", "read"),
+    ("GET", "/api/v1/audit", "admin"),
     ("GET", "/api/v1/deployments/{id}/events", "read"),
     ("GET", "/api/v1/deployments/{id}", "key-or-read"),
     ("GET", "/api/v1/deployments/{id}/log", "key-or-read"),

@@ -7,6 +7,7 @@
 mod access;
 mod admission;
 mod assets;
+mod audit;
 mod auth;
 mod callers;
 mod ci;

@@ -3,6 +3,7 @@
 //! is declared once with the access it needs; the guard enforces that table (and the
 //! access test walks it).
 
+mod audit;
 mod ci;
 mod events;
 mod keys;
@@ -84,6 +85,7 @@ fn routes() -> Routes {
     Routes { router: Router::new(), rules: Vec::new() }
         .add(get.clone(), nsm_core::protocol::CONNECT_PATH, Worker, ws::connect)
         .add(get.clone(), "/api/v1/events", Needs(Read), live::events)
+        .add(get.clone(), "/api/v1/audit", Needs(Admin), audit::export)
         .add(get.clone(), "/api/v1/deployments/{id}/events", Needs(Read), events::deployment_events)
         .add(get.clone(), "/api/v1/deployments/{id}", KeyOr(Read), status::deployment)
         .add(get.clone(), "/api/v1/deployments/{id}/log", KeyOr(Read), status::log)

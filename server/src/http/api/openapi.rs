@@ -60,6 +60,7 @@ use super::{RouteAccess, RouteRule};
         super::logs::search,
         super::logs::follow,
         super::logs::download,
+        super::audit::export,
         openapi,
     ),
     components(schemas(ErrorBody)),
@@ -72,6 +73,7 @@ use super::{RouteAccess, RouteRule};
         (name = "deployments", description = "Deploying, following and cancelling"),
         (name = "workers", description = "The nodes"),
         (name = "events", description = "Live events"),
+        (name = "audit", description = "The audit log, for administrators"),
         (name = "meta", description = "This document"),
     )
 )]
