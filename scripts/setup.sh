@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything NSM needs to build, run and test, on Debian 12.
 # Idempotent: every step checks first, so a second run takes seconds.
-# Reaches only the package registries (Debian, crates.io, npm).
+# Reaches only the package registries (Debian, crates.io, npm, PyPI).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,7 +15,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)"
 
 # ---------------------------------------------------------------- Debian packages
-APT_PACKAGES=(lld-19 docker.io docker-compose nginx libnginx-mod-stream pebble git chromium brotli busybox-static sqlite3 curl ca-certificates pkg-config)
+APT_PACKAGES=(lld-19 docker.io docker-compose nginx libnginx-mod-stream pebble git chromium brotli busybox-static sqlite3 curl ca-certificates pkg-config python3-venv)
 SECURITY_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy)
 
 missing=()
@@ -76,6 +76,17 @@ fi
 
 # ---------------------------------------------------------------- cargo-nextest is optional
 # (plain `cargo test` runs the same tests).
+
+# ---------------------------------------------------------------- gixy (nginx linter)
+# The edge test lints the generated nginx configuration with it (PyPI gixy-ng, pinned),
+# in a virtualenv of its own under target/.setup.
+GIXY_VERSION=0.2.59
+GIXY_VENV="$STAMP_DIR/gixy"
+if ! "$GIXY_VENV/bin/gixy" --version 2>/dev/null | grep -q "v$GIXY_VERSION\$"; then
+    log "installing gixy-ng $GIXY_VERSION"
+    /usr/bin/python3 -m venv "$GIXY_VENV" >&2
+    "$GIXY_VENV/bin/pip" install --quiet --disable-pip-version-check "gixy-ng==$GIXY_VERSION" >&2
+fi
 
 # ---------------------------------------------------------------- npm: tailwind + playwright
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -268,6 +268,8 @@ pub struct DomainView {
     pub hostname: String,
     pub resources: Vec<ResourceView>,
     pub certificate: CertificateView,
+    /// HSTS is on: sent once the certificate is CA-issued (`crate::edge::policy`).
+    pub hsts: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,7 +21,9 @@ pub use http::GitHttpServer;
 pub use log::deployment_log_text;
 pub use net::free_port;
 pub use repo::FixtureRepo;
-pub use services::{command_or_skip, docker_or_skip, nginx_or_skip, pebble_or_skip, services_required, Missing};
+pub use services::{
+    command_or_skip, docker_or_skip, gixy_or_skip, nginx_or_skip, pebble_or_skip, services_required, Missing,
+};
 pub use trace::{capture_warnings, CapturedLog};
 pub use wait::{eventually, eventually_blocking};
 

@@ -85,6 +85,13 @@ pub fn pebble() -> Result<(PathBuf, PathBuf), Missing> {
     ))
 }
 
+/// gixy, the nginx configuration linter (PyPI `gixy-ng`), as `scripts/setup.sh`
+/// installs it (a virtualenv under `target/.setup/gixy`), or one on the usual paths.
+pub fn gixy() -> Result<PathBuf, Missing> {
+    let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/.setup/gixy/bin/gixy");
+    find_binary("gixy", &[setup, "/usr/local/bin/gixy", "/usr/bin/gixy"])
+}
+
 /// A Docker daemon that answers `docker info`.
 pub fn docker() -> Result<(), Missing> {
     if docker_available() {
@@ -121,6 +128,12 @@ pub fn docker_or_skip() -> bool {
 #[track_caller]
 pub fn nginx_or_skip() -> Option<PathBuf> {
     available_or_skip(nginx())
+}
+
+/// The gixy binary, or `None` when the test is skipped.
+#[track_caller]
+pub fn gixy_or_skip() -> Option<PathBuf> {
+    available_or_skip(gixy())
 }
 
 /// pebble and pebble-challtestsrv, or `None` when the test is skipped.

@@ -37,7 +37,7 @@ fn topology(p: usize) -> Topology {
     for d in 0..3 {
         let domain = (p * 3 + d + 1) as i64;
         let hostname = Hostname::parse(&format!("site{d}.project{p}.bench.test")).unwrap();
-        topology.domains.push(DomainEntry { id: domain, hostname });
+        topology.domains.push(DomainEntry::new(domain, hostname));
         let resources = [
             ("/", ResourceKind::Static { spa: d == 0, cors_origins: Vec::new() }),
             (

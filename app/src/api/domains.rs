@@ -48,6 +48,20 @@ pub async fn remove_domain(id: String, domain: String) -> Result<(), AppError> {
         .await
 }
 
+/// Turns HSTS on (`hsts` = `on`) or off (`off`) for `domain`.
+#[server(prefix = "/api/fn", endpoint = "set_domain_hsts")]
+pub async fn set_domain_hsts(id: String, domain: String, hsts: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let on = match hsts.trim() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(AppError::Conflict("Turn HSTS on or off".into())),
+    };
+    crate::backend::control_plane()?
+        .set_domain_hsts(&user, &project_id(&id)?, DomainId(record_id("Domain", &domain)?), on)
+        .await
+}
+
 /// Adds a resource to `domain`, or replaces `resource` ("" when adding).
 #[server(prefix = "/api/fn", endpoint = "save_resource")]
 pub async fn save_resource(

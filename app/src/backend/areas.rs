@@ -148,6 +148,8 @@ pub trait Domains: Send + Sync {
     async fn add_domain(&self, by: &CurrentUser, id: &ProjectId, hostname: Hostname) -> AppResult<()>;
     /// Removes a domain and stops serving it at once.
     async fn remove_domain(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId) -> AppResult<()>;
+    /// Turns HSTS on or off for a domain (it applies at the next deployment).
+    async fn set_domain_hsts(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId, on: bool) -> AppResult<()>;
     async fn save_resource(&self, by: &CurrentUser, id: &ProjectId, save: ResourceSave) -> AppResult<()>;
     async fn delete_resource(&self, by: &CurrentUser, id: &ProjectId, resource: ResourceId) -> AppResult<()>;
     async fn move_resource(

@@ -12,6 +12,21 @@ use crate::validation::FieldError;
 pub struct DomainEntry {
     pub id: i64,
     pub hostname: Hostname,
+    /// Send HSTS once the hostname has a CA-issued certificate
+    /// ([`crate::edge::policy`]); on unless the Domains tab turned it off.
+    #[serde(default = "hsts_default")]
+    pub hsts: bool,
+}
+
+impl DomainEntry {
+    /// A domain with the defaults (HSTS on).
+    pub fn new(id: i64, hostname: Hostname) -> Self {
+        Self { id, hostname, hsts: true }
+    }
+}
+
+fn hsts_default() -> bool {
+    true
 }
 
 /// A saved resource on one of the project's domains.

@@ -11,6 +11,7 @@ mod error;
 mod front;
 mod nginx;
 mod node;
+pub mod policy;
 mod site;
 mod text;
 

@@ -10,7 +10,10 @@
 //!   `301` to HTTPS (with the port when it is not 443);
 //! * one server per hostname on the HTTPS port with its certificate: named in the
 //!   server ([`ServerCertificates::Files`]), or chosen at handshake by the edge's
-//!   certificate map ([`ServerCertificates::AtHandshake`], see [`super::certificates`]).
+//!   certificate map ([`ServerCertificates::AtHandshake`], see [`super::certificates`]);
+//!   with HSTS when the domain has it on and its certificate was issued by a CA
+//!   ([`NginxInput::issued`], [`super::policy`]), repeated in the locations that add
+//!   headers of their own.
 //!
 //! A resource at path `P` owns `P` and everything under `P/`, never a sibling such as
 //! `P-old`: it gets `location P/ { … }` plus `location = P { … }` for the bare path
@@ -33,7 +36,7 @@
 //! Every value is validated by its type before it gets here; the renderer checks
 //! again and refuses, rather than escapes, anything that could leave its directive.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +46,7 @@ use crate::project::ProjectId;
 use crate::validation::is_control;
 
 pub use super::error::NginxError;
+use super::policy::{adds_headers, hsts_header, OPEN_FILE_CACHE};
 use super::text::{absolute_path, quotable, unsafe_value, upstream_host, word, Writer};
 
 /// Where API Services are reached when nothing else is said: the embedded worker.
@@ -101,6 +105,10 @@ pub struct NginxInput {
     pub tls_socket: Option<String>,
     /// Absolute; challenge files live in `<acme_webroot>/.well-known/acme-challenge/`.
     pub acme_webroot: String,
+    /// The hostnames whose certificate a CA issued (not the self-signed placeholder):
+    /// HSTS is sent only for these, and only if their domain has it on.
+    #[serde(default)]
+    pub issued: BTreeSet<Hostname>,
 }
 
 impl NginxInput {
@@ -116,6 +124,7 @@ impl NginxInput {
             listen: ListenPorts::default(),
             tls_socket: None,
             acme_webroot: acme_webroot.into(),
+            issued: BTreeSet::new(),
         }
     }
 }
@@ -187,11 +196,15 @@ pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
                 w.line("# Its certificate is loaded at handshake by the edge's default server.")
             }
         }
+        let hsts = domain.hsts && input.issued.contains(hostname);
+        if hsts {
+            w.line(&hsts_header());
+        }
         let mut resources: Vec<&ResourceEntry> = input.topology.resources_on(domain.id).collect();
         resources.sort_by_key(|r| r.path().location_key());
         for resource in &resources {
             w.blank();
-            render_resource(&mut w, input, &upstream, resource)?;
+            render_resource(&mut w, input, &upstream, resource, hsts)?;
         }
         if !resources.iter().any(|r| r.path().is_root()) {
             w.blank();
@@ -204,11 +217,13 @@ pub fn render_nginx(input: &NginxInput) -> Result<String, NginxError> {
     Ok(w.finish())
 }
 
+/// `hsts`: the server sends HSTS, so a location with headers of its own repeats it.
 fn render_resource(
     w: &mut Writer,
     input: &NginxInput,
     upstream: &str,
     resource: &ResourceEntry,
+    hsts: bool,
 ) -> Result<(), NginxError> {
     let path = resource.path();
     word("path", path.as_str())?;
@@ -225,11 +240,15 @@ fn render_resource(
                     lines.push(if path.is_root() { format!("root {dir};") } else { format!("alias {dir}/;") });
                     if *spa {
                         lines.push(format!("try_files $uri $uri/ {base}/index.html;"));
+                        lines.extend(OPEN_FILE_CACHE.map(str::to_owned));
                     }
                     if let Some(origin) = cors_value(&input.project, resource.id, cors_origins) {
                         lines.push(format!("add_header Access-Control-Allow-Origin {origin} always;"));
                         if origin.starts_with('$') {
                             lines.push("add_header Vary Origin always;".to_owned());
+                        }
+                        if hsts {
+                            lines.push(hsts_header());
                         }
                     }
                 }
@@ -283,6 +302,10 @@ fn render_resource(
             }
             check_block_body(body).map_err(|e| custom_error(input, resource, &e.to_string()))?;
             w.open(&format!("location {path}"));
+            if hsts && adds_headers(body) {
+                w.line("# Its own add_header would drop the server's: HSTS again.");
+                w.line(&hsts_header());
+            }
             w.raw(body);
             w.close();
         }

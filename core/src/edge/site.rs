@@ -111,7 +111,7 @@ mod tests {
             config: ResourceConfig { path: ResourcePath::parse(path).unwrap(), kind },
         };
         Topology {
-            domains: vec![DomainEntry { id: 1, hostname: Hostname::parse("*.shop.test").unwrap() }],
+            domains: vec![DomainEntry::new(1, Hostname::parse("*.shop.test").unwrap())],
             resources: vec![
                 resource(10, "/", ResourceKind::Static { spa: false, cors_origins: vec![] }),
                 resource(11, "/docs", ResourceKind::Static { spa: false, cors_origins: vec![] }),

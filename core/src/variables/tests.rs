@@ -28,8 +28,8 @@ fn entry(id: i64, domain_id: i64, path: &str, kind: ResourceKind) -> ResourceEnt
 fn topology() -> Topology {
     Topology {
         domains: vec![
-            DomainEntry { id: 1, hostname: Hostname::parse("example.com").unwrap() },
-            DomainEntry { id: 2, hostname: Hostname::parse("*.example.org").unwrap() },
+            DomainEntry::new(1, Hostname::parse("example.com").unwrap()),
+            DomainEntry::new(2, Hostname::parse("*.example.org").unwrap()),
         ],
         resources: vec![
             entry(1, 1, "/", ResourceKind::Static { spa: true, cors_origins: vec![] }),

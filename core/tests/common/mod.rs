@@ -160,10 +160,8 @@ pub fn custom(body: &str) -> ResourceKind {
 /// An input for `topology` using the prefix's certificate for every hostname and a
 /// directory `www/r<id>` for every Static Page.
 pub fn site(prefix: &Prefix, project: &str, domains: &[(i64, &str)], resources: Vec<ResourceEntry>) -> NginxInput {
-    let topology = Topology {
-        domains: domains.iter().map(|(id, h)| DomainEntry { id: *id, hostname: hostname(h) }).collect(),
-        resources,
-    };
+    let topology =
+        Topology { domains: domains.iter().map(|(id, h)| DomainEntry::new(*id, hostname(h))).collect(), resources };
     let acme = prefix.path().join("acme").display().to_string();
     let mut input = NginxInput::new(ProjectId::parse(project).unwrap(), topology, acme);
     let files = input.topology.domains.iter().map(|d| (d.hostname.clone(), prefix.certificate())).collect();

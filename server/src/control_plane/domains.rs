@@ -143,7 +143,13 @@ impl Domains for Plane {
                     .collect();
                 let position = certificates.iter().position(|c| c.hostname == d.hostname);
                 let certificate = certificate_view(position.map(|p| certificates.swap_remove(p)));
-                DomainView { id: DomainId(d.id), hostname: d.hostname.to_string(), resources, certificate }
+                DomainView {
+                    id: DomainId(d.id),
+                    hostname: d.hostname.to_string(),
+                    resources,
+                    certificate,
+                    hsts: d.hsts,
+                }
             })
             .collect();
         let node = &project.config.worker;
@@ -211,6 +217,13 @@ impl Domains for Plane {
         }
         let event = event(AuditKind::Domain, AuditAction::Deleted, id, format!("{id}/{hostname}"));
         self.audit(by, event.change(Some(hostname.to_string()), None)).await
+    }
+
+    async fn set_domain_hsts(&self, by: &CurrentUser, id: &ProjectId, domain: DomainId, on: bool) -> AppResult<()> {
+        let hostname = db::edge::set_hsts(&self.db, id, domain, on).await.map_err(store_error)?;
+        let (before, after) = if on { ("off", "on") } else { ("on", "off") };
+        let event = event(AuditKind::Domain, AuditAction::Changed, id, format!("{id}/{hostname}"));
+        self.audit(by, event.change(Some(format!("HSTS {before}")), Some(format!("HSTS {after}")))).await
     }
 
     async fn save_resource(&self, by: &CurrentUser, id: &ProjectId, save: ResourceSave) -> AppResult<()> {

@@ -14,7 +14,7 @@ pub enum TopologyReadError {
 }
 
 pub async fn topology(db: &Db, project: &str) -> Result<Topology, TopologyReadError> {
-    let domains = sqlx::query("SELECT id, hostname FROM domains WHERE project_id = ? ORDER BY id")
+    let domains = sqlx::query("SELECT id, hostname, hsts FROM domains WHERE project_id = ? ORDER BY id")
         .bind(project)
         .fetch_all(db)
         .await?
@@ -22,8 +22,9 @@ pub async fn topology(db: &Db, project: &str) -> Result<Topology, TopologyReadEr
         .map(|r| {
             let id: i64 = r.get(0);
             let hostname: String = r.get(1);
+            let hsts = r.get::<i64, _>(2) != 0;
             Hostname::parse(&hostname)
-                .map(|hostname| DomainEntry { id, hostname })
+                .map(|hostname| DomainEntry { id, hostname, hsts })
                 .map_err(|e| TopologyReadError::Corrupt(id, e.0))
         })
         .collect::<Result<Vec<_>, _>>()?;

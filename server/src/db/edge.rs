@@ -295,6 +295,26 @@ pub async fn record_attempt(db: &Db, hostname: &Hostname, error: Option<&str>) -
     Ok(())
 }
 
+/// Turns HSTS on or off for a domain of `project`; returns its hostname.
+pub async fn set_hsts(db: &Db, project: &ProjectId, domain: DomainId, on: bool) -> Result<Hostname, EdgeStoreError> {
+    let hostname: Option<String> =
+        sqlx::query_scalar("UPDATE domains SET hsts = ? WHERE id = ? AND project_id = ? RETURNING hostname")
+            .bind(on)
+            .bind(domain)
+            .bind(project.as_str())
+            .fetch_optional(db)
+            .await?;
+    let hostname = hostname.ok_or(EdgeStoreError::NotFound)?;
+    parse_hostname(&hostname).ok_or(EdgeStoreError::Corrupt { what: "hostname", value: hostname })
+}
+
+/// The hostnames of `project` whose recorded certificate a CA issued (HSTS may be
+/// sent for them).
+pub async fn issued_hostnames(db: &Db, project: &ProjectId) -> sqlx::Result<Vec<Hostname>> {
+    let rows = certificates_of(db, project).await?;
+    Ok(rows.into_iter().filter(|r| !r.self_signed && r.not_after.is_some()).map(|r| r.hostname).collect())
+}
+
 /// The project that owns `hostname`, if one does.
 pub async fn project_of(db: &Db, hostname: &Hostname) -> sqlx::Result<Option<ProjectId>> {
     let id: Option<String> = sqlx::query_scalar("SELECT project_id FROM domains WHERE hostname = ?")

@@ -9,7 +9,8 @@
 //!   and tells the nodes that front others which names to pass through ([`front`]);
 //! * runs the ACME orders with its account ([`acme`]), finalized with the CSR of the
 //!   node that holds the key ([`tls`]), and renews 30 days before expiry
-//!   ([`renewal`]); [`status`] says where a hostname's certificate stands.
+//!   ([`renewal`]); [`status`] says where a hostname's certificate stands; a name's
+//!   first CA-issued certificate re-publishes its project with HSTS ([`hsts`]).
 //!
 //! The edge is a service: it uses the shared crate, storage (`crate::db`), the
 //! settings and the role traits (`crate::roles`), never the deployer, the hub or HTTP.
@@ -17,6 +18,7 @@
 mod acme;
 mod error;
 mod front;
+mod hsts;
 mod node;
 mod publish;
 mod publisher;

@@ -32,7 +32,9 @@ impl Edge {
     ) -> Result<NginxInput, EdgeError> {
         let topology = db::domains::topology(&self.db, project.as_str()).await?;
         let leases: BTreeMap<i64, u16> = db::domains::leases_on(&self.db, worker.as_str()).await?.into_iter().collect();
-        Ok(node_input(project, topology, facts, &leases))
+        let mut input = node_input(project, topology, facts, &leases);
+        input.issued = self.issued(project).await?;
+        Ok(input)
     }
 
     /// What `worker`'s edge does with `project` now.

@@ -122,13 +122,15 @@ impl Edge {
     }
 
     /// Obtains a certificate for `hostname`, served by `worker`, and has the node serve
-    /// it. The outcome is recorded for the Domains tab.
+    /// it. The outcome is recorded for the Domains tab. The name's first CA-issued
+    /// certificate re-publishes its project, with HSTS if its domain has it on.
     #[tracing::instrument(skip_all, fields(hostname = %hostname, worker = %worker))]
     pub async fn obtain(&self, hostname: &Hostname, worker: &WorkerId) -> Result<IssuedCertificate, CertificateError> {
         let Some(acme) = &self.acme else {
             return Err(CertificateError::AcmeDisabled);
         };
-        let _one = self.cert_lock.lock().await;
+        let one = self.cert_lock.lock().await;
+        let first = !self.has_issued(hostname).await;
         let outcome = self.order(acme, hostname, worker).await;
         let failure = outcome.as_ref().err().map(ToString::to_string);
         if let Err(error) = db::edge::record_attempt(&self.db, hostname, failure.as_deref()).await {
@@ -138,6 +140,10 @@ impl Edge {
         match &outcome {
             Ok(issued) => tracing::info!(directory = acme.directory(), "certificate {issued}"),
             Err(error) => tracing::warn!(%error, "no certificate"),
+        }
+        drop(one);
+        if first && outcome.is_ok() {
+            self.first_issued(hostname).await;
         }
         outcome
     }

@@ -57,6 +57,7 @@ const SERVER_FUNCTIONS: &[(&str, &str)] = &[
     ("rotate_webhook_secret", "edit"),
     ("add_domain", "edit"),
     ("remove_domain", "edit"),
+    ("set_domain_hsts", "edit"),
     ("save_resource", "edit"),
     ("delete_resource", "edit"),
     ("move_resource", "edit"),

@@ -9,9 +9,11 @@ use nsm_core::certificate::CertificateStatus;
 use nsm_core::domain::{DomainForm, ResourceForm, ResourceType};
 use nsm_core::edge::EdgeMode;
 
+use super::domain_hsts::HstsSwitch;
 use super::resource_editor::ResourceEditor;
 use crate::api::domains::{
     list_domains, AddDomain, DeleteResource, MoveResource, RemoveDomain, RequestCertificate, SaveResource,
+    SetDomainHsts,
 };
 use crate::components::{Allowed, ErrorBanner, Loading};
 use crate::model::{CertificateView, DomainView, DomainsView, ResourceView};
@@ -28,6 +30,7 @@ struct Actions {
     delete: ServerAction<DeleteResource>,
     shift: ServerAction<MoveResource>,
     certificate: ServerAction<RequestCertificate>,
+    hsts: ServerAction<SetDomainHsts>,
     /// The open editor: (domain, resource being edited or `None` for a new one).
     editing: RwSignal<Option<(i64, Option<i64>)>>,
 }
@@ -44,6 +47,7 @@ pub fn DomainsTab() -> impl IntoView {
         delete: ServerAction::new(),
         shift: ServerAction::new(),
         certificate: ServerAction::new(),
+        hsts: ServerAction::new(),
         editing: RwSignal::new(None),
     };
     // A refused save changed nothing saved: refetching would re-render the list and
@@ -57,6 +61,7 @@ pub fn DomainsTab() -> impl IntoView {
             actions.delete.version().get(),
             actions.shift.version().get(),
             actions.certificate.version().get(),
+            actions.hsts.version().get(),
         )
     };
     let domains = Resource::new(move || (project.get(), versions()), |(id, _)| list_domains(id));
@@ -73,6 +78,7 @@ pub fn DomainsTab() -> impl IntoView {
             actions.delete.value().get().and_then(Result::err),
             actions.shift.value().get().and_then(Result::err),
             actions.certificate.value().get().and_then(Result::err),
+            actions.hsts.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -115,7 +121,8 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
             format!("The edge of worker {node} is off (or it never connected): domains are kept but not served.")
         }
         (_, true) => {
-            "Published. Resource changes apply at the next deployment; removing a domain applies at once.".to_owned()
+            "Published. Resource and HSTS changes apply at the next deployment; removing a domain applies at once."
+                .to_owned()
         }
         (_, false) => {
             "Not published yet: the next successful deployment checks the configuration with nginx -t and publishes it."
@@ -123,7 +130,8 @@ fn DomainList(view: DomainsView, actions: Actions) -> impl IntoView {
         }
     };
     let preview = view.preview.clone();
-    let (can_custom, can_edit, https_port, published) = (view.can_custom, view.can_edit, view.https_port, view.published);
+    let (can_custom, can_edit, https_port, published) =
+        (view.can_custom, view.can_edit, view.https_port, view.published);
     view! {
         <p class="mb-1 text-sm text-slate-700" data-testid="serving-node">
             "Served by worker " <span class="font-mono font-medium">{view.node.clone()}</span>
@@ -183,6 +191,8 @@ fn DomainCard(
                     <h2 class="font-mono text-base font-semibold">{hostname.clone()}</h2>
                     {url.map(|u| view! { <a class="text-xs text-indigo-600 hover:underline" href=u.clone() target="_blank" rel="noopener">{u.clone()}</a> })}
                     <CertificateBadge certificate=domain.certificate.clone() />
+                    <HstsSwitch project=actions.project domain=domain_id on=domain.hsts certificate=domain.certificate.status
+                        can_edit action=actions.hsts />
                 </div>
                 {can_edit.then(|| view! {
                 <div class="flex gap-2">

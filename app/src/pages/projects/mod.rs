@@ -3,6 +3,7 @@ mod ci;
 pub mod deployment;
 pub mod deployments;
 pub mod detail;
+mod domain_hsts;
 pub mod domains;
 pub mod environment;
 mod form;

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use crate::domain::*;
 
 pub(crate) fn domain(id: i64, hostname: &str) -> DomainEntry {
-    DomainEntry { id, hostname: Hostname::parse(hostname).unwrap() }
+    DomainEntry::new(id, Hostname::parse(hostname).unwrap())
 }
 
 pub(crate) fn resource(id: i64, domain_id: i64, path: &str, kind: ResourceKind) -> ResourceEntry {

@@ -1,6 +1,7 @@
 //! Renderer tests: expected output (`render`), and structure kept for any valid input
 //! (`structure`, read back with the nginx tokenizer model).
 
+mod hsts;
 mod render;
 mod structure;
 
@@ -45,5 +46,5 @@ fn input(topology: Topology) -> NginxInput {
 }
 
 fn one_domain(resources: Vec<ResourceEntry>) -> NginxInput {
-    input(Topology { domains: vec![DomainEntry { id: 1, hostname: hostname("example.com") }], resources })
+    input(Topology { domains: vec![DomainEntry::new(1, hostname("example.com"))], resources })
 }

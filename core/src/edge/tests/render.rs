@@ -32,6 +32,8 @@ server {
     location / {
         root /srv/nsm/projects/my-shop/www/r1;
         try_files $uri $uri/ /index.html;
+        open_file_cache max=1000 inactive=20s;
+        open_file_cache_valid 1s;
     }
 
     location /api/ {
@@ -74,7 +76,7 @@ fn static_pages_on_sub_paths_use_alias_and_their_own_index() {
     ]);
     let text = render_nginx(&site).unwrap();
     assert!(text.contains(
-        "    location /app/ {\n        alias /srv/nsm/projects/my-shop/www/r3/;\n        try_files $uri $uri/ /app/index.html;\n    }\n"
+        "    location /app/ {\n        alias /srv/nsm/projects/my-shop/www/r3/;\n        try_files $uri $uri/ /app/index.html;\n        open_file_cache max=1000 inactive=20s;\n        open_file_cache_valid 1s;\n    }\n"
     ));
     assert!(text.contains(
         "    location = /app {\n        absolute_redirect off;\n        return 301 /app/$is_args$args;\n    }\n"
@@ -104,7 +106,7 @@ fn cors_headers() {
 #[test]
 fn redirects_custom_and_https_port() {
     let mut site = input(Topology {
-        domains: vec![DomainEntry { id: 7, hostname: hostname("*.example.org") }],
+        domains: vec![DomainEntry::new(7, hostname("*.example.org"))],
         resources: vec![
             entry(
                 8,
@@ -132,10 +134,7 @@ fn redirects_custom_and_https_port() {
 #[test]
 fn certificates_at_handshake_leave_the_servers_without_tls_directives() {
     let mut site = input(Topology {
-        domains: vec![
-            DomainEntry { id: 1, hostname: hostname("example.com") },
-            DomainEntry { id: 2, hostname: hostname("*.example.org") },
-        ],
+        domains: vec![DomainEntry::new(1, hostname("example.com")), DomainEntry::new(2, hostname("*.example.org"))],
         resources: vec![],
     });
     site.certificates = ServerCertificates::AtHandshake;

@@ -58,10 +58,12 @@ fn parse_nodes(tokens: &[Token], position: &mut usize, text: &str) -> Vec<Node> 
 }
 
 /// Directives NSM writes into the locations it generates.
-const LOCATION_DIRECTIVES: [&str; 12] = [
+const LOCATION_DIRECTIVES: [&str; 14] = [
     "root",
     "alias",
     "try_files",
+    "open_file_cache",
+    "open_file_cache_valid",
     "add_header",
     "absolute_redirect",
     "return",
@@ -91,6 +93,7 @@ fn assert_structure(site: &NginxInput, text: &str) {
     let mut sorted: Vec<_> = site.topology.domains.iter().collect();
     sorted.sort_by(|a, b| a.hostname.cmp(&b.hostname));
     for (domain, server) in sorted.iter().zip(servers.iter().skip(1)) {
+        let hsts = domain.hsts && site.issued.contains(&domain.hostname);
         let mut expected: Vec<Vec<String>> = Vec::new();
         let mut bodies = Vec::new();
         let mut resources: Vec<_> = site.topology.resources_on(domain.id).collect();
@@ -99,7 +102,11 @@ fn assert_structure(site: &NginxInput, text: &str) {
             let base = r.path().base().to_owned();
             if let ResourceKind::Custom { body } = &r.config.kind {
                 expected.push(vec!["location".into(), r.path().to_string()]);
-                bodies.push(Some(parse_config(body.as_str())));
+                let mut own = parse_config(body.as_str());
+                if hsts && crate::edge::policy::adds_headers(body.as_str()) {
+                    own.insert(0, parse_config(&crate::edge::policy::hsts_header()).remove(0));
+                }
+                bodies.push(Some(own));
                 continue;
             }
             expected.push(vec!["location".into(), format!("{base}/")]);
@@ -134,7 +141,11 @@ fn assert_structure(site: &NginxInput, text: &str) {
             }
         }
         let server_directives = server.iter().filter(|n| matches!(n, Node::Directive(_))).count();
-        assert_eq!(server_directives, 4, "listen, server_name, ssl_certificate, ssl_certificate_key");
+        assert_eq!(
+            server_directives,
+            4 + usize::from(hsts),
+            "listen, server_name, ssl_certificate, ssl_certificate_key, HSTS when on"
+        );
     }
 }
 
@@ -213,11 +224,8 @@ fn any_site() -> impl Strategy<Value = NginxInput> {
     let resources = prop::collection::vec((0usize..4, "(/[A-Za-z0-9._~-]{1,6}){0,3}/?", any_kind()), 0..8);
     (hosts, resources, 1u16..=65535)
         .prop_map(|(hosts, resources, https)| {
-            let domains: Vec<DomainEntry> = hosts
-                .iter()
-                .enumerate()
-                .map(|(i, h)| DomainEntry { id: i as i64 + 1, hostname: hostname(h) })
-                .collect();
+            let domains: Vec<DomainEntry> =
+                hosts.iter().enumerate().map(|(i, h)| DomainEntry::new(i as i64 + 1, hostname(h))).collect();
             let mut topology = Topology { domains, resources: Vec::new() };
             for (i, (d, path, kind)) in resources.into_iter().enumerate() {
                 let (Some(domain), Ok(path)) =
@@ -240,9 +248,21 @@ fn any_site() -> impl Strategy<Value = NginxInput> {
         })
         .prop_flat_map(|site| {
             let n = site.topology.resources.len();
-            (Just(site), prop::collection::vec((any::<bool>(), 1u16..=65535), n))
+            let d = site.topology.domains.len();
+            (
+                Just(site),
+                prop::collection::vec((any::<bool>(), 1u16..=65535), n),
+                prop::collection::vec((any::<bool>(), any::<bool>()), d),
+            )
         })
-        .prop_map(|(mut site, choices)| {
+        .prop_map(|(mut site, choices, tls)| {
+            // HSTS on or off, over a placeholder or a CA's certificate.
+            for (domain, (hsts, issued)) in site.topology.domains.iter_mut().zip(tls) {
+                domain.hsts = hsts;
+                if issued {
+                    site.issued.insert(domain.hostname.clone());
+                }
+            }
             let ids: Vec<(i64, bool)> = site
                 .topology
                 .resources

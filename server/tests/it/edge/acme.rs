@@ -1,7 +1,7 @@
 //! ACME HTTP-01 against pebble through our nginx: a real certificate issued, checked
 //! by a TLS client against pebble's root; renewed by the background task when near
-//! expiry (pebble issues for 10 days, inside the 30-day renewal window); a failed
-//! attempt shown with its reason.
+//! expiry (pebble issues for 10 days, inside the 30-day renewal window), HSTS served
+//! from the first one on; a failed attempt shown with its reason.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +9,7 @@ use nsm_core::{ProjectId, WorkerId};
 use nsm_testkit::{nginx_or_skip, pebble_or_skip};
 
 use super::super::common::TestServer;
-use super::support::{edge_settings, served_leaf, start_with_edge, Pebble};
+use super::support::{browser, edge_settings, served_leaf, start_with_edge, Pebble};
 use super::{add_resource, domain_id, domains_view};
 
 const HOST: &str = "secure.nsm.test";
@@ -77,6 +77,15 @@ async fn pebble_issues_a_certificate_over_http01_and_the_task_renews_it() {
     };
     assert!(status["not_after"].as_str().is_some(), "{status}");
     assert!(status["last_error"].is_null(), "{status}");
+    // Its first CA-issued certificate re-published the project with HSTS (on by default).
+    nsm_testkit::eventually(Duration::from_secs(30), Duration::from_millis(200), || async {
+        let answer = browser(&[HOST], https).get(format!("https://{HOST}:{https}/")).send().await;
+        match answer.as_ref().map(|a| a.headers().get("strict-transport-security")) {
+            Ok(Some(value)) if value == "max-age=31536000" => Ok(()),
+            other => Err(format!("no HSTS yet: {other:?}")),
+        }
+    })
+    .await;
     // Ten days left is inside the 30-day window: reported as due, and renewed.
     assert_eq!(status["status"], "expiring", "{status}");
     // The dashboard lists it among the certificates ending within 14 days.

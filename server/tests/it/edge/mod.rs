@@ -6,6 +6,7 @@
 mod acme;
 mod domains;
 mod fronting;
+mod lint;
 mod nodes;
 mod rollback;
 mod serving;
