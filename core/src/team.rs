@@ -84,7 +84,10 @@ impl TokenRequest {
             },
         };
         if days.is_err() {
-            errors.add("expires_in_days", FieldError::new(format!("Days from 1 to {MAX_TOKEN_DAYS}, or empty for never")));
+            errors.add(
+                "expires_in_days",
+                FieldError::new(format!("Days from 1 to {MAX_TOKEN_DAYS}, or empty for never")),
+            );
         }
         match (scope, days) {
             (Some(scope), Ok(expires_in_days)) if errors.is_empty() => {

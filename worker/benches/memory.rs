@@ -143,7 +143,12 @@ impl WorkerProcess {
         samples.sort_unstable();
         // What the resident set is made of, at the end of the window.
         let (anon, file) = (self.status_kib("RssAnon:"), self.status_kib("RssFile:"));
-        println!("    round: VmRSS median {:.1} MiB = heap and stacks {:.1} MiB + mapped binary {:.1} MiB", mib(samples[samples.len() / 2]), mib(anon), mib(file));
+        println!(
+            "    round: VmRSS median {:.1} MiB = heap and stacks {:.1} MiB + mapped binary {:.1} MiB",
+            mib(samples[samples.len() / 2]),
+            mib(anon),
+            mib(file)
+        );
         (samples[samples.len() / 2], samples[samples.len() - 1])
     }
 }

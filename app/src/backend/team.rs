@@ -22,8 +22,13 @@ pub trait Team: Send + Sync {
     async fn sign_out_user(&self, by: &CurrentUser, user: i64) -> AppResult<u64>;
 
     /// `current_session` is the caller's own session token, kept by "everywhere else".
-    async fn change_password(&self, by: &CurrentUser, current: &str, new: &str, current_session: Option<&str>)
-        -> AppResult<()>;
+    async fn change_password(
+        &self,
+        by: &CurrentUser,
+        current: &str,
+        new: &str,
+        current_session: Option<&str>,
+    ) -> AppResult<()>;
     async fn list_sessions(&self, by: &CurrentUser, current_session: Option<&str>) -> AppResult<Vec<SessionView>>;
     async fn sign_out_session(&self, by: &CurrentUser, session: i64) -> AppResult<()>;
     async fn sign_out_everywhere(&self, by: &CurrentUser) -> AppResult<u64>;

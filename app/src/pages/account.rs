@@ -55,8 +55,11 @@ fn AccountSections(user: CurrentUser) -> impl IntoView {
 #[component]
 fn PasswordSection(must_change: bool) -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
-    let (current, password, confirm) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let error = move |field: &'static str| Signal::derive(move || change.value().get().and_then(Result::err).and_then(|e| e.field(field)));
+    let (current, password, confirm) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let error = move |field: &'static str| {
+        Signal::derive(move || change.value().get().and_then(Result::err).and_then(|e| e.field(field)))
+    };
     // Done with a one-time password: the rest of NSM opens.
     Effect::new(move |_| {
         if must_change && matches!(change.value().get(), Some(Ok(()))) {
@@ -138,7 +141,9 @@ fn TokensSection() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiToken>::new();
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_tokens());
     let (name, days) = (RwSignal::new(String::new()), RwSignal::new("90".to_owned()));
-    let error = move |field: &'static str| Signal::derive(move || create.value().get().and_then(Result::err).and_then(|e| e.field(field)));
+    let error = move |field: &'static str| {
+        Signal::derive(move || create.value().get().and_then(Result::err).and_then(|e| e.field(field)))
+    };
     view! {
         <section class=SECTION data-testid="tokens-section">
             <h2 class="text-base font-semibold">"API tokens"</h2>

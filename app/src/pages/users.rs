@@ -38,7 +38,8 @@ pub fn UsersSection() -> impl IntoView {
         |_| list_users(),
     );
     let username = RwSignal::new(String::new());
-    let name_error = Signal::derive(move || create.value().get().and_then(Result::err).and_then(|e| e.field("username")));
+    let name_error =
+        Signal::derive(move || create.value().get().and_then(Result::err).and_then(|e| e.field("username")));
     let failure = move || {
         [
             actions.role.value().get().and_then(Result::err),

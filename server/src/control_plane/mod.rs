@@ -107,7 +107,10 @@ impl Plane {
     }
 
     /// The user an API token acts for, if it is live and its secret matches.
-    pub async fn token_user(&self, presented: &crate::auth::tokens::Presented<'_>) -> Result<Option<CurrentUser>, ServerError> {
+    pub async fn token_user(
+        &self,
+        presented: &crate::auth::tokens::Presented<'_>,
+    ) -> Result<Option<CurrentUser>, ServerError> {
         let Some((digest, user)) = db::api_tokens::find_live(&self.db, presented.id).await? else {
             return Ok(None);
         };

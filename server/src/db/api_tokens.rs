@@ -68,14 +68,12 @@ pub async fn list_for_user(db: &Db, user_id: i64) -> sqlx::Result<Vec<TokenRow>>
 
 /// Revokes one of a user's tokens; `false` when it is not theirs.
 pub async fn revoke(db: &Db, user_id: i64, id: i64) -> sqlx::Result<bool> {
-    let result = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?",
-    )
-    .bind(now())
-    .bind(id)
-    .bind(user_id)
-    .execute(db)
-    .await?;
+    let result = sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?")
+        .bind(now())
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 

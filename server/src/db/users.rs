@@ -94,7 +94,14 @@ pub async fn insert(
     } else {
         "INSERT INTO users (username, password_hash, role, must_change_password, created_at) VALUES (?, ?, ?, ?, ?)"
     };
-    let result = sqlx::query(sql).bind(username).bind(password_hash).bind(role).bind(must_change_password).bind(now()).execute(db).await?;
+    let result = sqlx::query(sql)
+        .bind(username)
+        .bind(password_hash)
+        .bind(role)
+        .bind(must_change_password)
+        .bind(now())
+        .execute(db)
+        .await?;
     Ok((result.rows_affected() == 1).then(|| result.last_insert_rowid()))
 }
 
@@ -116,8 +123,7 @@ pub enum UserChangeError {
 
 /// Enabled administrators other than `user`, counted in the same statement that
 /// changes `user`, so two concurrent demotions cannot remove the last one.
-const OTHER_ADMINS: &str =
-    "(SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?)";
+const OTHER_ADMINS: &str = "(SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?)";
 
 pub async fn set_role(db: &Db, user: i64, role: Role) -> Result<(), UserChangeError> {
     let sql = format!(

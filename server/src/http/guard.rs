@@ -84,9 +84,7 @@ fn refuse(server_fn: bool, refusal: Refusal) -> Response {
 fn allowed(user: Option<&CurrentUser>, permission: Permission) -> Result<(), Refusal> {
     match user {
         None => Err(Refusal::Unauthenticated),
-        Some(u) if u.must_change_password => {
-            Err(Refusal::Forbidden("Choose a new password on the Account page first"))
-        }
+        Some(u) if u.must_change_password => Err(Refusal::Forbidden("Choose a new password on the Account page first")),
         Some(u) if !u.may(permission) => Err(Refusal::Forbidden(nsm_core::access::refusal(permission))),
         Some(_) => Ok(()),
     }
@@ -139,9 +137,8 @@ fn check_api(gate: &Gate, request: &Request, user: Option<&CurrentUser>) -> Resu
         };
     }
     let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-    let rule = matched.and_then(|m| {
-        gate.routes.iter().find(|r| r.method == request.method() && r.path == m).map(|r| r.access)
-    });
+    let rule = matched
+        .and_then(|m| gate.routes.iter().find(|r| r.method == request.method() && r.path == m).map(|r| r.access));
     match rule {
         None => Err(refuse(false, Refusal::Unknown)),
         Some(RouteAccess::Public | RouteAccess::Worker | RouteAccess::Webhook) => Ok(()),

@@ -49,11 +49,16 @@ pub async fn first_sign_in(s: &TestServer, username: &str, one_time: &str) -> Cl
     // Until the password is replaced, only the account's own endpoints answer.
     let refused = call("list_projects", &[]).send().await.expect("call");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let changed = call("change_password", &[("current", one_time), ("password", TEAM_PASSWORD), ("confirm", TEAM_PASSWORD)])
-        .send()
-        .await
-        .expect("change password");
-    assert!(changed.status().is_success(), "{username} changes the password: {}", changed.text().await.unwrap_or_default());
+    let changed =
+        call("change_password", &[("current", one_time), ("password", TEAM_PASSWORD), ("confirm", TEAM_PASSWORD)])
+            .send()
+            .await
+            .expect("change password");
+    assert!(
+        changed.status().is_success(),
+        "{username} changes the password: {}",
+        changed.text().await.unwrap_or_default()
+    );
     client
 }
 
@@ -102,7 +107,13 @@ impl Team {
     }
 
     /// Calls a server function as `caller`.
-    pub async fn call(&self, s: &TestServer, caller: Caller, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        s: &TestServer,
+        caller: Caller,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let response = self
             .request(s, caller, reqwest::Method::POST, &format!("/api/fn/{endpoint}"))
             .form(form)

@@ -49,7 +49,14 @@ async fn a_viewer_never_receives_a_secret_value_and_a_deployer_writes_no_custom_
     assert_eq!(revealed, SECRET, "the admin can");
 
     let domain = s.call_json("list_domains", &[("id", "shop")]).await.1["domains"][0]["id"].to_string();
-    let custom = [("id", "shop"), ("domain", domain.as_str()), ("resource", ""), ("path", "/raw"), ("kind", "custom"), ("body", "return 204;")];
+    let custom = [
+        ("id", "shop"),
+        ("domain", domain.as_str()),
+        ("resource", ""),
+        ("path", "/raw"),
+        ("kind", "custom"),
+        ("body", "return 204;"),
+    ];
     let (status, body) = team.call(&s, Caller::Deployer, "save_resource", &custom).await;
     // Refused by the domains service, past the guard (server functions answer its errors as 500).
     assert_eq!((status.is_success(), error_kind(&body)), (false, "forbidden"), "{body}");
@@ -57,7 +64,8 @@ async fn a_viewer_never_receives_a_secret_value_and_a_deployer_writes_no_custom_
     assert_eq!((view["can_custom"].as_bool(), view["can_edit"].as_bool()), (Some(false), Some(true)));
     let (_, view) = team.call(&s, Caller::Viewer, "list_domains", &[("id", "shop")]).await;
     assert_eq!(view["can_edit"].as_bool(), Some(false));
-    let static_site = [("id", "shop"), ("domain", domain.as_str()), ("resource", ""), ("path", "/"), ("kind", "static")];
+    let static_site =
+        [("id", "shop"), ("domain", domain.as_str()), ("resource", ""), ("path", "/"), ("kind", "static")];
     let (status, body) = team.call(&s, Caller::Deployer, "save_resource", &static_site).await;
     assert!(status.is_success(), "other resource types are a deployer's: {body}");
 }
@@ -83,7 +91,8 @@ async fn the_last_admin_stays_and_roles_change_what_a_user_may_do() {
     };
     assert_eq!(call("create_project").send().await.expect("call").status(), StatusCode::FORBIDDEN);
     let (_, users) = s.call_json("list_users", &[]).await;
-    let dana_id = users.as_array().expect("users").iter().find(|u| u["username"] == "dana").expect("dana")["id"].to_string();
+    let dana_id =
+        users.as_array().expect("users").iter().find(|u| u["username"] == "dana").expect("dana")["id"].to_string();
     let (status, body) = s.call_json("set_user_role", &[("user", &dana_id), ("role", "admin")]).await;
     assert!(status.is_success(), "{body}");
     // Now the admin can step down: another admin exists.
