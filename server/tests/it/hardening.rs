@@ -190,7 +190,10 @@ async fn a_deployment_log_keeps_its_cap_and_says_where_it_stopped() {
     let Some(s) = TestServer::ready_to_deploy().await else { return };
     let repo = nsm_testkit::FixtureRepo::new().expect("repo");
     let lines = nsm_server::deploy::MAX_LOG_LINES + 5_000;
-    let dockerfile = format!("FROM {}\nRUN seq 1 {lines}\n", nsm_testkit::BUSYBOX_IMAGE);
+    // A line of its own per run: a cached layer would print nothing.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nonce = format!("{}-{nanos}", super::common::unique_id("chatty"));
+    let dockerfile = format!("FROM {}\nRUN echo {nonce} && seq 1 {lines}\n", nsm_testkit::BUSYBOX_IMAGE);
     let compose = "services:\n  chatty:\n    build: .\n    init: true\n    command: [\"true\"]\n";
     repo.commit(&[("Dockerfile", dockerfile.as_str()), ("compose.yaml", compose)], "chatty build").expect("commit");
     let id = s.create_project_from("it-chatty", &repo.file_url()).await;

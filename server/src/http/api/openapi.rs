@@ -154,6 +154,10 @@ fn require(operation: &mut Operation, access: RouteAccess) {
         RouteAccess::Worker => return,
         RouteAccess::Public => {
             operation.security = Some(Vec::new());
+            operation
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-nsm-access".into(), Value::String(access_word(access)));
             return;
         }
         RouteAccess::Webhook => (&[], "a GitHub signature of the body, made with the project's webhook secret".into()),
