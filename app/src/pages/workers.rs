@@ -191,7 +191,7 @@ fn PolicyEditor(id: String, name: String, policy: ServerAction<SetWorkerPolicy>)
     let form_id = id.clone();
     let box_id = id.clone();
     view! {
-        <div class="rounded-lg border border-slate-200 p-4" data-testid="worker-policy" data-worker=box_id>
+        <div class="rounded-lg border border-slate-200 p-4" data-testid="worker-policy" data-policy-of=box_id>
             <h3 class="text-sm font-semibold">{name}<span class="ml-2 text-xs text-slate-400">{id}</span></h3>
             <Transition fallback=|| view! { <Loading /> }>
                 {move || {
