@@ -93,18 +93,14 @@ pub async fn mirror_activity(db: &Db, batch: &[(String, Activity)]) -> sqlx::Res
 /// Removes entries older than `days` every hour, the first time at once; `0` keeps
 /// them forever.
 pub fn start_purge(db: Db, days: u32) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if days == 0 {
-            return;
-        }
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every.tick().await;
+    if days == 0 {
+        return tokio::spawn(async {});
+    }
+    crate::periodic::hourly("audit entries past retention", move || {
+        let db = db.clone();
+        async move {
             let cutoff = db::timestamp(chrono::Utc::now() - chrono::Duration::days(i64::from(days)));
-            match db::audit::delete_before(&db, &cutoff).await {
-                Ok(removed) => tracing::debug!(removed, days, "old audit entries purged"),
-                Err(error) => tracing::error!(%error, "purging old audit entries failed"),
-            }
+            db::audit::delete_before(&db, &cutoff).await
         }
     })
 }

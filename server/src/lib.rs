@@ -16,6 +16,7 @@ pub mod http;
 pub mod hub;
 mod local_worker;
 pub mod logs;
+mod periodic;
 pub mod roles;
 pub mod secrets;
 pub mod settings;

@@ -11,14 +11,8 @@ pub mod tokens;
 /// Removes expired and idle sessions every hour (sign-in also checks both, so this
 /// only keeps the table small).
 pub fn start_session_purge(db: crate::db::Db, idle_secs: i64) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            match crate::db::sessions::delete_expired(&db, idle_secs).await {
-                Ok(removed) => tracing::debug!(removed, "expired sessions purged"),
-                Err(error) => tracing::error!(%error, "purging expired sessions failed"),
-            }
-        }
+    crate::periodic::hourly("expired sessions", move || {
+        let db = db.clone();
+        async move { crate::db::sessions::delete_expired(&db, idle_secs).await }
     })
 }
