@@ -1,15 +1,21 @@
 use leptos::prelude::*;
 use nsm_core::{FieldErrors, ProjectForm};
 
-use crate::api::workers::list_workers;
 use crate::components::{Field, SelectField};
 use crate::error::AppError;
+use crate::model::WorkerSummary;
 
 /// The General fields, validated as the user types by the same code the server runs.
 /// A field shows the browser's verdict once it differs from its initial value, and the
 /// server's verdict (from the last submit) until then.
 #[component]
-pub fn ProjectFields(initial: ProjectForm, #[prop(into)] server_error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn ProjectFields(
+    initial: ProjectForm,
+    /// The workers to choose from, loaded by the page before this renders (read here
+    /// as a resource, the hydrating page could lack a list the server's page had).
+    workers: Vec<WorkerSummary>,
+    #[prop(into)] server_error: Signal<Option<AppError>>,
+) -> impl IntoView {
     let id = RwSignal::new(initial.id.clone());
     let repo_owner = RwSignal::new(initial.repo_owner.clone());
     let repo_name = RwSignal::new(initial.repo_name.clone());
@@ -56,24 +62,7 @@ pub fn ProjectFields(initial: ProjectForm, #[prop(into)] server_error: Signal<Op
         })
     };
 
-    let workers = Resource::new(|| (), |_| list_workers());
-    let worker_options = Signal::derive(move || {
-        let mut options: Vec<(String, String)> = workers
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|w| {
-                let label = format!("{} ({})", w.name, if w.online { "online" } else { "offline" });
-                (w.id, label)
-            })
-            .collect();
-        let current = worker.get();
-        if !options.iter().any(|(v, _)| *v == current) {
-            options.insert(0, (current.clone(), current));
-        }
-        options
-    });
+    let worker_options = worker_options(workers, worker.get_untracked());
 
     view! {
         <div class="grid gap-5 sm:grid-cols-2">
@@ -88,9 +77,7 @@ pub fn ProjectFields(initial: ProjectForm, #[prop(into)] server_error: Signal<Op
                     hint="Optional: any git URL or absolute path, instead of owner and name" placeholder="https://git.example.com/acme/shop.git" />
             </div>
             <Field name="branch" label="Branch" value=branch error=error_for("branch", branch, |i| i.branch.clone()) placeholder="main" />
-            <Transition fallback=|| ()>
-                <SelectField name="worker" label="Worker node" value=worker options=worker_options error=error_for("worker", worker, |i| i.worker.clone()) />
-            </Transition>
+            <SelectField name="worker" label="Worker node" value=worker options=worker_options error=error_for("worker", worker, |i| i.worker.clone()) />
             <Field name="timeout_secs" label="Deployment timeout (seconds)" kind="number" value=timeout_secs
                 error=error_for("timeout_secs", timeout_secs, |i| i.timeout_secs.clone()) hint="10 to 3600" />
             <label class="flex items-center gap-3 self-end pb-2 text-sm font-medium text-slate-700">
@@ -103,4 +90,19 @@ pub fn ProjectFields(initial: ProjectForm, #[prop(into)] server_error: Signal<Op
             <p class="mt-4 text-sm text-red-600" role="alert">{e.to_string()}</p>
         })}
     }
+}
+
+/// (value, label) per worker, with `current` first when the list lacks it.
+fn worker_options(workers: Vec<WorkerSummary>, current: String) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = workers
+        .into_iter()
+        .map(|w| {
+            let label = format!("{} ({})", w.name, if w.online { "online" } else { "offline" });
+            (w.id, label)
+        })
+        .collect();
+    if !options.iter().any(|(v, _)| *v == current) {
+        options.insert(0, (current.clone(), current));
+    }
+    options
 }

@@ -5,6 +5,7 @@ use nsm_core::ProjectForm;
 use super::detail::ProjectContext;
 use super::form::ProjectFields;
 use crate::api::projects::DeleteProject;
+use crate::api::workers::list_workers;
 use crate::components::{Allowed, Field, Loading};
 
 /// The General tab: edit the configuration; delete in the danger zone.
@@ -15,9 +16,11 @@ pub fn GeneralTab() -> impl IntoView {
     };
     let update = ctx.update;
     let server_error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
+    let workers = Resource::new(|| (), |_| list_workers());
     view! {
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
+                let workers = workers.await.unwrap_or_default();
                 ctx.project.await.ok().map(|project| {
                     let initial = ProjectForm::from_config(&project.config);
                     let original_id = initial.id.clone();
@@ -25,7 +28,7 @@ pub fn GeneralTab() -> impl IntoView {
                     view! {
                         <ActionForm action=update attr:class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
                             <input type="hidden" name="original_id" value=original_id />
-                            <ProjectFields initial=initial server_error=server_error />
+                            <ProjectFields initial=initial workers=workers server_error=server_error />
                             <div class="mt-6 flex items-center justify-between gap-3 border-t border-slate-100 pt-5">
                                 <p class="text-xs text-slate-500">"Created "{project.created_at}" · updated "{project.updated_at}</p>
                                 <Allowed permission=Permission::Edit>

@@ -4,7 +4,8 @@ use nsm_core::ProjectForm;
 
 use super::form::ProjectFields;
 use crate::api::projects::CreateProject;
-use crate::components::PageHeader;
+use crate::api::workers::list_workers;
+use crate::components::{Loading, PageHeader};
 
 #[component]
 pub fn NewProjectPage() -> impl IntoView {
@@ -16,11 +17,20 @@ pub fn NewProjectPage() -> impl IntoView {
         timeout_secs: nsm_core::project::DEFAULT_TIMEOUT_SECS.to_string(),
         ..ProjectForm::default()
     };
+    let workers = Resource::new(|| (), |_| list_workers());
     view! {
         <Title text="New project" />
         <PageHeader title="New project".into() subtitle="Point NSM at a repository with a compose file at its root".into() />
         <ActionForm action=action attr:class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-            <ProjectFields initial=initial server_error=server_error />
+            <Suspense fallback=|| view! { <Loading /> }>
+                {move || {
+                    let initial = initial.clone();
+                    Suspend::new(async move {
+                        let workers = workers.await.unwrap_or_default();
+                        view! { <ProjectFields initial=initial workers=workers server_error=server_error /> }
+                    })
+                }}
+            </Suspense>
             <div class="mt-6 flex justify-end gap-3 border-t border-slate-100 pt-5">
                 <a href="/projects" class="rounded-md px-4 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100">"Cancel"</a>
                 <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
