@@ -60,8 +60,10 @@
 //! environment of its own.
 
 mod dotenv;
+mod parse;
 
 pub use dotenv::{render_dotenv, ComposeDialect, EnvError};
+pub use parse::{parse_dotenv, ParseError, ParseErrorKind, ParsedVariable};
 
 use crate::validation::FieldError;
 

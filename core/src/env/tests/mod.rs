@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use super::*;
 
 mod compose_go;
+mod parse;
 mod python_dotenv;
 
 use compose_go::Generation;
