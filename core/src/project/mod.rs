@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod config_file;
+
 use crate::validation::{check_slug, is_control, FieldError, FieldErrors};
 use crate::worker::WorkerId;
 

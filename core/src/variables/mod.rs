@@ -8,15 +8,23 @@
 //! directories, the volume, its id) travels as a request the worker completes. A broken
 //! reference is an error naming its variable; it never becomes a value.
 
+mod editor;
 mod leases;
 mod preview;
 mod resolve;
+mod transfer;
 mod value;
 
 pub use crate::domain::{parse_resource_key, resource_key};
+pub use editor::{
+    dangling, describe_reference, menu_value, parse_menu_value, preview_lines, preview_text, reference_menu, row_flags,
+    ChangeError, EnvironmentChanges, EnvironmentView, MenuGroup, NewValue, PreviewContext, PreviewLine, PreviewRow,
+    PreviewValue, RowFlag, SavedRow, SavedValue, SetVariable, PORT_UNASSIGNED,
+};
 pub use leases::{LeaseError, PortLeases};
 pub use preview::{preview_dotenv, PreviewError, SECRET_MASK};
 pub use resolve::{check_reference, resolve, PortRequest, Resolution, ResolveError};
+pub use transfer::{export_dotenv, import_changes, plan_import, ImportChange, ImportEntry, ImportPlan};
 pub use value::{check_plain_value, Reference, Variable, VariableForm, VariableValue, MAX_PLAIN_LEN, REFERENCE_KINDS};
 
 #[cfg(test)]

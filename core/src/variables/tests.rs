@@ -332,3 +332,5 @@ fn job_variables_serialize_as_the_protocol_says() {
         vec![JobVariable { name: name("P"), value: JobValue::Port { resource: "r2".into(), preferred: None } }]
     );
 }
+
+mod editor;
