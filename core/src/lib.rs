@@ -19,6 +19,7 @@ pub mod env;
 pub mod events;
 pub mod logs;
 pub(crate) mod nginx_lexer;
+pub mod plan;
 pub mod project;
 pub mod protocol;
 pub mod service;
