@@ -23,6 +23,7 @@ pub mod plan;
 pub mod project;
 pub mod protocol;
 pub mod service;
+pub mod settings;
 pub mod stats;
 pub mod team;
 pub mod time;

@@ -92,17 +92,26 @@ pub async fn mirror_activity(db: &Db, batch: &[(String, Activity)]) -> sqlx::Res
 
 /// Removes entries older than `days` every hour, the first time at once; `0` keeps
 /// them forever.
-pub fn start_purge(db: Db, days: u32) -> tokio::task::JoinHandle<()> {
-    if days == 0 {
-        return tokio::spawn(async {});
-    }
+pub fn start_purge(db: Db, flag: Option<nsm_core::settings::RetentionDays>) -> tokio::task::JoinHandle<()> {
     crate::periodic::hourly("audit entries past retention", move || {
         let db = db.clone();
         async move {
+            // Read each time: the Settings page may have changed it.
+            let retention = crate::runtime_settings::audit_retention(&db, flag).await.map_err(PurgeError::from)?;
+            let Some(days) = retention.cutoff_days() else { return Ok::<u64, PurgeError>(0) };
             let cutoff = db::timestamp(chrono::Utc::now() - chrono::Duration::days(i64::from(days)));
-            db::audit::delete_before(&db, &cutoff).await
+            Ok(db::audit::delete_before(&db, &cutoff).await?)
         }
     })
+}
+
+/// Why an hourly audit purge did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PurgeError {
+    #[error("{0}")]
+    Settings(#[from] crate::runtime_settings::RuntimeSettingsError),
+    #[error("{0}")]
+    Database(#[from] sqlx::Error),
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@ pub enum ServerError {
     LocalWorker(#[from] nsm_worker::WorkerError),
     #[error("{0}")]
     Site(#[from] crate::settings::SiteConfigError),
+    #[error("settings: {0}")]
+    Settings(#[from] crate::runtime_settings::RuntimeSettingsError),
     #[error("{0}")]
     Invalid(String),
     #[error("user {0} already exists")]

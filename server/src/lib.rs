@@ -18,6 +18,7 @@ mod local_worker;
 pub mod logs;
 mod periodic;
 pub mod roles;
+pub mod runtime_settings;
 pub mod secrets;
 pub mod settings;
 pub mod stats;
@@ -111,6 +112,8 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
     let heartbeat = fleet::start_heartbeat(plane.db.clone());
     let session_purge = auth::start_session_purge(plane.db.clone(), plane.settings.session_idle_secs());
     let audit_purge = audit::start_purge(plane.db.clone(), plane.settings.audit_retention_days);
+    let in_force = runtime_settings::load(&plane.db, &plane.settings).await?;
+    plane.edge.configure_acme(&in_force.acme_directory.value, in_force.acme_email.value.as_ref()).await;
     plane.edge.start().await;
 
     let app = http::router(plane.clone(), leptos_options);

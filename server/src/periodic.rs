@@ -5,10 +5,11 @@ use std::time::Duration;
 
 /// Runs `job` now and then every hour; what it removed is logged at debug, a failure
 /// at error (the next hour tries again).
-pub fn hourly<F, Fut>(what: &'static str, mut job: F) -> tokio::task::JoinHandle<()>
+pub fn hourly<F, Fut, E>(what: &'static str, mut job: F) -> tokio::task::JoinHandle<()>
 where
     F: FnMut() -> Fut + Send + 'static,
-    Fut: Future<Output = sqlx::Result<u64>> + Send,
+    Fut: Future<Output = Result<u64, E>> + Send,
+    E: std::fmt::Display,
 {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));

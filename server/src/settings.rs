@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
+use nsm_core::settings::{AcmeDirectory, ContactEmail, RetentionDays};
 
 #[derive(Debug, Parser)]
 #[command(name = "nsm-server", version, about = "NSM control plane: UI, API, worker hub and edge")]
@@ -94,9 +95,10 @@ pub struct Settings {
     #[arg(long, env = "NSM_CI_RATE_LIMIT", default_value_t = 60)]
     pub ci_rate_limit: u32,
     /// Audit log entries older than this many days are deleted (checked hourly); 0
-    /// keeps them forever.
-    #[arg(long, env = "NSM_AUDIT_RETENTION_DAYS", default_value_t = 90)]
-    pub audit_retention_days: u32,
+    /// keeps them forever. Default: the Settings page's value, else 90. Given here, the
+    /// page cannot change it.
+    #[arg(long, env = "NSM_AUDIT_RETENTION_DAYS", value_parser = RetentionDays::parse)]
+    pub audit_retention_days: Option<RetentionDays>,
     /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored.
     #[arg(long = "trusted-proxy", env = "NSM_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -130,7 +132,7 @@ impl Settings {
             session_hours: 168,
             session_idle_minutes: 1440,
             ci_rate_limit: 60,
-            audit_retention_days: 90,
+            audit_retention_days: None,
             trusted_proxies: Vec::new(),
             // Tests that need nginx turn the edge on themselves.
             edge: EdgeSettings::off(),
@@ -207,10 +209,6 @@ impl Settings {
     }
 }
 
-/// Let's Encrypt's production directory; staging is
-/// `https://acme-staging-v02.api.letsencrypt.org/directory`.
-pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
-
 /// How projects are published (design §6); the vocabulary is the shared crate's.
 pub use nsm_core::edge::EdgeMode;
 
@@ -245,13 +243,15 @@ pub struct EdgeSettings {
     /// the next start adopts it, so a restart or an upgrade interrupts nothing.
     #[arg(long = "edge-stop-on-exit", env = "NSM_EDGE_STOP_ON_EXIT")]
     pub stop_on_exit: bool,
-    /// The ACME directory certificates are requested from (Let's Encrypt production by
-    /// default; staging: https://acme-staging-v02.api.letsencrypt.org/directory).
-    #[arg(long, env = "NSM_ACME_DIRECTORY", default_value = LETS_ENCRYPT_PRODUCTION)]
-    pub acme_directory: String,
-    /// Contact address given to the ACME server (expiry notices).
-    #[arg(long, env = "NSM_ACME_EMAIL")]
-    pub acme_email: Option<String>,
+    /// The ACME directory certificates are requested from (staging:
+    /// https://acme-staging-v02.api.letsencrypt.org/directory). Default: the Settings
+    /// page's value, else Let's Encrypt production. Given here, the page cannot change it.
+    #[arg(long, env = "NSM_ACME_DIRECTORY", value_parser = AcmeDirectory::parse)]
+    pub acme_directory: Option<AcmeDirectory>,
+    /// Contact address given to the ACME server (expiry notices). Default: the Settings
+    /// page's value. Given here, the page cannot change it.
+    #[arg(long, env = "NSM_ACME_EMAIL", value_parser = ContactEmail::parse)]
+    pub acme_email: Option<ContactEmail>,
     /// A PEM root certificate to trust for the ACME server's HTTPS instead of the
     /// system's (a test CA such as pebble's).
     #[arg(long, env = "NSM_ACME_ROOT_CA")]
@@ -275,7 +275,7 @@ impl EdgeSettings {
             nginx_user: None,
             http_port: None,
             https_port: None,
-            acme_directory: LETS_ENCRYPT_PRODUCTION.to_owned(),
+            acme_directory: None,
             acme_email: None,
             acme_root_ca: None,
             no_acme: false,

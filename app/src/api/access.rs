@@ -46,6 +46,7 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
         | "get_fleet_history"
         | "get_control_plane_status"
         | "get_log_cap"
+        | "get_project_defaults"
         | "get_worker_policy" => Needs(Read),
 
         "deploy_project" | "cancel_deployment" | "teardown_project" | "sync_project" | "request_certificate" => {
@@ -76,6 +77,8 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
         | "set_worker_front"
         | "set_worker_policy"
         | "set_log_cap"
+        | "get_server_settings"
+        | "set_server_settings"
         | "list_users"
         | "create_user"
         | "set_user_role"

@@ -170,6 +170,17 @@ pub trait Settings: Send + Sync {
     async fn get_log_cap(&self) -> AppResult<LogCap>;
     /// Takes effect with the next batch of lines each service sends.
     async fn set_log_cap(&self, by: &CurrentUser, cap: LogCap) -> AppResult<()>;
+    /// The Server section's settings in force, each with where it comes from.
+    async fn get_server_settings(&self) -> AppResult<nsm_core::settings::ServerSettings>;
+    /// Stores and applies what a flag does not give (the ACME client at once, the
+    /// audit retention with the next hourly purge, defaults for the next new project).
+    async fn set_server_settings(
+        &self,
+        by: &CurrentUser,
+        form: nsm_core::settings::ServerSettingsForm,
+    ) -> AppResult<()>;
+    /// What a new project's form starts with.
+    async fn get_project_defaults(&self) -> AppResult<nsm_core::settings::ProjectDefaults>;
 }
 
 /// Everything the UI needs, as one object in the Leptos context.

@@ -17,13 +17,12 @@ pub fn SettingsPage() -> impl IntoView {
         <SettingsNav />
         <div class="space-y-6">
             <crate::pages::users::UsersSection />
+            <super::settings_server::ServerSection />
             <LogCapSection />
             <p class="rounded-xl border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-500" data-testid="settings-note">
-                "Editable here: users and the container log cap. Everything else about the server — where it listens, its data directory, "
-                "the edge and the ACME directory, session length, the CI/CD rate limit, the audit log's retention — "
-                "is given on the command line or as "
-                "NSM_* environment variables (see the README). Users can also be managed offline with `nsm-server user create|list|set-role`. "
-                "The git base URL for short repository names (https://github.com) is not editable yet."
+                "Given only on the command line or as NSM_* variables (see the README): where the server listens, its data directory, "
+                "its public URL, the edge mode and ports, session lifetimes, the CI/CD rate limit and trusted proxies. "
+                "Users can also be managed offline with `nsm-server user create|list|set-role`."
             </p>
         </div>
     }

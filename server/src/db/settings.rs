@@ -9,7 +9,7 @@ pub async fn get(db: &Db, key: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(db).await
 }
 
-pub async fn set(db: &Db, key: &str, value: &str) -> sqlx::Result<()> {
+pub async fn set(db: impl sqlx::SqliteExecutor<'_>, key: &str, value: &str) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     )

@@ -49,15 +49,31 @@ pub struct AcmeClient {
     root_ca: Option<PathBuf>,
     account_file: PathBuf,
     account: Mutex<Option<Account>>,
+    /// The contact address changed since the account file was written: send it.
+    update_contact: bool,
 }
 
 impl AcmeClient {
-    pub fn new(directory: String, email: Option<String>, root_ca: Option<PathBuf>, account_file: PathBuf) -> Self {
-        Self { directory, email, root_ca, account_file, account: Mutex::new(None) }
+    pub fn new(
+        directory: String,
+        email: Option<String>,
+        root_ca: Option<PathBuf>,
+        account_file: PathBuf,
+        update_contact: bool,
+    ) -> Self {
+        Self { directory, email, root_ca, account_file, account: Mutex::new(None), update_contact }
     }
 
     pub fn directory(&self) -> &str {
         &self.directory
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    fn contact(&self) -> Vec<String> {
+        self.email.iter().map(|e| format!("mailto:{e}")).collect()
     }
 
     /// Obtains the chain (PEM) certifying the key of `csr` (DER) for `hostname`; the
@@ -121,10 +137,17 @@ impl AcmeClient {
             Ok(bytes) => {
                 let credentials: AccountCredentials =
                     serde_json::from_slice(&bytes).map_err(|e| file_error(e.to_string()))?;
-                self.builder()?.from_credentials(credentials).await?
+                let account = self.builder()?.from_credentials(credentials).await?;
+                if self.update_contact {
+                    let contact = self.contact();
+                    let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
+                    account.update_contacts(&contact).await?;
+                    tracing::info!(directory = %self.directory, "ACME account contact updated");
+                }
+                account
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let contact: Vec<String> = self.email.iter().map(|e| format!("mailto:{e}")).collect();
+                let contact = self.contact();
                 let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
                 let new = NewAccount { contact: &contact, terms_of_service_agreed: true, only_return_existing: false };
                 let (account, credentials) = self.builder()?.create(&new, self.directory.clone(), None).await?;

@@ -31,7 +31,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{watch, Mutex};
+use nsm_core::settings::{AcmeDirectory, ContactEmail};
+use tokio::sync::{watch, Mutex, RwLock};
 use tokio::task::JoinHandle;
 
 pub use acme::AcmeError;
@@ -52,22 +53,30 @@ pub struct Edge {
     nodes: Arc<dyn WorkerLinks>,
     /// One ACME order at a time, so a deploy and the renewal task never race.
     cert_lock: Mutex<()>,
-    acme: Option<acme::AcmeClient>,
+    /// `None` with `--no-acme`; replaced when the Settings page changes the directory
+    /// or the contact address ([`Edge::configure_acme`]).
+    acme: Option<RwLock<Arc<acme::AcmeClient>>>,
+    acme_root_ca: Option<PathBuf>,
+    data_dir: PathBuf,
     acme_check: Duration,
     renewal: Mutex<Option<(watch::Sender<bool>, JoinHandle<()>)>>,
 }
 
 impl Edge {
-    /// The edge as configured; the renewal task starts with [`Edge::start`].
+    /// The edge as configured; the renewal task starts with [`Edge::start`]. Until
+    /// [`Edge::configure_acme`] says otherwise, orders go to the flag's directory (or
+    /// Let's Encrypt's).
     pub fn new(settings: &Settings, db: Db, nodes: Arc<dyn WorkerLinks>, events: Arc<Events>) -> Arc<Self> {
         let edge = &settings.edge;
+        let directory = edge.acme_directory.clone().unwrap_or_else(AcmeDirectory::lets_encrypt);
         let acme = (!edge.no_acme).then(|| {
-            acme::AcmeClient::new(
-                edge.acme_directory.clone(),
-                edge.acme_email.clone(),
+            RwLock::new(Arc::new(acme::AcmeClient::new(
+                directory.to_string(),
+                edge.acme_email.as_ref().map(ToString::to_string),
                 edge.acme_root_ca.clone(),
-                account_file(&settings.data_dir, &edge.acme_directory),
-            )
+                account_file(&settings.data_dir, directory.as_str()),
+                false,
+            )))
         });
         Arc::new(Self {
             db,
@@ -75,9 +84,37 @@ impl Edge {
             nodes,
             cert_lock: Mutex::new(()),
             acme,
+            acme_root_ca: edge.acme_root_ca.clone(),
+            data_dir: settings.data_dir.clone(),
             acme_check: Duration::from_secs(edge.acme_check_secs.max(1)),
             renewal: Mutex::new(None),
         })
+    }
+
+    /// Orders from now on go to `directory` with `email` as the account's contact. The
+    /// account is per directory (kept in a file); a new address for the same directory
+    /// is sent to the ACME server with the next order.
+    pub async fn configure_acme(&self, directory: &AcmeDirectory, email: Option<&ContactEmail>) {
+        let Some(acme) = &self.acme else { return };
+        let mut current = acme.write().await;
+        let email = email.map(ToString::to_string);
+        if current.directory() == directory.as_str() && current.email() == email.as_deref() {
+            return;
+        }
+        let same_directory = current.directory() == directory.as_str();
+        tracing::info!(%directory, "ACME directory in force");
+        *current = Arc::new(acme::AcmeClient::new(
+            directory.to_string(),
+            email,
+            self.acme_root_ca.clone(),
+            account_file(&self.data_dir, directory.as_str()),
+            same_directory,
+        ));
+    }
+
+    /// The ACME directory orders go to (`None` with `--no-acme`).
+    pub async fn acme_directory(&self) -> Option<String> {
+        Some(self.acme.as_ref()?.read().await.directory().to_owned())
     }
 
     /// Starts the renewal task.

@@ -129,9 +129,10 @@ impl Edge {
         let Some(acme) = &self.acme else {
             return Err(CertificateError::AcmeDisabled);
         };
+        let acme = acme.read().await.clone();
         let one = self.cert_lock.lock().await;
         let first = !self.has_issued(hostname).await;
-        let outcome = self.order(acme, hostname, worker).await;
+        let outcome = self.order(&acme, hostname, worker).await;
         let failure = outcome.as_ref().err().map(ToString::to_string);
         if let Err(error) = db::edge::record_attempt(&self.db, hostname, failure.as_deref()).await {
             tracing::warn!(%error, "cannot record a certificate attempt");

@@ -345,7 +345,7 @@ async fn entries_older_than_the_retention_are_purged() {
         server.shutdown().await.expect("shutdown");
     }
     let settings = nsm_server::Settings {
-        audit_retention_days: 10,
+        audit_retention_days: Some(nsm_core::settings::RetentionDays::new(10).unwrap()),
         ..nsm_server::Settings::for_data_dir(temp.path().to_path_buf())
     };
     let s = TestServer::start_with(settings).await;

@@ -22,6 +22,7 @@ mod policy;
 mod process;
 mod projects;
 mod rest;
+mod server_settings;
 mod site;
 mod stats;
 mod team;

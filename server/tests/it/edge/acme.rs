@@ -44,9 +44,9 @@ async fn pebble_issues_a_certificate_over_http01_and_the_task_renews_it() {
     let https = edge.https_port.unwrap_or_default();
     let pebble = Pebble::start(&bins, edge.http_port.unwrap_or_default(), 10 * 24 * 3600);
     edge.no_acme = false;
-    edge.acme_directory = pebble.directory.clone();
+    edge.acme_directory = Some(nsm_core::settings::AcmeDirectory::parse(&pebble.directory).unwrap());
     edge.acme_root_ca = Some(pebble.listener_ca.clone());
-    edge.acme_email = Some("ops@nsm.test".into());
+    edge.acme_email = Some(nsm_core::settings::ContactEmail::parse("ops@nsm.test").unwrap());
     edge.acme_check_secs = 1;
     let temp = tempfile::tempdir().expect("temp");
     let s = start_with_edge(temp.path().to_path_buf(), edge).await;

@@ -26,9 +26,9 @@ async fn a_fronted_node_is_reached_through_its_front_and_keeps_its_key() {
     // pebble validates HTTP-01 on the front's port, as the Internet would.
     let pebble = Pebble::start(&bins, local_http, 90 * 24 * 3600);
     edge.no_acme = false;
-    edge.acme_directory = pebble.directory.clone();
+    edge.acme_directory = Some(nsm_core::settings::AcmeDirectory::parse(&pebble.directory).unwrap());
     edge.acme_root_ca = Some(pebble.listener_ca.clone());
-    edge.acme_email = Some("ops@nsm.test".into());
+    edge.acme_email = Some(nsm_core::settings::ContactEmail::parse("ops@nsm.test").unwrap());
     let s = start_with_edge(temp.path().join("control"), edge).await;
     s.setup_admin().await;
     s.worker_online("local", Duration::from_secs(20)).await;
