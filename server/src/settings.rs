@@ -99,6 +99,10 @@ pub struct Settings {
     /// page cannot change it.
     #[arg(long, env = "NSM_AUDIT_RETENTION_DAYS", value_parser = RetentionDays::parse)]
     pub audit_retention_days: Option<RetentionDays>,
+    /// CI/CD activity entries (and remembered GitHub deliveries) older than this many
+    /// days are deleted (checked hourly); 0 keeps them forever.
+    #[arg(long, env = "NSM_ACTIVITY_RETENTION_DAYS", default_value_t = 90)]
+    pub activity_retention_days: u32,
     /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored.
     #[arg(long = "trusted-proxy", env = "NSM_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -133,6 +137,7 @@ impl Settings {
             session_idle_minutes: 1440,
             ci_rate_limit: 60,
             audit_retention_days: None,
+            activity_retention_days: 90,
             trusted_proxies: Vec::new(),
             // Tests that need nginx turn the edge on themselves.
             edge: EdgeSettings::off(),

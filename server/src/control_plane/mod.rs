@@ -80,7 +80,7 @@ impl Plane {
             crate::deploy::Observers { fleet: fleet.clone(), stats: stats.clone(), logs: logs.clone() },
         );
         let ci_limiter = crate::auth::rate::RateLimiter::per_minute(settings.ci_rate_limit);
-        let activity = crate::activity::ActivityLog::start(db.clone());
+        let activity = crate::activity::ActivityLog::start(db.clone(), settings.activity_retention_days);
         Arc::new(Self {
             ci_limiter,
             activity,

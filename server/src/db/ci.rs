@@ -104,9 +104,53 @@ pub async fn record_activities(db: &Db, entries: &[(String, NewActivity)]) -> sq
     tx.commit().await
 }
 
+/// Refused calls of one project and source in one minute (`minute`: `YYYY-MM-DDTHH:MM`),
+/// counted on one row: the first call's time, `count` more calls, `reason` added unless
+/// the row has it already.
+pub async fn add_refusals(
+    db: &Db,
+    at: &str,
+    project: &str,
+    source: ActivitySource,
+    minute: &str,
+    count: i64,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO project_activity (project_id, at, source, outcome, detail, count, bucket)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(bucket) DO UPDATE SET
+             count = count + excluded.count,
+             detail = CASE WHEN instr('; ' || detail || '; ', '; ' || excluded.detail || '; ') > 0 THEN detail
+                           ELSE detail || '; ' || excluded.detail END",
+    )
+    .bind(project)
+    .bind(at)
+    .bind(source)
+    .bind(ActivityOutcome::Refused)
+    .bind(reason)
+    .bind(count)
+    .bind(format!("{project}:{source}:{minute}"))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes activity and remembered GitHub deliveries older than `cutoff`; how many.
+pub async fn delete_activity_before(db: &Db, cutoff: &str) -> sqlx::Result<u64> {
+    let activity = sqlx::query("DELETE FROM project_activity WHERE at < ?").bind(cutoff).execute(db).await?;
+    let deliveries =
+        sqlx::query("DELETE FROM webhook_deliveries WHERE created_at < ?").bind(cutoff).execute(db).await?;
+    Ok(activity.rows_affected() + deliveries.rows_affected())
+}
+
+/// The newest `limit` entries; a row counting several refused calls says how many.
 pub async fn activity(db: &Db, project: &str, limit: i64) -> sqlx::Result<Vec<ActivityRow>> {
     sqlx::query_as(
-        "SELECT at, source, outcome, detail, deployment_id FROM project_activity WHERE project_id = ? ORDER BY id DESC LIMIT ?",
+        "SELECT at, source, outcome,
+                CASE WHEN count > 1 THEN count || ' refused calls: ' || detail ELSE detail END AS detail,
+                deployment_id
+         FROM project_activity WHERE project_id = ? ORDER BY id DESC LIMIT ?",
     )
     .bind(project)
     .bind(limit)

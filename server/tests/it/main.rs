@@ -16,6 +16,7 @@ mod deploy;
 mod drift;
 mod edge;
 mod hardening;
+mod limits;
 mod live;
 mod logs;
 mod policy;
