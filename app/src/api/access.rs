@@ -39,6 +39,9 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
         | "get_service_timelines"
         | "list_variables"
         | "list_reference_targets"
+        | "get_environment"
+        | "export_dotenv"
+        | "export_config"
         | "get_ci"
         | "list_domains"
         | "list_expiring_certificates"
@@ -67,9 +70,15 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
         | "set_domain_hsts"
         | "save_resource"
         | "delete_resource"
-        | "move_resource" => Needs(Edit),
+        | "move_resource"
+        | "save_environment"
+        | "plan_dotenv_import"
+        | "apply_dotenv_import"
+        | "plan_config_import"
+        | "apply_config_import" => Needs(Edit),
 
         "reveal_variable"
+        | "reveal_environment"
         | "add_worker"
         | "rotate_worker_token"
         | "remove_worker"

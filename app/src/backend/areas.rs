@@ -45,6 +45,26 @@ pub trait Projects: Send + Sync {
     /// `id` is the project's id before the edit (ids can be renamed).
     async fn update_project(&self, by: &CurrentUser, id: &ProjectId, config: ProjectConfig) -> AppResult<()>;
     async fn delete_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()>;
+    /// The project's whole configuration as a TOML file; secrets only `with_secrets`
+    /// (admins; audited).
+    async fn export_config(&self, by: &CurrentUser, id: &ProjectId, with_secrets: bool) -> AppResult<String>;
+    /// What importing a configuration file would do: into `into` (an existing project),
+    /// or as a new project. Nothing is written.
+    async fn plan_config_import(
+        &self,
+        by: &CurrentUser,
+        into: Option<&ProjectId>,
+        text: &str,
+    ) -> AppResult<nsm_core::project::config_file::ConfigPlan>;
+    /// Applies a configuration file after its plan was shown: refused when the project
+    /// changed since (`base` is the plan's). Answers the project's id.
+    async fn apply_config_import(
+        &self,
+        by: &CurrentUser,
+        into: Option<&ProjectId>,
+        text: &str,
+        base: &str,
+    ) -> AppResult<ProjectId>;
 }
 
 #[async_trait]
@@ -113,6 +133,33 @@ pub trait Variables: Send + Sync {
     async fn reveal_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<String>;
     async fn save_variable(&self, by: &CurrentUser, id: &ProjectId, save: VariableSave) -> AppResult<()>;
     async fn delete_variable(&self, by: &CurrentUser, id: &ProjectId, name: &str) -> AppResult<()>;
+    /// The Environment tab's editor and preview: saved rows (no plain values), the
+    /// project's domains, resources, port leases and worker.
+    async fn get_environment(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+    ) -> AppResult<nsm_core::variables::EnvironmentView>;
+    /// Every plain value, name → value (admins; audited as a reveal).
+    async fn reveal_environment(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<Vec<(String, String)>>;
+    /// Applies a batch of edits, checked together first.
+    async fn save_environment(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        changes: nsm_core::variables::EnvironmentChanges,
+    ) -> AppResult<()>;
+    /// The variables as a `.env` file; plain values only `with_secrets` (admins; audited).
+    async fn export_dotenv(&self, by: &CurrentUser, id: &ProjectId, with_secrets: bool) -> AppResult<String>;
+    /// What importing a `.env` file would change (nothing is written).
+    async fn plan_dotenv_import(&self, id: &ProjectId, text: &str) -> AppResult<nsm_core::variables::ImportPlan>;
+    /// Imports a `.env` file: adds and replaces the file's variables.
+    async fn apply_dotenv_import(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        text: &str,
+    ) -> AppResult<nsm_core::variables::ImportPlan>;
 }
 
 #[async_trait]

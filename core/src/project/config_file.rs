@@ -401,6 +401,18 @@ impl VariableSection {
     }
 }
 
+/// What importing a file would do, shown before anything is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigPlan {
+    /// The project created or changed.
+    pub project: ProjectId,
+    pub new_project: bool,
+    pub changes: Vec<ConfigChange>,
+    /// A fingerprint of the project's configuration the plan was made against: applying
+    /// is refused when it changed since.
+    pub base: String,
+}
+
 /// What an import changes, one line per thing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigChange {

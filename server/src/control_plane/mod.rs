@@ -5,8 +5,10 @@
 mod accounts;
 mod audit;
 mod ci;
+mod config_import;
 mod deployments;
 mod domains;
+mod environment;
 mod projects;
 mod settings;
 mod team;

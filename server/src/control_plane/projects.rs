@@ -5,6 +5,7 @@ use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, ProjectDetail, ProjectSummary};
 use async_trait::async_trait;
 use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind};
+use nsm_core::project::config_file::ConfigPlan;
 use nsm_core::service::{ServiceHealth, Verdict};
 use nsm_core::{ProjectConfig, ProjectId};
 
@@ -100,5 +101,28 @@ impl Projects for Plane {
         }
         let (before, _) = changed_fields(before.as_deref().unwrap_or_default(), &[]);
         self.audit(by, event(AuditAction::Deleted, id).change(before, None)).await
+    }
+
+    async fn export_config(&self, by: &CurrentUser, id: &ProjectId, with_secrets: bool) -> AppResult<String> {
+        self.config_export(by, id, with_secrets).await
+    }
+
+    async fn plan_config_import(
+        &self,
+        _by: &CurrentUser,
+        into: Option<&ProjectId>,
+        text: &str,
+    ) -> AppResult<ConfigPlan> {
+        Ok(self.config_plan(into, text).await?.0)
+    }
+
+    async fn apply_config_import(
+        &self,
+        by: &CurrentUser,
+        into: Option<&ProjectId>,
+        text: &str,
+        base: &str,
+    ) -> AppResult<ProjectId> {
+        self.config_apply(by, into, text, base).await
     }
 }

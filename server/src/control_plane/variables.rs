@@ -6,7 +6,9 @@ use app::model::{CurrentUser, ReferenceTarget, TargetKind, VariableView};
 use async_trait::async_trait;
 use nsm_core::audit::{changed_fields, describe_value, AuditAction, AuditEvent, AuditKind};
 use nsm_core::domain::Topology;
-use nsm_core::variables::{check_reference, Reference, Variable, VariableValue};
+use nsm_core::variables::{
+    check_reference, EnvironmentChanges, EnvironmentView, ImportPlan, Reference, Variable, VariableValue,
+};
 use nsm_core::ProjectId;
 
 use super::Plane;
@@ -207,5 +209,29 @@ impl Variables for Plane {
             .project(id)
             .change(before, None);
         self.audit(by, event).await
+    }
+
+    async fn get_environment(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<EnvironmentView> {
+        self.environment_view(by, id).await
+    }
+
+    async fn reveal_environment(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<Vec<(String, String)>> {
+        self.reveal_all(by, id).await
+    }
+
+    async fn save_environment(&self, by: &CurrentUser, id: &ProjectId, changes: EnvironmentChanges) -> AppResult<()> {
+        self.apply_environment(by, id, changes).await
+    }
+
+    async fn export_dotenv(&self, by: &CurrentUser, id: &ProjectId, with_secrets: bool) -> AppResult<String> {
+        self.dotenv_export(by, id, with_secrets).await
+    }
+
+    async fn plan_dotenv_import(&self, id: &ProjectId, text: &str) -> AppResult<ImportPlan> {
+        self.dotenv_plan(id, text).await
+    }
+
+    async fn apply_dotenv_import(&self, by: &CurrentUser, id: &ProjectId, text: &str) -> AppResult<ImportPlan> {
+        self.dotenv_apply(by, id, text).await
     }
 }

@@ -12,6 +12,7 @@ mod auth;
 mod callers;
 mod ci;
 mod common;
+mod config_file;
 mod deploy;
 mod drift;
 mod edge;
