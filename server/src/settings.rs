@@ -109,6 +109,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     pub edge: EdgeSettings,
+    #[command(flatten)]
+    pub github: crate::auth::github::GithubFlags,
 }
 
 impl Settings {
@@ -141,6 +143,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             // Tests that need nginx turn the edge on themselves.
             edge: EdgeSettings::off(),
+            github: crate::auth::github::GithubFlags::default(),
         }
     }
 }

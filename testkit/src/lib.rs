@@ -7,6 +7,7 @@
 
 mod app;
 mod docker;
+mod github_stub;
 mod http;
 pub mod log;
 pub mod net;
@@ -17,6 +18,7 @@ pub mod wait;
 
 pub use app::{fixture_app_files, FixtureApp, FIXTURE_SERVICES, FIXTURE_VARIABLES};
 pub use docker::{docker_available, docker_ids, ensure_busybox_image, BUSYBOX_IMAGE};
+pub use github_stub::GithubStub;
 pub use http::GitHttpServer;
 pub use log::deployment_log_text;
 pub use net::free_port;

@@ -19,7 +19,7 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
     use Permission::*;
     use Rule::*;
     Some(match endpoint {
-        "needs_setup" | "setup_requires_token" | "setup_admin" | "sign_in" => Public,
+        "needs_setup" | "setup_requires_token" | "setup_admin" | "sign_in" | "github_sign_in_enabled" => Public,
         "whoami"
         | "sign_out"
         | "change_password"
@@ -86,6 +86,8 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
         | "set_worker_front"
         | "set_worker_policy"
         | "set_log_cap"
+        | "get_github_settings"
+        | "save_github_settings"
         | "get_server_settings"
         | "set_server_settings"
         | "list_users"

@@ -9,6 +9,7 @@ pub mod ci;
 pub mod config_file;
 pub mod deployments;
 pub mod domains;
+pub mod github;
 pub mod environment;
 pub mod projects;
 pub mod settings;

@@ -232,7 +232,18 @@ pub trait Settings: Send + Sync {
 
 /// Everything the UI needs, as one object in the Leptos context.
 pub trait ControlPlane:
-    Accounts + Projects + Workers + Deployments + Variables + Ci + Domains + Settings + super::Team + super::Audit + 'static
+    Accounts
+    + Projects
+    + Workers
+    + Deployments
+    + Variables
+    + Ci
+    + Domains
+    + Settings
+    + super::Team
+    + super::Audit
+    + super::Github
+    + 'static
 {
 }
 
@@ -247,6 +258,7 @@ impl<T> ControlPlane for T where
         + Settings
         + super::Team
         + super::Audit
+        + super::Github
         + 'static
 {
 }

@@ -5,6 +5,7 @@
 
 mod areas;
 mod audit;
+mod github;
 mod team;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub use areas::{
     VariableSave, Variables, Workers,
 };
 pub use audit::Audit;
+pub use github::Github;
 use leptos::prelude::use_context;
 pub use team::Team;
 
@@ -80,16 +82,29 @@ pub fn session_token() -> AppResult<Option<String>> {
         .map(|(_, value)| value.to_owned()))
 }
 
-/// Sets (or, with `None`, clears) the session cookie on the response.
-pub fn set_session_cookie(session: Option<&NewSession>, secure: bool) {
+/// The `Set-Cookie` value of a session (or, with `None`, of its removal): password and
+/// GitHub sign-in alike.
+pub fn session_cookie(session: Option<&NewSession>, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    let cookie = match session {
+    match session {
         Some(s) => format!(
             "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
             s.token, s.max_age_secs
         ),
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
-    };
+    }
+}
+
+/// Where this request reached the server, `http://host[:port]` (its `Host` header).
+pub fn request_origin() -> AppResult<String> {
+    let parts = request_parts()?;
+    let host = parts.headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    Ok(format!("http://{host}"))
+}
+
+/// Sets (or, with `None`, clears) the session cookie on the response.
+pub fn set_session_cookie(session: Option<&NewSession>, secure: bool) {
+    let cookie = session_cookie(session, secure);
     match http::HeaderValue::from_str(&cookie) {
         Ok(value) => {
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::SignIn;
+use crate::api::github::{github_sign_in_enabled, START_PATH};
 use crate::components::Field;
 
 /// The page shown to anyone without a session.
@@ -26,6 +27,7 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <GithubSignIn />
         </AuthCard>
     }
 }
@@ -44,5 +46,30 @@ pub fn AuthCard(title: &'static str, subtitle: &'static str, children: Children)
                 <div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">{children()}</div>
             </div>
         </main>
+    }
+}
+
+/// "Sign in with GitHub", only when the server has it configured. A plain link
+/// (`rel="external"`: the server answers it, not the app's router).
+#[component]
+fn GithubSignIn() -> impl IntoView {
+    let enabled = OnceResource::new(github_sign_in_enabled());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                matches!(enabled.await, Ok(true)).then(|| view! {
+                    <div class="mt-4 border-t border-slate-200 pt-4">
+                        <a
+                            href=START_PATH
+                            rel="external"
+                            data-testid="github-sign-in"
+                            class="flex w-full items-center justify-center gap-2 rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-800 shadow-sm hover:bg-slate-50"
+                        >
+                            "Sign in with GitHub"
+                        </a>
+                    </div>
+                })
+            })}
+        </Suspense>
     }
 }

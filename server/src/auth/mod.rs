@@ -1,6 +1,7 @@
 //! The credentials' primitives: password hashing, tokens and their digests, and the
 //! throttles for sign-in and CI calls. No HTTP here (the guard is in `http`).
 
+pub mod github;
 pub mod password;
 pub mod rate;
 pub mod setup_token;

@@ -7,6 +7,7 @@ pub mod containers;
 pub mod deployments;
 pub mod domains;
 pub mod edge;
+pub mod github;
 pub mod history;
 pub mod logs;
 pub mod projects;

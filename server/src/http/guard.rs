@@ -194,6 +194,7 @@ pub async fn guard(
         (true, _, "/setup") => next.run(request).await,
         (true, _, _) => Redirect::to("/setup").into_response(),
         (false, _, "/setup") => Redirect::to("/login").into_response(),
+        (false, _, p) if super::github::is_github_path(p) => next.run(request).await,
         (false, Some(_), "/login") => Redirect::to("/").into_response(),
         (false, None, "/login") => next.run(request).await,
         (false, Some(user), p) if user.must_change_password && p != ACCOUNT_PAGE => {

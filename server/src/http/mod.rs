@@ -5,6 +5,7 @@
 pub mod api;
 mod assets;
 mod client;
+mod github;
 mod guard;
 pub mod worker_link;
 
@@ -39,6 +40,7 @@ pub fn router(plane: Arc<Plane>, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(context, app::shell))
         .with_state(leptos_options)
         .merge(api::router(plane.clone()))
+        .merge(github::router(plane.clone()))
         // Every route, UI and API alike, passes the guard…
         .layer(axum::middleware::from_fn_with_state(guard::Gate::new(plane, api::rules()), guard))
         .layer(axum::middleware::map_response(client::security_headers))

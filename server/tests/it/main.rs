@@ -16,6 +16,7 @@ mod config_file;
 mod deploy;
 mod drift;
 mod edge;
+mod github_sign_in;
 mod hardening;
 mod limits;
 mod live;

@@ -168,6 +168,7 @@ async fn a_script_with_tokens_manages_a_project_and_values_reach_only_admins() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["domains"][0]["resources"].as_array().map(Vec::len), Some(2), "{listed}");
     assert_eq!(listed["domains"][0]["certificate"]["status"], "none", "{listed}");
+    assert_eq!(listed["domains"][0]["hsts"], true, "HSTS is on by default: {listed}");
 
     // Variables: saved with write, listed by name and kind to every reader.
     let variables = "/api/v1/projects/shop/variables";
@@ -389,6 +390,8 @@ async fn the_openapi_document_describes_exactly_the_routes_served() {
         .await
         .expect("json");
     assert_eq!(doc["openapi"], "3.1.0");
+    let domain = &doc["components"]["schemas"]["DomainEntry"];
+    assert_eq!(domain["properties"]["hsts"]["type"], "boolean", "{domain}");
 
     // Exactly the served routes (but the worker link, a WebSocket for workers), each
     // with the access it is declared with.

@@ -43,6 +43,9 @@ pub struct DomainEntry {
     pub id: DomainId,
     pub hostname: String,
     pub certificate: CertificateView,
+    /// Whether HSTS is on for this name (`Strict-Transport-Security`, one year, sent
+    /// only once the certificate is CA-issued; switched with the Domains tab).
+    pub hsts: bool,
     /// In the order nginx matches them.
     pub resources: Vec<ResourceEntry>,
 }
@@ -53,6 +56,7 @@ impl From<DomainView> for DomainEntry {
             id: domain.id,
             hostname: domain.hostname,
             certificate: domain.certificate,
+            hsts: domain.hsts,
             resources: domain.resources.into_iter().map(ResourceEntry::from).collect(),
         }
     }
