@@ -72,7 +72,7 @@ pub struct Settings {
     #[arg(long, env = "NSM_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
     /// Do not start the embedded worker `local`.
-    #[arg(long, env = "NSM_NO_LOCAL_WORKER")]
+    #[arg(long, env = "NSM_NO_LOCAL_WORKER", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_local_worker: bool,
     /// The built front end (`pkg/` with the WASM, JS and CSS); overrides `site-root` of
     /// the Leptos configuration [default: target/site].
@@ -249,7 +249,7 @@ pub struct EdgeSettings {
     pub https_port: Option<u16>,
     /// Managed mode: stop nginx when the server stops. By default it keeps serving and
     /// the next start adopts it, so a restart or an upgrade interrupts nothing.
-    #[arg(long = "edge-stop-on-exit", env = "NSM_EDGE_STOP_ON_EXIT")]
+    #[arg(long = "edge-stop-on-exit", env = "NSM_EDGE_STOP_ON_EXIT", value_parser = clap::builder::BoolishValueParser::new())]
     pub stop_on_exit: bool,
     /// The ACME directory certificates are requested from (staging:
     /// https://acme-staging-v02.api.letsencrypt.org/directory). Default: the Settings
@@ -265,7 +265,7 @@ pub struct EdgeSettings {
     #[arg(long, env = "NSM_ACME_ROOT_CA")]
     pub acme_root_ca: Option<PathBuf>,
     /// Serve self-signed certificates only; never ask an ACME server.
-    #[arg(long, env = "NSM_NO_ACME")]
+    #[arg(long, env = "NSM_NO_ACME", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_acme: bool,
     /// Seconds between two checks for certificates to obtain or renew.
     #[arg(long, env = "NSM_ACME_CHECK_SECS", default_value_t = 12 * 3600, hide = true)]
@@ -367,6 +367,17 @@ mod tests {
         assert_eq!(cli.settings.site_root, Some(PathBuf::from("s")));
         let cli = Cli::try_parse_from(["nsm-server"]).unwrap();
         assert_eq!(cli.settings.leptos_config, PathBuf::from(LEPTOS_CONFIG));
+    }
+
+    #[test]
+    fn a_switch_given_as_a_variable_reads_1_yes_and_on_as_set() {
+        // A variable only this test reads, so no other test sees it.
+        for (value, set) in [("1", true), ("yes", true), ("on", true), ("true", true), ("0", false), ("off", false)] {
+            std::env::set_var("NSM_EDGE_STOP_ON_EXIT", value);
+            let cli = Cli::try_parse_from(["nsm-server"]).unwrap();
+            assert_eq!(cli.settings.edge.stop_on_exit, set, "NSM_EDGE_STOP_ON_EXIT={value}");
+        }
+        std::env::remove_var("NSM_EDGE_STOP_ON_EXIT");
     }
 
     #[test]

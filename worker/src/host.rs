@@ -14,6 +14,7 @@ use crate::edge::{Edge, EdgeConfig};
 use crate::error::WorkerError;
 use crate::machine::compose::ComposeCli;
 use crate::machine::docker::ContainerEngine;
+use crate::machine::ledger::Ledger;
 use crate::machine::Machine;
 use crate::outbox::Outbox;
 use crate::sync::SyncError;
@@ -70,6 +71,11 @@ impl Host {
 
     pub fn engine(&self) -> &Arc<dyn ContainerEngine> {
         self.machine.engine()
+    }
+
+    /// Which deployment accounts for each container of each project on this node.
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        self.machine.ledger()
     }
 
     /// Runs one deployment to its end. Sends `DeployPhase`, `DeployLog` and exactly one

@@ -40,7 +40,7 @@ pub use edge::{Edge, EdgeConfig, EdgeError};
 pub use error::WorkerError;
 pub use host::Host;
 pub use link::{run, serve, WorkerConfig};
-pub use machine::{compose, docker, git, MachineError};
+pub use machine::{compose, docker, git, ledger, MachineError};
 pub use outbox::Outbox;
 pub use stats::Watched;
 pub use sync::SyncError;

@@ -78,6 +78,9 @@ async fn tear_down(machine: &Machine, project: &ProjectId, limits: Limits<'_>) -
     }
 
     let removed = limits.within(remove_project_resources(engine, project)).await.map_err(out_of_time)??;
+    if let Err(error) = machine.ledger().forget(project).await {
+        tracing::warn!(%error, "cannot clear the project's container record");
+    }
     if removed.containers + removed.networks + removed.images > 0 {
         tracing::info!(
             "Removed what remained of the project: {} containers, {} networks, {} dangling images",

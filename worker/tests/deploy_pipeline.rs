@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{fixture_shape, http_get, log_text, port_of, Deployer, TestResult, Unmanaged};
 use nsm_core::changes::MajorChange;
-use nsm_core::compose::{ServiceName, LABEL_DEPLOYMENT};
+use nsm_core::compose::{ServiceName, LABEL_DEPLOYMENT, LABEL_PROJECT};
 use nsm_core::protocol::{DeployOutcome, DeployPhase, JobValue, JobVariable, ServiceExpectation, WorkerMessage};
 use nsm_core::service::ServiceState;
 use nsm_testkit::{docker_or_skip, fixture_app_files, FixtureApp, FixtureRepo, GitHttpServer};
@@ -95,7 +95,8 @@ async fn deploys_then_redeploys_over_http_keeping_ports() -> TestResult {
     let masked = report.env_masked.clone().unwrap_or_default();
     assert!(masked.contains("GREETING=\"********\""), "{masked}");
     assert!(!masked.contains("quoted"), "secret values are masked: {masked}");
-    assert!(report.compose_override.as_deref().unwrap_or_default().contains(LABEL_DEPLOYMENT));
+    let labels = report.compose_override.clone().unwrap_or_default();
+    assert!(labels.contains(LABEL_PROJECT) && !labels.contains(LABEL_DEPLOYMENT), "{labels}");
 
     assert!(http_get(web_port, "/")?.contains("first page"));
     assert_eq!(http_get(api_port, "/cgi-bin/hello")?, HOSTILE_GREETING, ".env values reach the container unchanged");
@@ -147,7 +148,8 @@ async fn deploys_then_redeploys_over_http_keeping_ports() -> TestResult {
     assert_eq!(containers.len(), 2);
     for container in &containers {
         assert!(!first_ids.contains(&container.id), "the first deployment's containers are gone");
-        assert_eq!(container.labels.get(LABEL_DEPLOYMENT).map(String::as_str), Some("102"));
+        let accounted = deployer.host.ledger().deployment_of(&deployer.project, &container.id, &container.labels).await;
+        assert_eq!(accounted, Some(nsm_core::DeploymentId(102)));
     }
     assert!(http_get(web_port, "/")?.contains("second page"));
     assert_eq!(http_get(api_port, "/cgi-bin/hello")?, "plain");

@@ -237,6 +237,7 @@ fn slow_spec(project: &ProjectId, deployment: i64, url: &str) -> DeploySpec {
         timeout_secs: 120,
         settle_secs: 5,
         policy: Default::default(),
+        force_recreate: false,
     }
 }
 

@@ -1,13 +1,19 @@
 //! The compose override file NSM adds to every deployment: labels that tie each
-//! container to its project, deployment and service, so the worker can find (and
-//! remove) exactly what belongs to a project, whatever the compose file says.
+//! container to its project and service, so the worker can find (and remove) exactly
+//! what belongs to a project, whatever the compose file says.
+//!
+//! The deployment is not a label: Compose hashes labels into a service's configuration,
+//! so a label that changes every deployment would recreate every service. The worker
+//! records which deployment accounts for each container instead.
 
 use super::ServiceName;
 use crate::project::ProjectId;
 
 /// Label holding the NSM project id.
 pub const LABEL_PROJECT: &str = "dev.nsm.project";
-/// Label holding the deployment id that created the container.
+/// Label an older NSM gave each container, holding the deployment that created it; no
+/// longer written (see the module's note), still read until a deployment accounts
+/// for the container.
 pub const LABEL_DEPLOYMENT: &str = "dev.nsm.deployment";
 /// Label holding the compose service name.
 pub const LABEL_SERVICE: &str = "dev.nsm.service";
@@ -19,23 +25,18 @@ pub const OVERRIDE_FILE_NAME: &str = ".nsm-compose.override.yaml";
 ///
 /// Labels merge with the compose file's own (both list and mapping forms), and the
 /// file carries no `version:` so Compose accepts it next to any compose file version.
-pub fn render_override(project: &ProjectId, deployment: i64, services: &[ServiceName]) -> String {
+pub fn render_override(project: &ProjectId, services: &[ServiceName]) -> String {
     let mut out = String::from("# Written by NSM for this deployment; edits are overwritten.\n");
     if services.is_empty() {
         out.push_str("services: {}\n");
         return out;
     }
     out.push_str("services:\n");
-    let deployment = deployment.to_string();
     for service in services {
         out.push_str("  ");
         push_scalar(&mut out, service.as_str());
         out.push_str(":\n    labels:\n");
-        for (key, value) in [
-            (LABEL_PROJECT, project.as_str()),
-            (LABEL_DEPLOYMENT, deployment.as_str()),
-            (LABEL_SERVICE, service.as_str()),
-        ] {
+        for (key, value) in [(LABEL_PROJECT, project.as_str()), (LABEL_SERVICE, service.as_str())] {
             out.push_str("      ");
             push_scalar(&mut out, key);
             out.push_str(": ");
@@ -86,35 +87,25 @@ mod tests {
     }
 
     #[test]
-    fn every_service_gets_the_three_labels() {
+    fn every_service_gets_the_project_and_service_labels_and_no_deployment() {
         let project = ProjectId::parse("shop").unwrap();
-        let yaml = render_override(&project, 42, &[service("web"), service("api.v2")]);
+        let yaml = render_override(&project, &[service("web"), service("api.v2")]);
         for name in ["web", "api.v2"] {
             assert_eq!(
                 labels_of(&yaml, name),
-                vec![
-                    (LABEL_PROJECT.to_owned(), "shop".to_owned()),
-                    (LABEL_DEPLOYMENT.to_owned(), "42".to_owned()),
-                    (LABEL_SERVICE.to_owned(), name.to_owned()),
-                ]
+                vec![(LABEL_PROJECT.to_owned(), "shop".to_owned()), (LABEL_SERVICE.to_owned(), name.to_owned())]
             );
         }
         assert!(!yaml.contains("version"), "{yaml}");
+        assert!(!yaml.contains(LABEL_DEPLOYMENT), "the same override every deployment: {yaml}");
     }
 
     #[test]
     fn no_services_is_still_valid_yaml() {
         let project = ProjectId::parse("p").unwrap();
-        let yaml = render_override(&project, 1, &[]);
+        let yaml = render_override(&project, &[]);
         let docs = YamlLoader::load_from_str(&yaml).unwrap();
         assert!(matches!(docs[0]["services"], Yaml::Hash(ref h) if h.is_empty()));
-    }
-
-    #[test]
-    fn negative_deployment_ids_render_as_text() {
-        let project = ProjectId::parse("p").unwrap();
-        let yaml = render_override(&project, -7, &[service("a")]);
-        assert!(labels_of(&yaml, "a").contains(&(LABEL_DEPLOYMENT.to_owned(), "-7".to_owned())));
     }
 
     #[test]

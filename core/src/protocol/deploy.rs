@@ -32,6 +32,11 @@ pub struct DeploySpec {
     /// the worker in prepare. Absent: nothing is allowed.
     #[serde(default)]
     pub policy: crate::worker_policy::WorkerPolicy,
+    /// Recreate every service ("restart everything"), even those whose image and
+    /// configuration did not change (`compose up --force-recreate`). Absent: only what
+    /// changed is recreated.
+    #[serde(default)]
+    pub force_recreate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,7 +134,37 @@ pub struct DeployReport {
     pub services: Vec<ServiceResult>,
     /// What the publish step did (`None`: it did not run).
     pub edge: Option<super::EdgeReport>,
+    /// Every container of the project the deployment started, kept or removed (empty:
+    /// it did not get to replace anything, or the worker is older).
+    #[serde(default)]
+    pub containers: Vec<ContainerAccount>,
 }
+
+/// What a deployment did with one container of its project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerAccount {
+    /// The compose service (`None`: the container had none, e.g. started by hand).
+    pub service: Option<String>,
+    pub container: String,
+    pub action: ContainerAction,
+    /// The deployment that accounted for it before (kept or removed ones; `None`: none
+    /// did, or it is new).
+    #[serde(default)]
+    pub previous: Option<DeploymentId>,
+}
+
+crate::text_enum!(
+    /// What a deployment did with a container.
+    pub enum ContainerAction {
+        /// Created by this deployment (new, or recreated because it changed).
+        Started = "started",
+        /// Left running as it was: its image and configuration did not change.
+        Kept = "kept",
+        /// Removed: no longer part of the project (a service gone from the compose
+        /// file, a one-off, one started by hand), or left by an interrupted deployment.
+        Removed = "removed",
+    }
+);
 
 impl DeployReport {
     /// A report for a job that ended before anything ran.
@@ -142,6 +177,7 @@ impl DeployReport {
             ports: Vec::new(),
             services: Vec::new(),
             edge: None,
+            containers: Vec::new(),
         }
     }
 }

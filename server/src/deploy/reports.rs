@@ -145,6 +145,13 @@ impl Deployer {
             Ok(project) => self.fleet.deployed(&project, id, &report).await,
             Err(error) => tracing::error!(%error, "a stored project id does not parse"),
         }
+        // Which containers it started, kept and removed: kept as the server's own lines,
+        // which the log's cap never drops.
+        for account in &report.containers {
+            let service = account.service.as_deref().unwrap_or("no service");
+            let text = format!("containers: {} {} ({service})", account.action, account.container);
+            self.log(id, LogStream::System, text).await;
+        }
         // The node published (design §4.6) and said so: record it, then certificates.
         if let Some(edge) = &report.edge {
             match owners(&row) {

@@ -117,6 +117,8 @@ pub(super) async fn build(
         timeout_secs,
         settle_secs: SETTLE_SECS.min(timeout_secs),
         policy,
+        // TODO(lead): set from the deploy request's "restart everything" option.
+        force_recreate: false,
     })
 }
 

@@ -44,7 +44,7 @@ fn docker(args: &[&str]) {
 
 fn container_of(project: &str) -> String {
     let label = format!("label=com.docker.compose.project=nsm-{project}");
-    let ids = docker_ids(&["ps", "-aq", "--filter", &label, "--filter", "label=dev.nsm.deployment"]);
+    let ids = docker_ids(&["ps", "-aq", "--filter", &label, "--filter", "label=dev.nsm.service"]);
     assert_eq!(ids.len(), 1, "{ids:?}");
     ids[0].clone()
 }

@@ -11,11 +11,14 @@
 //! Prepare also gets the project's nginx file from the control plane (rendered for the
 //! ports just leased, [`EdgePlans`]) and checks it; Publish installs it on this node's
 //! edge and probes every resource through it: a deployment that is not served fails.
-//! The previous deployment is torn down by the replacing `compose up` itself: every
-//! service is recreated (the deployment label changes each time), orphans are removed,
-//! and whatever else still carries the project's labels is removed right after, with
-//! the images the new build replaced. That is design §4.3's teardown without a second
-//! compose run, and each service is down only while its own container is swapped.
+//! The previous deployment is replaced by the new `compose up` itself: a service whose
+//! image and configuration did not change keeps its container, running untouched (the
+//! deployment's id is no label, so Compose sees nothing new); changed ones are
+//! recreated, every one when the spec says `force_recreate`; orphans are removed, and
+//! whatever else still carries the project's labels is removed right after, with the
+//! images the new build replaced. That is design §4.3's teardown without a second
+//! compose run, and each service is down only while its own container is swapped. The
+//! node's ledger records which containers each deployment started or kept.
 //! Replaced images are removed in the background: freeing disk is not worth a wait.
 //! The deadline (the project's timeout) counts from the job's start. A job stopped by
 //! it or by cancellation after Install began leaves no container of the project.
@@ -25,6 +28,7 @@
 //! [`run`]. Everything runs in a `deployment` span carrying the deployment id and
 //! the project, with one child span per stage.
 
+mod account;
 mod error;
 mod guard;
 mod install;
@@ -40,7 +44,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use nsm_core::protocol::{
-    DeployOutcome, DeployPhase, DeployReport, DeploySpec, EdgePlan, EdgeReport, JobFailure, ServiceResult,
+    ContainerAccount, DeployOutcome, DeployPhase, DeployReport, DeploySpec, EdgePlan, EdgeReport, JobFailure,
+    ServiceResult,
 };
 use nsm_core::DeploymentId;
 use tokio::time::Instant;
@@ -108,6 +113,7 @@ pub(crate) struct Draft {
     pub ports: Vec<(String, u16)>,
     pub services: Vec<ServiceResult>,
     pub edge: Option<EdgeReport>,
+    pub containers: Vec<ContainerAccount>,
 }
 
 impl Draft {
@@ -120,6 +126,7 @@ impl Draft {
             ports: self.ports,
             services: self.services,
             edge: self.edge,
+            containers: self.containers,
         }
     }
 }
@@ -178,8 +185,12 @@ pub(crate) async fn run(
             Stage::Replace { prepared, current } => {
                 narr.phase(DeployPhase::Starting);
                 let edge_plan = prepared.edge_plan.clone();
-                match replace::replace(engine.as_ref(), &spec, &current, *prepared, &guard, &narr).await {
-                    Ok(replaced_images) => Stage::Settle { replaced_images, edge_plan },
+                let ledger = machine.ledger().as_ref();
+                match replace::replace(engine.as_ref(), ledger, &spec, &current, *prepared, &guard, &narr).await {
+                    Ok(replaced) => {
+                        draft.containers = replaced.accounts;
+                        Stage::Settle { replaced_images: replaced.images, edge_plan }
+                    }
                     Err(error) => Stage::Done(Err(error)),
                 }
             }
@@ -230,6 +241,9 @@ async fn remove_all(machine: &Machine, spec: &DeploySpec, narr: &Narrator<'_>) {
         .await
     {
         Ok(Ok(removed)) => {
+            if let Err(error) = machine.ledger().forget(&spec.project).await {
+                tracing::warn!(%error, "cannot clear the project's container record");
+            }
             narr.system(format!("Removed {} container(s) and {} network(s)", removed.containers, removed.networks))
         }
         Ok(Err(error)) => {

@@ -33,6 +33,11 @@ impl<'a> Narrator<'a> {
         post(self.out, WorkerMessage::DeployPhase { deployment: self.deployment, phase });
     }
 
+    /// Any other message the deployment has for the server.
+    pub fn send(&self, message: WorkerMessage) {
+        post(self.out, message);
+    }
+
     pub fn finish(&self, report: &DeployReport) {
         let report = Box::new(report.clone());
         post(self.out, WorkerMessage::DeployFinished { deployment: self.deployment, report });

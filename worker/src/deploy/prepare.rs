@@ -1,4 +1,5 @@
-//! Preparing a deployment without touching the running one: clone, discover, stop on
+//! Preparing a deployment without touching the running one: fetch into the project's
+//! mirror and check out, discover, stop on
 //! major changes, resolve variables, write `.env` and the compose override into the
 //! staged checkout (fresh files, never through a committed link), and check what
 //! Compose resolves from them against the worker's policy.
@@ -8,10 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use nsm_core::changes::major_changes;
-use nsm_core::compose::{render_override, OVERRIDE_FILE_NAME};
+use nsm_core::compose::{render_override, ServiceName, OVERRIDE_FILE_NAME};
 use nsm_core::env::render_dotenv;
 use nsm_core::protocol::{DeploySpec, EdgePlan};
 
+use super::account::{project_containers, Before};
 use super::error::DeployError;
 use super::guard::Guard;
 use super::narrator::Narrator;
@@ -21,9 +23,8 @@ use super::{Draft, EdgePlans};
 use crate::edge::Edge;
 use crate::machine::checkout::discover_checkout;
 use crate::machine::compose::ComposeCli;
-use crate::machine::docker::{compose_project_name, LabelFilter, COMPOSE_PROJECT_LABEL};
 use crate::machine::generated::write_generated;
-use crate::machine::git::{display_url, shallow_clone};
+use crate::machine::git::{display_url, fetch_checkout};
 use crate::machine::layout::{remove_quietly, Layout};
 use crate::machine::Machine;
 
@@ -34,6 +35,12 @@ pub(crate) struct Prepared {
     /// The staging checkout, with NSM's `.env` and compose override written in it.
     pub checkout: PathBuf,
     pub compose_file: String,
+    /// The compose file's services.
+    pub services: Vec<ServiceName>,
+    /// The project's containers before this deployment touched anything.
+    pub before: Before,
+    /// The static resources' directories install recreates.
+    pub fresh: Vec<PathBuf>,
     /// Images the running deployment's containers run: removed once the new build has
     /// replaced them (and nothing else uses them).
     pub previous_images: Vec<String>,
@@ -62,16 +69,27 @@ pub(crate) async fn prepare(
     }
 
     let checkout = layout.staging(spec.deployment);
-    narr.system(format!("Cloning branch `{}` of {} (shallow)", spec.source.branch, display_url(&spec.source.url)));
+    narr.system(format!(
+        "Fetching branch `{}` of {} into the project's mirror (shallow)",
+        spec.source.branch,
+        display_url(&spec.source.url)
+    ));
     let interrupt = Arc::new(AtomicBool::new(false));
-    let cloned = guard.step("cloning the repository", shallow_clone(&spec.source, &checkout, interrupt.clone())).await;
-    if cloned.is_err() {
-        // Stopped: the clone runs on the blocking pool until it sees this.
+    let mirror = layout.mirror();
+    let fetch = fetch_checkout(&spec.source, &mirror, &checkout, interrupt.clone());
+    let fetched = guard.step("fetching the repository", fetch).await;
+    if fetched.is_err() {
+        // Stopped: the fetch runs on the blocking pool until it sees this.
         interrupt.store(true, Ordering::Relaxed);
     }
-    let commit = cloned??;
-    narr.system(format!("Checked out commit {commit}"));
-    draft.commit = Some(commit);
+    let fetched = fetched??;
+    let how = match (fetched.reused, fetched.objects_received) {
+        (false, n) => format!("a new mirror, {n} objects"),
+        (true, 0) => "the mirror had it".to_owned(),
+        (true, n) => format!("{n} new objects"),
+    };
+    narr.system(format!("Checked out commit {} ({how})", fetched.commit));
+    draft.commit = Some(fetched.commit);
 
     let discovery = discover_checkout(&checkout).await?;
     let changes = major_changes(&spec.saved, &discovery);
@@ -89,9 +107,10 @@ pub(crate) async fn prepare(
     let services: Vec<&str> = discovery.services.iter().map(|s| s.as_str()).collect();
     narr.system(format!("Compose file `{compose_file}`; services: {}", services.join(", ")));
 
-    let project_filter = LabelFilter::is(COMPOSE_PROJECT_LABEL, &compose_project_name(&spec.project));
-    let running =
-        guard.step("inspecting the running deployment", machine.engine().list_containers(&project_filter)).await??;
+    let running = guard
+        .step("inspecting the running deployment", project_containers(machine.engine().as_ref(), &spec.project))
+        .await??;
+    let before = Before::of(&running);
     let held_ports: Vec<u16> = running.iter().flat_map(|c| c.public_ports.iter().copied()).collect();
     let mut previous_images: Vec<String> = Vec::new();
     for image in running.iter().filter_map(|c| c.image_id.clone()) {
@@ -110,7 +129,7 @@ pub(crate) async fn prepare(
     let masked = render_dotenv(&resolved.masked, dialect).map_err(DeployError::Dotenv)?;
     narr.system(format!("Rendered .env ({} variables) for {dialect}", resolved.values.len()));
     draft.env_masked = Some(masked);
-    let override_yaml = render_override(&spec.project, spec.deployment.get(), &discovery.services);
+    let override_yaml = render_override(&spec.project, &discovery.services);
     draft.compose_override = Some(override_yaml.clone());
     // `.env` holds secrets: readable by the worker's user only.
     for (name, content) in [(".env", &dotenv), (OVERRIDE_FILE_NAME, &override_yaml)] {
@@ -119,7 +138,9 @@ pub(crate) async fn prepare(
     policy::enforce(&cli, spec, layout, &checkout, &compose_file, guard, narr).await?;
 
     let edge_plan = plan_edge(edge, plans, spec, &resolved.ports, guard, narr).await?;
-    Ok(Prepared { cli, checkout, compose_file, previous_images, edge_plan })
+    let services = discovery.services.clone();
+    let fresh = spec.directories.iter().map(|d| layout.directory(d)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Prepared { cli, checkout, compose_file, services, before, fresh, previous_images, edge_plan })
 }
 
 /// Asks the control plane for the project's nginx file, rendered for the ports just

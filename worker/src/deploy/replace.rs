@@ -1,42 +1,73 @@
 //! Replacing the previous deployment: the new checkout comes up with Docker Compose
-//! over the running one, then whatever earlier deployments left is removed, and the
-//! images the new build replaced are pruned in the background.
+//! over the running one (a service whose image and configuration did not change keeps
+//! its container; `force_recreate` recreates them all), then every container of the
+//! project is accounted for ([`super::account`]): what no longer belongs is removed,
+//! and the images the new build replaced are pruned in the background.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use nsm_core::compose::OVERRIDE_FILE_NAME;
-use nsm_core::protocol::{DeploySpec, LogStream};
+use nsm_core::protocol::{ContainerAccount, DeploySpec, LogStream};
 use nsm_core::ProjectId;
 use tracing::Instrument;
 
+use super::account::{record_partial, settle_accounts};
 use super::error::DeployError;
 use super::guard::Guard;
 use super::narrator::Narrator;
 use super::prepare::Prepared;
 use crate::machine::compose::run_streaming;
 use crate::machine::docker::{
-    compose_project_name, remove_replaced_images, remove_stale_containers, ContainerEngine, LabelFilter,
-    COMPOSE_PROJECT_LABEL,
+    compose_project_name, remove_replaced_images, ContainerEngine, LabelFilter, COMPOSE_PROJECT_LABEL,
 };
+use crate::machine::ledger::Ledger;
 
 const UP_ARGS: [&str; 4] = ["up", "-d", "--build", "--remove-orphans"];
+const FORCE_RECREATE: &str = "--force-recreate";
 
-/// Brings the installed checkout up and removes what earlier deployments left; returns
-/// the images those deployments ran (to prune once nothing uses them).
+/// What replacing left.
+pub(crate) struct Replaced {
+    /// Images earlier deployments ran: pruned once nothing uses them.
+    pub images: Vec<String>,
+    pub accounts: Vec<ContainerAccount>,
+}
+
+/// Brings the installed checkout up and accounts for every container of the project.
 #[tracing::instrument(name = "replace", skip_all)]
 pub(crate) async fn replace(
     engine: &dyn ContainerEngine,
+    ledger: &Ledger,
     spec: &DeploySpec,
     current: &Path,
     prepared: Prepared,
     guard: &Guard,
     narr: &Narrator<'_>,
-) -> Result<Vec<String>, DeployError> {
-    start(spec, current, &prepared, guard, narr).await?;
+) -> Result<Replaced, DeployError> {
+    ledger.begin(&spec.project, spec.deployment).await;
+    if let Err(error) = start(spec, current, &prepared, guard, narr).await {
+        if !matches!(error, DeployError::Stopped { .. }) {
+            record_partial(engine, ledger, &spec.project, spec.deployment, &prepared.before).await;
+        }
+        ledger.end(&spec.project, spec.deployment).await;
+        return Err(error);
+    }
+    let (before, services, fresh) = (&prepared.before, &prepared.services, &prepared.fresh);
+    let accounting = settle_accounts(engine, ledger, &spec.project, spec.deployment, before, services, fresh, narr);
+    let accounted = match guard.step("accounting for the project's containers", accounting).await {
+        Ok(Ok(accounted)) => accounted,
+        Ok(Err(error)) | Err(error) => {
+            ledger.end(&spec.project, spec.deployment).await;
+            return Err(error);
+        }
+    };
     let mut images = prepared.previous_images;
-    images.append(&mut sweep(engine, spec, guard, narr).await?);
-    Ok(images)
+    for image in accounted.removed_images {
+        if !images.contains(&image) {
+            images.push(image);
+        }
+    }
+    Ok(Replaced { images, accounts: accounted.accounts })
 }
 
 async fn start(
@@ -47,10 +78,15 @@ async fn start(
     narr: &Narrator<'_>,
 ) -> Result<(), DeployError> {
     let files = [current.join(&prepared.compose_file), current.join(OVERRIDE_FILE_NAME)];
-    let command = prepared.cli.command(&compose_project_name(&spec.project), current, &files, &UP_ARGS);
-    // Over the running deployment: Compose recreates every service (the deployment
-    // label differs) and removes orphans, which replaces the previous deployment.
-    narr.system(format!("Replacing the previous deployment: compose {}", UP_ARGS.join(" ")));
+    let mut args: Vec<&str> = UP_ARGS.to_vec();
+    if spec.force_recreate {
+        args.push(FORCE_RECREATE);
+    }
+    let command = prepared.cli.command(&compose_project_name(&spec.project), current, &files, &args);
+    // Over the running deployment: Compose recreates the services whose image or
+    // configuration changed (all of them when forced) and removes orphans.
+    let what = if spec.force_recreate { "recreating every service" } else { "recreating what changed" };
+    narr.system(format!("Replacing the previous deployment, {what}: compose {}", args.join(" ")));
     match run_streaming(command, guard.limits(), |stream, line| narr.line(stream, line)).await {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => {
@@ -59,27 +95,6 @@ async fn start(
         }
         Err(error) => Err(DeployError::compose_run("starting the services", error)),
     }
-}
-
-/// Removes what remains of earlier deployments after the replacing `up`; returns the
-/// images those containers ran.
-async fn sweep(
-    engine: &dyn ContainerEngine,
-    spec: &DeploySpec,
-    guard: &Guard,
-    narr: &Narrator<'_>,
-) -> Result<Vec<String>, DeployError> {
-    let removed = guard
-        .step(
-            "removing the previous deployment's containers",
-            remove_stale_containers(engine, &spec.project, spec.deployment),
-        )
-        .await?
-        .map_err(DeployError::Sweep)?;
-    if removed.containers > 0 {
-        narr.system(format!("Removed {} container(s) left by earlier deployments", removed.containers));
-    }
-    Ok(removed.image_ids)
 }
 
 /// Removes, in the background and within the deployment's span, the images the new

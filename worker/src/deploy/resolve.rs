@@ -103,6 +103,7 @@ mod tests {
             timeout_secs: 60,
             settle_secs: 10,
             policy: Default::default(),
+            force_recreate: false,
         }
     }
 

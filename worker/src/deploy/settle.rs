@@ -216,6 +216,7 @@ mod tests {
                     state,
                     image_id: None,
                     public_ports: vec![],
+                    mounts: vec![],
                 })
                 .collect())
         }
@@ -232,6 +233,9 @@ mod tests {
             }))
         }
         async fn remove_container(&self, _: &str) -> Result<(), EngineError> {
+            Ok(())
+        }
+        async fn restart_container(&self, _: &str) -> Result<(), EngineError> {
             Ok(())
         }
         async fn list_networks(&self, _: &LabelFilter) -> Result<Vec<NetworkInfo>, EngineError> {
@@ -286,6 +290,7 @@ mod tests {
             timeout_secs: 600,
             settle_secs,
             policy: Default::default(),
+            force_recreate: false,
         }
     }
 

@@ -38,7 +38,7 @@ pub struct EdgeConfig {
     pub dir: Option<PathBuf>,
     /// Managed mode: stop nginx when the worker stops. By default it keeps serving and
     /// the next start adopts it, so a restart or an upgrade interrupts nothing.
-    #[arg(long = "edge-stop-on-exit", env = "NSM_WORKER_EDGE_STOP_ON_EXIT")]
+    #[arg(long = "edge-stop-on-exit", env = "NSM_WORKER_EDGE_STOP_ON_EXIT", value_parser = clap::builder::BoolishValueParser::new())]
     pub stop_on_exit: bool,
 }
 

@@ -81,7 +81,8 @@ pub async fn serve(
     let url = connect_url(&config.server_url)?;
     let (out, mut outbox) = mpsc::unbounded_channel();
     let jobs = Jobs::new(host.clone(), out.clone());
-    let watcher = tokio::spawn(watch_services(host.engine().clone(), out.clone()).in_current_span());
+    let watcher =
+        tokio::spawn(watch_services(host.engine().clone(), host.ledger().clone(), out.clone()).in_current_span());
     let (watched, sampler) = Watched::start(host.engine().clone(), out);
     let stop = CancellationToken::new();
     let mut unsent = None;

@@ -12,6 +12,7 @@ use nsm_core::service::ContainerObservation;
 use nsm_core::ProjectId;
 
 use crate::machine::docker::{ContainerEngine, ContainerEvent, LabelFilter, COMPOSE_SERVICE_LABEL};
+use crate::machine::ledger::Ledger;
 use crate::outbox::{post, Outbox};
 
 /// Event actions after which a container's state, restarts or health may have
@@ -23,7 +24,7 @@ const RETRY_MAX: Duration = Duration::from_secs(30);
 /// Every container of every managed project, as one message: sent after (re)connecting
 /// so the server starts from the truth (a container removed while the link was down
 /// is absent from it). `None`: Docker could not be asked; nothing is claimed.
-pub(crate) async fn service_snapshot(engine: &dyn ContainerEngine) -> Option<WorkerMessage> {
+pub(crate) async fn service_snapshot(engine: &dyn ContainerEngine, ledger: &Ledger) -> Option<WorkerMessage> {
     let listed = match engine.list_containers(&LabelFilter::has(LABEL_PROJECT)).await {
         Ok(listed) => listed,
         Err(error) => {
@@ -36,7 +37,9 @@ pub(crate) async fn service_snapshot(engine: &dyn ContainerEngine) -> Option<Wor
         let Some((project, service)) = identify(&info.labels) else { continue };
         match engine.container_status(&info.id).await {
             Ok(Some(status)) => {
-                containers.push(ServiceContainer { project, service, observation: status.observation(&info.id) })
+                let deployment = ledger.deployment_of(&project, &info.id, &status.labels).await;
+                let observation = status.observation(&info.id, deployment);
+                containers.push(ServiceContainer { project, service, observation })
             }
             // Removed between the listing and the inspect: not there.
             Ok(None) => {}
@@ -51,7 +54,7 @@ pub(crate) async fn service_snapshot(engine: &dyn ContainerEngine) -> Option<Wor
 
 /// Follows Docker's container events for NSM-labelled containers for as long as the
 /// worker runs, re-subscribing with backoff when the engine goes away.
-pub(crate) async fn watch_services(engine: Arc<dyn ContainerEngine>, out: Outbox) {
+pub(crate) async fn watch_services(engine: Arc<dyn ContainerEngine>, ledger: Arc<Ledger>, out: Outbox) {
     let mut delay = RETRY_MIN;
     loop {
         let mut last: HashMap<String, ContainerObservation> = HashMap::new();
@@ -60,7 +63,7 @@ pub(crate) async fn watch_services(engine: Arc<dyn ContainerEngine>, out: Outbox
             match event {
                 Ok(event) => {
                     delay = RETRY_MIN;
-                    if let Some(message) = on_event(engine.as_ref(), &event, &mut last).await {
+                    if let Some(message) = on_event(engine.as_ref(), &ledger, &event, &mut last).await {
                         if !post(&out, message) {
                             return;
                         }
@@ -88,6 +91,7 @@ fn is_state_action(action: &str) -> bool {
 /// The message for one event, if it changed what the server knows.
 async fn on_event(
     engine: &dyn ContainerEngine,
+    ledger: &Ledger,
     event: &ContainerEvent,
     last: &mut HashMap<String, ContainerObservation>,
 ) -> Option<WorkerMessage> {
@@ -108,7 +112,10 @@ async fn on_event(
     }
     // Ask rather than infer from the action: events can arrive late or merged.
     let observation = match engine.container_status(&event.id).await {
-        Ok(Some(status)) => status.observation(&event.id),
+        Ok(Some(status)) => {
+            let deployment = ledger.deployment_of(&project, &event.id, &status.labels).await;
+            status.observation(&event.id, deployment)
+        }
         Ok(None) => {
             last.remove(&event.id);
             return removed();

@@ -107,7 +107,7 @@ impl Session<'_> {
     }
 
     async fn serve(mut self, socket: &mut Socket) -> Result<SessionEnd, LinkError> {
-        if let Some(snapshot) = service_snapshot(self.host.engine().as_ref()).await {
+        if let Some(snapshot) = service_snapshot(self.host.engine().as_ref(), self.host.ledger()).await {
             send(socket, &snapshot).await?;
         }
         if let Some(message) = self.unsent.take() {

@@ -3,6 +3,8 @@
 //! ```text
 //! <data dir>/projects/<project>/
 //!     current/              the deployed checkout, with NSM's .env and compose override
+//!     mirror.git/           a bare mirror of the branch: each deployment fetches into it
+//!     containers.json       which deployment accounts for each of the project's containers
 //!     staging-<deployment>/ a checkout being prepared (never used by running containers)
 //!     volume/               persistent across deployments (`Volume` variables)
 //!     www/<resource>/       recreated empty on every deployment (`Directory` variables)
@@ -30,6 +32,16 @@ impl Layout {
 
     pub fn current(&self) -> PathBuf {
         self.root.join("current")
+    }
+
+    /// The bare mirror deployments fetch into.
+    pub fn mirror(&self) -> PathBuf {
+        self.root.join("mirror.git")
+    }
+
+    /// The record of which deployment accounts for each container ([`super::ledger`]).
+    pub fn ledger(&self) -> PathBuf {
+        self.root.join("containers.json")
     }
 
     pub fn staging(&self, deployment: DeploymentId) -> PathBuf {

@@ -9,6 +9,7 @@ pub mod docker;
 pub mod generated;
 pub mod git;
 pub mod layout;
+pub mod ledger;
 pub mod limits;
 pub mod ports;
 pub mod tls;
@@ -21,6 +22,7 @@ use nsm_core::WorkerId;
 
 use self::compose::ComposeCli;
 use self::docker::{BollardEngine, ContainerEngine};
+use self::ledger::Ledger;
 
 /// Why something on the machine itself failed (files, ports, CA store). Git, Compose
 /// and the Docker Engine have their own errors ([`git::GitError`],
@@ -69,6 +71,7 @@ pub struct Machine {
     data_dir: PathBuf,
     compose: Option<ComposeCli>,
     engine: Arc<dyn ContainerEngine>,
+    ledger: Arc<Ledger>,
 }
 
 impl Machine {
@@ -93,7 +96,8 @@ impl Machine {
         compose: Option<ComposeCli>,
         engine: Arc<dyn ContainerEngine>,
     ) -> Self {
-        Self { worker_id, data_dir, compose, engine }
+        let ledger = Arc::new(Ledger::new(&data_dir));
+        Self { worker_id, data_dir, compose, engine, ledger }
     }
 
     pub fn worker_id(&self) -> &WorkerId {
@@ -114,6 +118,11 @@ impl Machine {
 
     pub fn engine(&self) -> &Arc<dyn ContainerEngine> {
         &self.engine
+    }
+
+    /// Which deployment accounts for each container of each project.
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ledger
     }
 
     /// Where the project's files live here.

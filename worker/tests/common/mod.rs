@@ -70,6 +70,7 @@ impl Deployer {
             timeout_secs: 120,
             settle_secs: 20,
             policy: Default::default(),
+            force_recreate: false,
         }
     }
 

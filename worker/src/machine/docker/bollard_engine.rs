@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
     EventsOptions, ListContainersOptions, ListNetworksOptions, LogsOptions, PruneImagesOptions, RemoveContainerOptions,
-    RemoveImageOptions, StatsOptions,
+    RemoveImageOptions, RestartContainerOptions, StatsOptions,
 };
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -95,6 +95,7 @@ impl ContainerEngine for BollardEngine {
                     c.ports.unwrap_or_default().iter().filter_map(|p| p.public_port).collect();
                 public_ports.sort_unstable();
                 public_ports.dedup();
+                let mounts = c.mounts.unwrap_or_default().into_iter().filter_map(|m| m.source).collect();
                 Some(ContainerInfo {
                     id,
                     name: name.trim_start_matches('/').to_owned(),
@@ -102,6 +103,7 @@ impl ContainerEngine for BollardEngine {
                     state: c.state.map_or(ServiceState::Unknown, |s| ServiceState::from_docker(s.as_ref())),
                     image_id: c.image_id,
                     public_ports,
+                    mounts,
                 })
             })
             .collect())
@@ -136,6 +138,11 @@ impl ContainerEngine for BollardEngine {
     async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
         let options = RemoveContainerOptions { force: true, ..Default::default() };
         ignore_not_found(self.client().await?.remove_container(id, Some(options)).await)
+    }
+
+    async fn restart_container(&self, id: &str) -> Result<(), EngineError> {
+        let options = RestartContainerOptions { t: Some(10), ..Default::default() };
+        self.client().await?.restart_container(id, Some(options)).await.map_err(engine_error)
     }
 
     async fn list_networks(&self, filter: &LabelFilter) -> Result<Vec<NetworkInfo>, EngineError> {

@@ -9,16 +9,13 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
-use nsm_core::compose::LABEL_DEPLOYMENT;
 use nsm_core::logs::ContainerLogLine;
 use nsm_core::protocol::LogStream;
 use nsm_core::service::{ContainerHealth, ContainerObservation, ServiceState};
 use nsm_core::DeploymentId;
 
 pub use bollard_engine::BollardEngine;
-pub(crate) use scope::{
-    compose_project_name, remove_project_resources, remove_replaced_images, remove_stale_containers,
-};
+pub(crate) use scope::{compose_project_name, remove_project_resources, remove_replaced_images};
 pub use usage::ContainerUsage;
 
 /// Compose's label naming a container's (or network's) compose project.
@@ -83,6 +80,8 @@ pub struct ContainerInfo {
     pub image_id: Option<String>,
     /// Host ports this container publishes.
     pub public_ports: Vec<u16>,
+    /// The host paths (or volume directories) mounted into it.
+    pub mounts: Vec<String>,
 }
 
 impl ContainerInfo {
@@ -110,9 +109,9 @@ pub struct ContainerStatus {
 }
 
 impl ContainerStatus {
-    /// The protocol's view of container `id`.
-    pub fn observation(&self, id: &str) -> ContainerObservation {
-        let deployment = self.labels.get(LABEL_DEPLOYMENT).and_then(|d| d.parse().ok()).map(DeploymentId);
+    /// The protocol's view of container `id`, which `deployment` accounts for (see
+    /// [`crate::machine::ledger`]).
+    pub fn observation(&self, id: &str, deployment: Option<DeploymentId>) -> ContainerObservation {
         ContainerObservation {
             container: id.to_owned(),
             state: self.state,
@@ -150,6 +149,8 @@ pub trait ContainerEngine: Send + Sync + 'static {
     async fn container_status(&self, id: &str) -> Result<Option<ContainerStatus>, EngineError>;
     /// Force-removes a container (stopping it first). Missing containers are not an error.
     async fn remove_container(&self, id: &str) -> Result<(), EngineError>;
+    /// Restarts a container in place (same container, a new start).
+    async fn restart_container(&self, id: &str) -> Result<(), EngineError>;
     async fn list_networks(&self, filter: &LabelFilter) -> Result<Vec<NetworkInfo>, EngineError>;
     /// Missing networks are not an error.
     async fn remove_network(&self, id: &str) -> Result<(), EngineError>;

@@ -1,8 +1,8 @@
 //! Removing what belongs to one project, and only that: every listing is filtered by
 //! the project's labels, so other compose projects on the host are never touched.
 
-use nsm_core::compose::{LABEL_DEPLOYMENT, LABEL_PROJECT};
-use nsm_core::{DeploymentId, ProjectId};
+use nsm_core::compose::LABEL_PROJECT;
+use nsm_core::ProjectId;
 
 use super::{ContainerEngine, EngineError, LabelFilter, COMPOSE_PROJECT_LABEL};
 
@@ -54,35 +54,6 @@ pub(crate) async fn remove_project_resources(
     // Compose v2 labels the images it builds with the project; v1 does not, which is
     // what `remove_replaced_images` is for.
     removed.images = engine.prune_dangling_images(&compose).await?;
-    Ok(removed)
-}
-
-/// Removes the project's containers that do not belong to `deployment`: what a
-/// replacing `compose up` left of earlier deployments (one-off containers, leftovers
-/// of interrupted jobs). Returns the images they ran.
-pub(crate) async fn remove_stale_containers(
-    engine: &dyn ContainerEngine,
-    project: &ProjectId,
-    deployment: DeploymentId,
-) -> Result<Removed, EngineError> {
-    let compose = LabelFilter::is(COMPOSE_PROJECT_LABEL, &compose_project_name(project));
-    let nsm = LabelFilter::is(LABEL_PROJECT, project.as_str());
-    let current = deployment.to_string();
-    let mut removed = Removed::default();
-    let mut seen: Vec<String> = Vec::new();
-    for container in engine.list_containers(&compose).await?.into_iter().chain(engine.list_containers(&nsm).await?) {
-        if seen.contains(&container.id) || container.labels.get(LABEL_DEPLOYMENT) == Some(&current) {
-            continue;
-        }
-        engine.remove_container(&container.id).await?;
-        removed.containers += 1;
-        if let Some(image) = &container.image_id {
-            if !removed.image_ids.contains(image) {
-                removed.image_ids.push(image.clone());
-            }
-        }
-        seen.push(container.id);
-    }
     Ok(removed)
 }
 

@@ -1,4 +1,5 @@
-//! Shallow clones with gix, isolated from the host's git configuration and credential
+//! Shallow clones (syncs) and fetches into a project's bare mirror (deployments)
+//! with gix, isolated from the host's git configuration and credential
 //! helpers. Supported sources: `https://`, `http://`, `file://` and absolute local paths
 //! (local clones spawn git's own `git-upload-pack`, so they need git installed).
 //!
@@ -6,9 +7,12 @@
 //! `x-access-token`), never put into a URL, and scrubbed from every error message.
 
 mod clone;
+mod mirror;
+mod source;
 mod url;
 
 pub use clone::shallow_clone;
+pub use mirror::{fetch_checkout, Fetched};
 
 /// Why a clone failed. Messages never contain a token or a URL's password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
