@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use nsm_core::access::Permission;
 use nsm_core::ProjectForm;
 
+use super::config_panel::ConfigAsCode;
 use super::detail::ProjectContext;
 use super::form::ProjectFields;
 use crate::api::projects::DeleteProject;
@@ -25,6 +26,7 @@ pub fn GeneralTab() -> impl IntoView {
                     let initial = ProjectForm::from_config(&project.config);
                     let original_id = initial.id.clone();
                     let danger_id = original_id.clone();
+                    let config_id = original_id.clone();
                     view! {
                         <ActionForm action=update attr:class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
                             <input type="hidden" name="original_id" value=original_id />
@@ -39,6 +41,7 @@ pub fn GeneralTab() -> impl IntoView {
                                 </Allowed>
                             </div>
                         </ActionForm>
+                        <ConfigAsCode project=config_id.clone() />
                         <Allowed permission=Permission::Edit>
                             <DangerZone id=danger_id.clone() />
                         </Allowed>
