@@ -42,6 +42,8 @@ crate::text_enum!(
         Manual = "manual",
         /// The CI/CD webhook.
         Webhook = "webhook",
+        /// A redeploy of an earlier deployment's commit and configuration.
+        Rollback = "rollback",
     }
 );
 

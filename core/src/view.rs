@@ -95,6 +95,9 @@ pub struct DeploymentSummary {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub duration_secs: Option<i64>,
+    /// A redeploy (rollback): the deployment whose commit and configuration it runs.
+    #[serde(default)]
+    pub redeploy_of: Option<DeploymentId>,
 }
 
 impl DeploymentSummary {
@@ -154,7 +157,9 @@ pub struct SyncView {
     pub compose_file: Option<String>,
     pub services: Vec<String>,
     pub variables: Vec<String>,
-    /// Readable differences from the configuration saved before this sync.
+    /// Readable differences from the configuration saved before this sync: what this
+    /// sync changed (history). What still needs the user now is
+    /// [`ProjectStatus::attention`].
     pub changes: Vec<String>,
     /// Configured variables the repository no longer uses.
     pub unused: Vec<String>,
@@ -167,6 +172,10 @@ pub struct ProjectStatus {
     pub compose_file: Option<String>,
     pub running: Option<DeploymentSummary>,
     pub last: Option<DeploymentSummary>,
+    /// What still needs the user: the last sync's findings against the configuration
+    /// now, computed on every read (resolved items are gone).
+    #[serde(default)]
+    pub attention: Vec<crate::project::attention::Attention>,
 }
 
 /// A variable as the Environment tab lists it; plain values stay masked until revealed.

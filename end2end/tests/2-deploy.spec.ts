@@ -42,7 +42,9 @@ test('add a variable, deploy, watch the live log reach success, see the service 
   await expect(row.getByTestId('variable-value')).toHaveText('hello from playwright');
 
   // Deploy: the page follows the new deployment and its log streams in.
-  await page.getByRole('button', { name: 'Deploy' }).click();
+  // Deploy shows the plan first; its own button deploys.
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  await page.getByTestId('plan-deploy').click();
   await expect(page).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
   const log = page.getByTestId('deployment-log');
   await expect(log).toContainText('queued', { timeout: 30_000 });

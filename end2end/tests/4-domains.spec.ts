@@ -155,7 +155,9 @@ test('Domains: add a domain and each resource type, see validation errors and th
   await expect(page.locator('[data-variable="SITE_DIR"]')).toBeVisible();
 
   // Deploying checks the file with nginx -t, publishes it and asks the edge for each resource.
-  await page.getByRole('button', { name: 'Deploy' }).click();
+  // Deploy shows the plan first; its own button deploys.
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  await page.getByTestId('plan-deploy').click();
   await expect(page).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
   await expect(page.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 150_000 });
   const log = page.getByTestId('deployment-log');

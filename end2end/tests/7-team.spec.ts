@@ -66,7 +66,8 @@ test('an admin adds a deployer and a viewer; each sees what the role allows', as
     await expect(deployer.getByRole('link', { name: 'Settings' })).toHaveCount(0);
     await deployer.goto(`/projects/${id}`);
     await hydrated(deployer);
-    await deployer.getByRole('button', { name: 'Deploy' }).click();
+    await deployer.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await deployer.getByTestId('plan-deploy').click();
     await expect(deployer).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
     await expect(deployer.getByTestId('deployment-state')).toHaveText('succeeded', { timeout: 150_000 });
     await deployer.goto('/settings');

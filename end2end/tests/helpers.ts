@@ -57,7 +57,9 @@ export async function createAndDeploy(page: Page, id: string, repo: string) {
   await page.getByRole('button', { name: 'Create project' }).click();
   await expect(page).toHaveURL(new RegExp(`/projects/${id}$`));
   await hydrated(page);
-  await page.getByRole('button', { name: 'Deploy' }).click();
+  // Deploy shows the plan first; its own button deploys.
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  await page.getByTestId('plan-deploy').click();
   await expect(page).toHaveURL(new RegExp(`/projects/${id}/deployments/\\d+$`));
   const state = page.getByTestId('deployment-state');
   // Ended either way, then it must be a success (a failure shows at once, not after the timeout).

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! NSM's control plane as a library, so tests can start the real server on port 0.
 
 pub mod activity;

@@ -3,14 +3,17 @@
 //! a local Docker image built from Debian's static busybox, git repositories made with
 //! the system `git` (isolated from the host's configuration), a smart-HTTP git server,
 //! a small compose app, polling until something holds, free ports, log text, and what
-//! the code under test logs through `tracing`.
+//! the code under test logs through `tracing`; for fault tests, a Docker daemon of the
+//! test's own (to restart) and a TCP proxy that cuts a link.
 
 mod app;
 mod docker;
+mod dockerd;
 mod github_stub;
 mod http;
 pub mod log;
 pub mod net;
+mod proxy;
 mod repo;
 pub mod services;
 pub mod trace;
@@ -18,10 +21,12 @@ pub mod wait;
 
 pub use app::{fixture_app_files, FixtureApp, FIXTURE_SERVICES, FIXTURE_VARIABLES};
 pub use docker::{docker_available, docker_ids, ensure_busybox_image, BUSYBOX_IMAGE};
+pub use dockerd::PrivateDockerd;
 pub use github_stub::GithubStub;
 pub use http::GitHttpServer;
 pub use log::deployment_log_text;
 pub use net::free_port;
+pub use proxy::CutProxy;
 pub use repo::FixtureRepo;
 pub use services::{
     command_or_skip, docker_or_skip, gixy_or_skip, nginx_or_skip, pebble_or_skip, services_required, Missing,

@@ -225,6 +225,7 @@ fn slow_spec(project: &ProjectId, deployment: i64, url: &str) -> DeploySpec {
         deployment: DeploymentId(deployment),
         project: project.clone(),
         source: RepoSource { url: url.to_owned(), branch: "main".to_owned(), token: None },
+        commit: None,
         saved: fixture_shape(),
         variables: vec![
             var("WEB_PORT", JobValue::Port { resource: "web".to_owned(), preferred: None }),

@@ -50,14 +50,22 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
         | "get_control_plane_status"
         | "get_log_cap"
         | "get_project_defaults"
-        | "get_worker_policy" => Needs(Read),
+        | "get_worker_policy"
+        | "get_plan"
+        | "get_redeploy_plan"
+        | "get_repo_token_status" => Needs(Read),
 
-        "deploy_project" | "cancel_deployment" | "teardown_project" | "sync_project" | "request_certificate" => {
-            Needs(Deploy)
-        }
+        "deploy_project"
+        | "cancel_deployment"
+        | "teardown_project"
+        | "sync_project"
+        | "request_certificate"
+        | "redeploy_deployment" => Needs(Deploy),
 
         "create_project"
         | "update_project"
+        | "set_repo_token"
+        | "clear_repo_token"
         | "delete_project"
         | "update_service"
         | "save_variable"
@@ -99,4 +107,48 @@ pub fn rule(endpoint: &str) -> Option<Rule> {
         | "list_audit" => Needs(Admin),
         _ => return None,
     })
+}
+
+/// Why a call is refused: the guard answers it over HTTP (401, 403, 404), and
+/// [`crate::backend`]'s `authorized` returns it for calls made while the server renders
+/// a page, which do not pass the guard. One decision for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Unauthenticated,
+    Forbidden(&'static str),
+    Unknown,
+}
+
+impl From<Refusal> for crate::error::AppError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Unauthenticated => Self::Unauthorized,
+            Refusal::Forbidden(why) => Self::Forbidden(why.to_owned()),
+            Refusal::Unknown => Self::NotFound("This endpoint".into()),
+        }
+    }
+}
+
+/// Whether `user` (none: no session or token) may do what needs `permission`.
+pub fn allows(user: Option<&nsm_core::access::CurrentUser>, permission: Permission) -> Result<(), Refusal> {
+    match user {
+        None => Err(Refusal::Unauthenticated),
+        Some(u) if u.must_change_password => Err(Refusal::Forbidden("Choose a new password on the Account page first")),
+        Some(u) if !u.may(permission) => Err(Refusal::Forbidden(nsm_core::access::refusal(permission))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Whether `user` may call server function `endpoint`: its [`rule`], applied.
+pub fn decide(endpoint: &str, user: Option<&nsm_core::access::CurrentUser>) -> Result<(), Refusal> {
+    match rule(endpoint) {
+        None => Err(Refusal::Unknown),
+        Some(Rule::Public) => Ok(()),
+        Some(Rule::Session) => match user {
+            None => Err(Refusal::Unauthenticated),
+            Some(u) if u.scope.is_some() => Err(Refusal::Forbidden("Sign in with a browser to manage your account")),
+            Some(_) => Ok(()),
+        },
+        Some(Rule::Needs(permission)) => allows(user, permission),
+    }
 }

@@ -54,5 +54,33 @@ pub async fn delete_project(id: String, confirm: String) -> Result<(), AppError>
     Ok(())
 }
 
+/// Whether the project has a repository access token; the token itself is never sent.
+#[server(prefix = "/api/fn", endpoint = "get_repo_token_status")]
+pub async fn get_repo_token_status(id: String) -> Result<nsm_core::project::RepoTokenStatus, AppError> {
+    crate::backend::current_user()?;
+    let id = parse_id(&id)?;
+    crate::backend::control_plane()?.get_repo_token_status(&id).await
+}
+
+/// Sets or replaces the token a worker clones a private repository with over HTTPS.
+#[server(prefix = "/api/fn", endpoint = "set_repo_token")]
+pub async fn set_repo_token(id: String, token: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let id = parse_id(&id)?;
+    let token = nsm_core::project::RepoToken::parse(&token).map_err(|e| {
+        let mut errors = nsm_core::FieldErrors::new();
+        errors.add("token", e);
+        AppError::from(errors)
+    })?;
+    crate::backend::control_plane()?.set_repo_token(&user, &id, token).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "clear_repo_token")]
+pub async fn clear_repo_token(id: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let id = parse_id(&id)?;
+    crate::backend::control_plane()?.clear_repo_token(&user, &id).await
+}
+
 #[cfg(feature = "ssr")]
 use super::project_id as parse_id;

@@ -28,7 +28,8 @@ pub async fn set_log_cap(megabytes: String) -> Result<(), AppError> {
 /// The Server section's settings in force, each with where it comes from.
 #[server(prefix = "/api/fn", endpoint = "get_server_settings")]
 pub async fn get_server_settings() -> Result<nsm_core::settings::ServerSettings, AppError> {
-    crate::backend::current_user()?;
+    // Rendered by the Settings page, which every role opens: held to its rule here too.
+    crate::backend::authorized::<GetServerSettings>()?;
     crate::backend::control_plane()?.get_server_settings().await
 }
 

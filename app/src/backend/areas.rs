@@ -45,6 +45,17 @@ pub trait Projects: Send + Sync {
     /// `id` is the project's id before the edit (ids can be renamed).
     async fn update_project(&self, by: &CurrentUser, id: &ProjectId, config: ProjectConfig) -> AppResult<()>;
     async fn delete_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()>;
+    /// Whether the project has a repository access token (never the token itself).
+    async fn get_repo_token_status(&self, id: &ProjectId) -> AppResult<nsm_core::project::RepoTokenStatus>;
+    /// Sets or replaces the repository access token (sealed; audited masked).
+    async fn set_repo_token(
+        &self,
+        by: &CurrentUser,
+        id: &ProjectId,
+        token: nsm_core::project::RepoToken,
+    ) -> AppResult<()>;
+    /// Removes the repository access token; without one, does nothing.
+    async fn clear_repo_token(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()>;
     /// The project's whole configuration as a TOML file; secrets only `with_secrets`
     /// (admins; audited).
     async fn export_config(&self, by: &CurrentUser, id: &ProjectId, with_secrets: bool) -> AppResult<String>;
@@ -116,6 +127,12 @@ pub trait Deployments: Send + Sync {
     /// Each service's verdict over the last 24 hours.
     async fn get_service_timelines(&self, id: &ProjectId) -> AppResult<nsm_core::view::ServiceTimelines>;
     async fn update_service(&self, by: &CurrentUser, id: &ProjectId, update: ServiceUpdate) -> AppResult<()>;
+    /// What deploying the project now would change against its last successful deployment.
+    async fn get_plan(&self, id: &ProjectId) -> AppResult<nsm_core::plan::Plan>;
+    /// What redeploying `deployment` (its commit and configuration) would change.
+    async fn get_redeploy_plan(&self, deployment: DeploymentId) -> AppResult<nsm_core::plan::Plan>;
+    /// Queues a redeploy of a succeeded deployment (a rollback); answers the new id.
+    async fn redeploy_deployment(&self, by: &CurrentUser, deployment: DeploymentId) -> AppResult<DeploymentId>;
 }
 
 /// A variable as the Environment tab saves it.

@@ -46,19 +46,17 @@ pub fn current_user() -> AppResult<CurrentUser> {
     request_parts()?.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthorized)
 }
 
-/// The signed-in user, held to the access rule of server function `F` (app::api::access).
-/// The guard enforces it for calls over HTTP; this covers calls made while the server
-/// renders a page, which do not pass the guard.
+/// The signed-in user, held to the access rule of server function `F`
+/// ([`crate::api::access::decide`], the same decision the server's guard makes). The
+/// guard enforces it for every call over HTTP; calls made while the server renders a
+/// page do not pass the guard, so a server function a page renders whose rule is more
+/// than `Read` (every signed-in user reads) gets its user here, not from
+/// [`current_user`].
 pub fn authorized<F: leptos::server_fn::ServerFn>() -> AppResult<CurrentUser> {
-    use crate::api::access::{rule, Rule};
-    let user = current_user()?;
+    let user = current_user().ok();
     let endpoint = F::PATH.rsplit('/').next().unwrap_or_default();
-    match rule(endpoint) {
-        Some(Rule::Public | Rule::Session) => Ok(user),
-        Some(Rule::Needs(permission)) if user.may(permission) => Ok(user),
-        Some(Rule::Needs(permission)) => Err(AppError::Forbidden(nsm_core::access::refusal(permission).to_owned())),
-        None => Err(AppError::NotFound("This endpoint".into())),
-    }
+    crate::api::access::decide(endpoint, user.as_ref())?;
+    user.ok_or(AppError::Unauthorized)
 }
 
 pub fn client_addr() -> AppResult<ClientAddr> {

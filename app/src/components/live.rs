@@ -37,7 +37,21 @@ pub fn provide_live() {
             // Registration cannot fail for a named event on a live source.
             let _ = source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
         }
-        let kept = SendWrapper::new((source, on_event));
+        // The first connection follows from now on: what changed between the server
+        // rendering the page and the stream opening (a deployment ending) was never
+        // sent. Once it is open, every page reads again what it shows, as on a reset.
+        // Reconnections resume with `Last-Event-ID` and miss nothing.
+        let mut opened = false;
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            if !std::mem::replace(&mut opened, true) {
+                last.update(|last| {
+                    let n = last.as_ref().map_or(0, |(n, _)| n + 1);
+                    *last = Some((n, LiveEvent::Reset));
+                });
+            }
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        let kept = SendWrapper::new((source, on_event, on_open));
         on_cleanup(move || kept.0.close());
     });
 }
@@ -47,9 +61,14 @@ pub fn provide_live() {
 pub fn use_live(concerns: impl Fn(&LiveEvent) -> bool + Send + Sync + 'static) -> ReadSignal<u64> {
     let (version, set_version) = signal(0u64);
     if let Some(live) = use_context::<Live>() {
+        // The event already there when the page was made is older than what it loads.
+        let before = live.last.with_untracked(|last| last.as_ref().map(|(n, _)| *n));
         Effect::new(move |_| {
             live.last.with(|last| {
-                if let Some((_, event)) = last {
+                if let Some((n, event)) = last {
+                    if Some(*n) == before {
+                        return;
+                    }
                     if matches!(event, LiveEvent::Reset) || concerns(event) {
                         set_version.update(|n| *n += 1);
                     }

@@ -5,6 +5,7 @@ pub mod layout;
 pub mod login;
 pub mod projects;
 pub mod settings;
+mod settings_github;
 mod settings_server;
 pub mod setup;
 pub mod users;

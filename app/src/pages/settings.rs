@@ -18,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
         <div class="space-y-6">
             <crate::pages::users::UsersSection />
             <super::settings_server::ServerSection />
+            <super::settings_github::GithubSection />
             <LogCapSection />
             <p class="rounded-xl border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-500" data-testid="settings-note">
                 "Given only on the command line or as NSM_* variables (see the README): where the server listens, its data directory, "

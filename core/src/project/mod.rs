@@ -2,7 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod attention;
 pub mod config_file;
+pub mod repo_token;
+
+pub use repo_token::{RepoToken, RepoTokenStatus};
 
 use crate::validation::{check_slug, is_control, FieldError, FieldErrors};
 use crate::worker::WorkerId;

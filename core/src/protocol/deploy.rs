@@ -15,6 +15,10 @@ pub struct DeploySpec {
     pub deployment: DeploymentId,
     pub project: ProjectId,
     pub source: super::RepoSource,
+    /// Check out this commit of the branch instead of its tip (a redeploy of an
+    /// earlier deployment); the worker fails the deployment if it cannot have it.
+    #[serde(default)]
+    pub commit: Option<String>,
     /// The saved configuration, for major-change detection.
     pub saved: SavedShape,
     /// Every variable, in order; `.env` is rendered from these.

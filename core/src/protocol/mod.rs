@@ -26,8 +26,9 @@ use crate::service::ContainerObservation;
 use crate::worker::WorkerId;
 
 /// Bumped on any incompatible change; the server refuses other versions. 5: deployments
-/// carry the worker's policy, which an older worker would ignore.
-pub const PROTOCOL_VERSION: u32 = 5;
+/// carry the worker's policy, which an older worker would ignore. 6: a deployment may
+/// name the commit to check out (a redeploy), which an older worker would ignore.
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The longest hello the server reads from a connection not yet authenticated.
 pub const MAX_HELLO_BYTES: usize = 4 * 1024;

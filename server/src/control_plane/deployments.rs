@@ -5,6 +5,8 @@ use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, DeploymentDetail, DeploymentSummary, LogLineView, ProjectStatus, ServiceView, SyncView};
 use async_trait::async_trait;
 use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind, DeployTrigger};
+use nsm_core::plan::Plan;
+use nsm_core::project::attention::{attention, Attention, AttentionInput, ConfiguredService};
 use nsm_core::{DeploymentId, ProjectId, Trigger};
 
 use super::Plane;
@@ -23,6 +25,9 @@ pub fn deploy_error(error: DeployError) -> AppError {
         DeployError::Database(e) => internal(e),
         DeployError::Project(e) => internal(e),
         DeployError::Secret(e) => internal(e),
+        DeployError::Redeploy(refusal) => AppError::Conflict(refusal.to_string()),
+        DeployError::Snapshot(e) => internal(e),
+        DeployError::Topology(e) => internal(e),
     }
 }
 
@@ -43,10 +48,32 @@ pub fn summary(row: &DeploymentRow) -> DeploymentSummary {
         started_at: row.started_at.clone(),
         finished_at: row.finished_at.clone(),
         duration_secs,
+        redeploy_of: None,
     }
 }
 
 impl Plane {
+    /// What still needs the user: the last sync's findings as stored (compose file,
+    /// services marked missing, variables marked unused) against the variables and
+    /// domains now.
+    async fn attention(&self, id: &ProjectId, state: &db::projects::SyncState) -> AppResult<Vec<Attention>> {
+        let variables = self.saved_rows(id).await?;
+        let services: Vec<ConfiguredService> = db::services::list_services(&self.db, id.as_str())
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|s| ConfiguredService { name: s.name, missing: s.missing })
+            .collect();
+        let topology = db::domains::topology(&self.db, id.as_str()).await.map_err(internal)?;
+        Ok(attention(&AttentionInput {
+            synced: state.synced_commit.is_some(),
+            compose_file: state.compose_file.as_deref(),
+            services: &services,
+            variables: &variables,
+            topology: &topology,
+        }))
+    }
+
     pub(super) async fn require_project(&self, id: &ProjectId) -> AppResult<()> {
         match db::projects::get_project(&self.db, id).await.map_err(internal)? {
             Some(_) => Ok(()),
@@ -62,12 +89,14 @@ impl Deployments for Plane {
         let state = db::projects::sync_state(&self.db, id.as_str()).await.map_err(internal)?;
         let recent = store::list_for_project(&self.db, id.as_str(), 5).await.map_err(internal)?;
         let running = recent.iter().find(|d| !summary(d).is_terminal()).map(summary);
+        let attention = self.attention(id, &state).await?;
         Ok(ProjectStatus {
             synced_commit: state.synced_commit,
             synced_at: state.synced_at,
             compose_file: state.compose_file,
             running,
             last: recent.first().map(summary),
+            attention,
         })
     }
 
@@ -96,6 +125,29 @@ impl Deployments for Plane {
         Ok(requested.deployment)
     }
 
+    async fn get_plan(&self, id: &ProjectId) -> AppResult<Plan> {
+        self.deployer.plan(id).await.map_err(deploy_error)
+    }
+
+    async fn get_redeploy_plan(&self, deployment: DeploymentId) -> AppResult<Plan> {
+        self.deployer.redeploy_plan(deployment).await.map_err(deploy_error)
+    }
+
+    async fn redeploy_deployment(&self, by: &CurrentUser, deployment: DeploymentId) -> AppResult<DeploymentId> {
+        let requested = self.deployer.redeploy(deployment, Some(&by.username)).await.map_err(deploy_error)?;
+        let project = store::get(&self.db, requested.deployment).await.map_err(internal)?.map(|row| row.project_id);
+        let trigger = if by.scope.is_some() { DeployTrigger::Api } else { DeployTrigger::Ui };
+        let target = format!("{} #{}", project.as_deref().unwrap_or_default(), requested.deployment);
+        let mut event = AuditEvent::new(AuditKind::Deployment, AuditAction::Requested, target)
+            .trigger(trigger)
+            .detail(format!("redeploy of #{deployment} (rollback)"));
+        if let Some(project) = project {
+            event = event.project(project);
+        }
+        self.audit(by, event).await?;
+        Ok(requested.deployment)
+    }
+
     async fn teardown_project(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
         self.require_project(id).await?;
         sync::teardown(&self.deployer, id).await.map_err(deploy_error)?;
@@ -116,7 +168,14 @@ impl Deployments for Plane {
     async fn list_deployments(&self, id: &ProjectId) -> AppResult<Vec<DeploymentSummary>> {
         self.require_project(id).await?;
         let rows = store::list_for_project(&self.db, id.as_str(), 50).await.map_err(internal)?;
-        Ok(rows.iter().map(summary).collect())
+        let redeploys = db::deployment_config::redeploys_of(&self.db, id.as_str()).await.map_err(internal)?;
+        Ok(rows
+            .iter()
+            .map(|row| DeploymentSummary {
+                redeploy_of: redeploys.iter().find(|(d, _)| *d == row.id).map(|(_, of)| *of),
+                ..summary(row)
+            })
+            .collect())
     }
 
     async fn get_deployment(&self, deployment: DeploymentId) -> AppResult<DeploymentDetail> {
@@ -131,8 +190,10 @@ impl Deployments for Plane {
             .map(|(seq, line)| LogLineView { seq, at: line.at, stream: line.stream, text: line.text })
             .collect();
         let services = row.services.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        let redeploy_of =
+            db::deployment_config::get(&self.db, deployment).await.map_err(internal)?.and_then(|c| c.redeploy_of);
         Ok(DeploymentDetail {
-            summary: summary(&row),
+            summary: DeploymentSummary { redeploy_of, ..summary(&row) },
             project: row.project_id.clone(),
             env_masked: row.env_masked.clone(),
             compose_override: row.compose_override.clone(),

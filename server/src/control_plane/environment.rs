@@ -22,12 +22,9 @@ impl Plane {
         spec::variables(&self.deployer, id.as_str()).await.map_err(internal)
     }
 
-    pub(super) async fn environment_view(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<EnvironmentView> {
-        let project = match db::projects::get_project(&self.db, id).await.map_err(internal)? {
-            Some(row) => row.config,
-            None => return Err(AppError::NotFound(format!("Project {id}"))),
-        };
-        let topology = db::domains::topology(&self.db, id.as_str()).await.map_err(internal)?;
+    /// The saved variables as the editor starts from them (plain values only as
+    /// empty or not), each with whether the last sync found it unused.
+    pub(super) async fn saved_rows(&self, id: &ProjectId) -> AppResult<Vec<SavedRow>> {
         let unused: std::collections::HashSet<String> = db::variables::list_variables(&self.db, id.as_str())
             .await
             .map_err(internal)?
@@ -35,7 +32,7 @@ impl Plane {
             .filter(|r| r.unused)
             .map(|r| r.name)
             .collect();
-        let rows = self
+        Ok(self
             .saved_variables(id)
             .await?
             .into_iter()
@@ -47,7 +44,16 @@ impl Plane {
                 },
                 name: v.name,
             })
-            .collect();
+            .collect())
+    }
+
+    pub(super) async fn environment_view(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<EnvironmentView> {
+        let project = match db::projects::get_project(&self.db, id).await.map_err(internal)? {
+            Some(row) => row.config,
+            None => return Err(AppError::NotFound(format!("Project {id}"))),
+        };
+        let topology = db::domains::topology(&self.db, id.as_str()).await.map_err(internal)?;
+        let rows = self.saved_rows(id).await?;
         let own: Vec<i64> = topology.resources.iter().map(|r| r.id).collect();
         let pairs = db::domains::leases_on(&self.db, project.worker.as_str()).await.map_err(internal)?;
         let leases = PortLeases::from_pairs(pairs.into_iter().filter(|(r, _)| own.contains(r))).map_err(internal)?;

@@ -10,6 +10,7 @@ mod deployments;
 mod domains;
 mod environment;
 mod projects;
+mod repo_token;
 mod settings;
 mod team;
 mod variables;

@@ -6,6 +6,7 @@ use app::model::{CurrentUser, ProjectDetail, ProjectSummary};
 use async_trait::async_trait;
 use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind};
 use nsm_core::project::config_file::ConfigPlan;
+use nsm_core::project::{RepoToken, RepoTokenStatus};
 use nsm_core::service::{ServiceHealth, Verdict};
 use nsm_core::{ProjectConfig, ProjectId};
 
@@ -101,6 +102,18 @@ impl Projects for Plane {
         }
         let (before, _) = changed_fields(before.as_deref().unwrap_or_default(), &[]);
         self.audit(by, event(AuditAction::Deleted, id).change(before, None)).await
+    }
+
+    async fn get_repo_token_status(&self, id: &ProjectId) -> AppResult<RepoTokenStatus> {
+        self.repo_token_status(id).await
+    }
+
+    async fn set_repo_token(&self, by: &CurrentUser, id: &ProjectId, token: RepoToken) -> AppResult<()> {
+        self.store_repo_token(by, id, Some(&token)).await
+    }
+
+    async fn clear_repo_token(&self, by: &CurrentUser, id: &ProjectId) -> AppResult<()> {
+        self.store_repo_token(by, id, None).await
     }
 
     async fn export_config(&self, by: &CurrentUser, id: &ProjectId, with_secrets: bool) -> AppResult<String> {

@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod ci;
 pub mod containers;
+pub mod deployment_config;
 pub mod deployments;
 pub mod domains;
 pub mod edge;

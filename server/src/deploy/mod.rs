@@ -11,8 +11,11 @@
 
 mod dispatch;
 mod live;
+mod plan;
 pub mod queue;
+mod redeploy;
 mod reports;
+pub mod snapshot;
 pub mod spec;
 pub mod sync;
 
@@ -27,6 +30,7 @@ use tokio::sync::Mutex as AsyncMutex;
 
 pub use live::{DeploymentEvent, Followed};
 use queue::{Admission, Queues};
+pub use redeploy::RedeployRefusal;
 
 use crate::db::deployments::{self as store, Ending};
 use crate::db::projects::ProjectStoreError;
@@ -53,6 +57,12 @@ pub enum DeployError {
     /// The worker could not do what it was asked (its reason, in words).
     #[error("{0}")]
     Sync(String),
+    #[error(transparent)]
+    Redeploy(#[from] RedeployRefusal),
+    #[error(transparent)]
+    Snapshot(#[from] snapshot::SnapshotError),
+    #[error(transparent)]
+    Topology(#[from] crate::db::domains::TopologyReadError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,21 +157,69 @@ impl Deployer {
         trigger: Trigger,
         by: Option<&str>,
     ) -> Result<Requested, DeployError> {
-        let mut queues = self.queues.lock().await;
-        let admission = queues.admit(project.as_str());
-        // Joining a queued deployment needs nothing from the store (the CI hot path).
-        if let Admission::Coalesced(existing) = admission {
-            return Ok(Requested { deployment: existing, coalesced: true });
-        }
+        self.enqueue(project, trigger, by, None).await
+    }
+
+    /// Queues a new deployment (a redeploy: never joining a queued one), or joins the
+    /// one already queued.
+    async fn enqueue(
+        self: &Arc<Self>,
+        project: &ProjectId,
+        trigger: Trigger,
+        by: Option<&str>,
+        redeploy: Option<&redeploy::Source>,
+    ) -> Result<Requested, DeployError> {
+        let mut superseded = 0;
+        let (mut queues, admission) = loop {
+            let queues = self.queues.lock().await;
+            let admission = queues.admit(project.as_str());
+            match admission {
+                Admission::Coalesced(existing) | Admission::Supersedes(existing) if redeploy.is_some() => {
+                    return Err(RedeployRefusal::Queued(existing).into());
+                }
+                Admission::Supersedes(existing) if superseded < 3 => {
+                    // Cancelled outside the lock: ending a deployment takes it too.
+                    drop(queues);
+                    superseded += 1;
+                    let reason = "superseded: a deploy was asked for while this redeploy waited";
+                    self.end(
+                        existing,
+                        project.as_str(),
+                        DeploymentState::Cancelled,
+                        Ending { reason: Some(reason), ..Ending::default() },
+                    )
+                    .await;
+                }
+                // Joining a queued deployment needs nothing from the store (the CI hot path).
+                Admission::Coalesced(existing) | Admission::Supersedes(existing) => {
+                    return Ok(Requested { deployment: existing, coalesced: true });
+                }
+                Admission::StartNow | Admission::Queued => break (queues, admission),
+            }
+        };
         let row = db::projects::get_project(&self.db, project)
             .await?
             .ok_or_else(|| DeployError::NoProject(project.to_string()))?;
         let id = store::insert(&self.db, project.as_str(), row.config.worker.as_str(), trigger, by).await?;
-        queues.record(project.as_str(), id, admission);
+        let what = match redeploy {
+            Some(source) => {
+                if let Err(error) = source.record(&self.db, id).await {
+                    let ending =
+                        Ending { reason: Some("its configuration could not be recorded"), ..Ending::default() };
+                    if let Err(error) = store::finish(&self.db, id, DeploymentState::Failed, ending).await {
+                        tracing::error!(%error, deployment = %id, "cannot record a deployment's end");
+                    }
+                    return Err(error.into());
+                }
+                format!("redeploy of #{} at commit {}, ", source.deployment, source.short_commit())
+            }
+            None => String::new(),
+        };
+        queues.record(project.as_str(), id, admission, redeploy.is_some());
         drop(queues);
         self.live.open(id, project);
         let who = by.map(|b| format!(" by {b}")).unwrap_or_default();
-        self.log(id, LogStream::System, format!("deployment #{id} queued ({trigger}{who})")).await;
+        self.log(id, LogStream::System, format!("deployment #{id} queued ({what}{trigger}{who})")).await;
         if admission == Admission::StartNow {
             self.spawn_start(id);
         } else {

@@ -96,7 +96,16 @@ impl Deployer {
             return Err(JobFailure("the control plane cannot record the port leases".to_owned()));
         }
         let (project, worker) = owners(&row).map_err(|e| JobFailure::of(&e))?;
-        self.edge.plan_deployment(&project, &worker).await.map_err(|failure| JobFailure(failure.reason))
+        let plan = self.edge.plan_deployment(&project, &worker).await.map_err(|failure| JobFailure(failure.reason))?;
+        // What this deployment serves, for the next plan to compare with.
+        let nginx = match &plan {
+            EdgePlan::Publish(file) => Some(file.text.as_str()),
+            EdgePlan::Off | EdgePlan::Unpublish => None,
+        };
+        if let Err(error) = crate::db::deployment_config::record_nginx(&self.db, id, nginx).await {
+            tracing::error!(%error, "cannot record the deployment's nginx file");
+        }
+        Ok(plan)
     }
 
     #[tracing::instrument(skip_all, fields(worker = %worker, deployment = %id))]

@@ -8,7 +8,9 @@ use nsm_core::protocol::{DeploySpec, LogStream, ServiceExpectation};
 use nsm_core::variables::{parse_resource_key, resolve, LeaseError, PortLeases, Reference, Variable, VariableValue};
 use nsm_core::{DeploymentId, ProjectId, WorkerId};
 
+use super::snapshot::{self, Recorded, SnapshotError};
 use super::{sync, DeployError, Deployer};
+use crate::db::deployment_config;
 use crate::db::domains::TopologyReadError;
 use crate::db::projects::ProjectStoreError;
 use crate::db::{self, Db};
@@ -43,6 +45,8 @@ pub enum SpecError {
     Unresolved(String),
     #[error("{0}")]
     Policy(#[from] crate::db::workers::PolicyStoreError),
+    #[error("{0}")]
+    Snapshot(#[from] SnapshotError),
 }
 
 /// Reads the project's variables, decrypting plain values.
@@ -84,10 +88,22 @@ pub(super) async fn build(
         let found = sync::sync(deployer, project_id).await?;
         deployer.log(id, LogStream::System, format!("found services: {}", found.services.join(", "))).await;
     }
-    let saved = sync::saved_shape(db, project).await?;
+    // A redeploy runs with what it copied from the deployment it redeploys; any other
+    // deployment records the project's configuration as it is now, and runs with that.
+    let recorded = deployment_config::get(db, id).await?;
+    let redeploy = match &recorded {
+        Some(row) if row.redeploy_of.is_some() => Some(Recorded::parse(id, row.config.as_deref().unwrap_or("{}"))?),
+        _ => None,
+    };
+    let pinned = recorded.and_then(|row| row.pinned_commit);
+    let (saved, services) = match redeploy {
+        Some(Recorded { shape, services, .. }) => (shape, services),
+        None => (sync::saved_shape(db, project).await?, expected_states(db, project).await?),
+    };
     let (_, source) = sync::repo_source(deployer, project_id).await?;
 
-    let variables = variables(deployer, project).await?;
+    deployment_config::record_project_variables(db, id, project).await?;
+    let variables = snapshot::variables(db, deployer.secrets(), id).await?;
     let topology = db::domains::topology(db, project).await?;
     let leases = PortLeases::from_pairs(db::domains::leases_on(db, worker.as_str()).await?)?;
     let own: Vec<i64> = topology.resources.iter().map(|r| r.id).collect();
@@ -95,13 +111,9 @@ pub(super) async fn build(
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
         SpecError::Unresolved(list.join("; "))
     })?;
+    let record = Recorded { topology: Some(topology), services: services.clone(), shape: saved.clone() };
+    deployment_config::record_config(db, id, &record.to_json()).await?;
 
-    let services = db::services::list_services(db, project)
-        .await?
-        .into_iter()
-        .filter(|s| !s.missing)
-        .map(|s| ServiceExpectation { service: s.name, expected: s.expected })
-        .collect();
     // Read now: a policy changed while a deployment waited applies to it.
     let policy = db::workers::policy(db, worker.as_str()).await?.unwrap_or_default();
     let timeout_secs = row.config.timeout.secs();
@@ -109,6 +121,7 @@ pub(super) async fn build(
         deployment: id,
         project: project_id.clone(),
         source,
+        commit: pinned,
         saved,
         variables: resolution.variables,
         reserved_ports: leases.reserved_for_others(&own),
@@ -120,6 +133,16 @@ pub(super) async fn build(
         // TODO(lead): set from the deploy request's "restart everything" option.
         force_recreate: false,
     })
+}
+
+/// Every present service's expected state, as saved now.
+pub(super) async fn expected_states(db: &Db, project: &str) -> sqlx::Result<Vec<ServiceExpectation>> {
+    Ok(db::services::list_services(db, project)
+        .await?
+        .into_iter()
+        .filter(|s| !s.missing)
+        .map(|s| ServiceExpectation { service: s.name, expected: s.expected })
+        .collect())
 }
 
 /// Keeps the ports a worker chose as the resources' leases.

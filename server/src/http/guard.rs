@@ -13,12 +13,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 
-use app::api::access::{self, Rule};
+use app::api::access::{self, Refusal};
 use app::api::PREFIX;
 use app::backend::SESSION_COOKIE;
 use app::error::AppError;
 use app::model::{ClientAddr, CurrentUser};
-use nsm_core::access::Permission;
 
 use super::api::{RouteAccess, RouteRule};
 use super::client;
@@ -56,12 +55,6 @@ fn session_token(headers: &HeaderMap) -> Option<&str> {
 
 /// What a refused request is told; server functions get an [`AppError`] their client
 /// decodes, the v1 API a small JSON object.
-enum Refusal {
-    Unauthenticated,
-    Forbidden(&'static str),
-    Unknown,
-}
-
 fn refuse(server_fn: bool, refusal: Refusal) -> Response {
     let (status, error, message) = match refusal {
         Refusal::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthorized, "unauthorized"),
@@ -77,16 +70,6 @@ fn refuse(server_fn: bool, refusal: Refusal) -> Response {
             _ => "not_found",
         };
         (status, Json(serde_json::json!({ "error": code, "message": message }))).into_response()
-    }
-}
-
-/// Whether `user` may do what needs `permission`; the reason when not.
-fn allowed(user: Option<&CurrentUser>, permission: Permission) -> Result<(), Refusal> {
-    match user {
-        None => Err(Refusal::Unauthenticated),
-        Some(u) if u.must_change_password => Err(Refusal::Forbidden("Choose a new password on the Account page first")),
-        Some(u) if !u.may(permission) => Err(Refusal::Forbidden(nsm_core::access::refusal(permission))),
-        Some(_) => Ok(()),
     }
 }
 
@@ -123,18 +106,7 @@ async fn caller(plane: &Plane, headers: &HeaderMap) -> Result<Option<CurrentUser
 fn check_api(gate: &Gate, request: &Request, user: Option<&CurrentUser>) -> Result<(), Response> {
     let path = request.uri().path();
     if let Some(endpoint) = path.strip_prefix(PREFIX).and_then(|p| p.strip_prefix('/')) {
-        return match access::rule(endpoint) {
-            None => Err(refuse(true, Refusal::Unknown)),
-            Some(Rule::Public) => Ok(()),
-            Some(Rule::Session) => match user {
-                None => Err(refuse(true, Refusal::Unauthenticated)),
-                Some(u) if u.scope.is_some() => {
-                    Err(refuse(true, Refusal::Forbidden("Sign in with a browser to manage your account")))
-                }
-                Some(_) => Ok(()),
-            },
-            Some(Rule::Needs(permission)) => allowed(user, permission).map_err(|r| refuse(true, r)),
-        };
+        return access::decide(endpoint, user).map_err(|r| refuse(true, r));
     }
     let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
     let rule = matched
@@ -144,7 +116,7 @@ fn check_api(gate: &Gate, request: &Request, user: Option<&CurrentUser>) -> Resu
         Some(RouteAccess::Public | RouteAccess::Worker | RouteAccess::Webhook) => Ok(()),
         Some(RouteAccess::KeyOr(_)) if user.is_none() => Ok(()),
         Some(RouteAccess::KeyOr(permission) | RouteAccess::Needs(permission)) => {
-            allowed(user, permission).map_err(|r| refuse(false, r))
+            access::allows(user, permission).map_err(|r| refuse(false, r))
         }
     }
 }

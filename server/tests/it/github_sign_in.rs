@@ -150,6 +150,16 @@ async fn allowed_users_and_organisation_members_sign_in_with_their_role() {
     let (status, body) = call(&s, &bob, "list_users", &[]).await;
     assert_eq!((status, error_kind(&body)), (StatusCode::FORBIDDEN, "forbidden"), "{body}");
 
+    // The Settings page renders GitHub's settings for admins only, also while the
+    // server renders it (server functions called then do not pass the guard).
+    let settings_url = s.url("/settings");
+    let page = |browser: &Client| browser.get(&settings_url).send();
+    let html = page(&alice).await.expect("page").text().await.expect("html");
+    assert!(html.contains(CLIENT_ID), "an admin sees the client id");
+    let html = page(&bob).await.expect("page").text().await.expect("html");
+    assert!(html.contains("users-section") || html.contains("Settings"), "{html}");
+    assert!(!html.contains(CLIENT_ID), "a deployer's page holds no GitHub settings");
+
     // GitHub-backed users have no password to sign in with.
     let (_, body) = s.call_json("sign_in", &[("username", "alice"), ("password", "!github")]).await;
     assert_eq!(error_kind(&body), "bad_credentials", "{body}");

@@ -60,6 +60,12 @@ pub(crate) enum DeployError {
     Install(#[source] MachineError),
     #[error("starting the services failed: compose `up` ended with {0}")]
     ComposeUp(ExitStatus),
+    /// Compose failed while the Docker daemon stopped or restarted under it.
+    #[error(
+        "starting the services failed: the Docker daemon stopped or restarted while compose `up` ran (it ended with {0}); \
+         deploy again once Docker is up"
+    )]
+    DockerWentAway(ExitStatus),
     #[error(transparent)]
     ComposeRun(RunError),
     #[error("removing the previous deployment's containers failed: {0}")]

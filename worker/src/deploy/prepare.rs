@@ -24,7 +24,7 @@ use crate::edge::Edge;
 use crate::machine::checkout::discover_checkout;
 use crate::machine::compose::ComposeCli;
 use crate::machine::generated::write_generated;
-use crate::machine::git::{display_url, fetch_checkout};
+use crate::machine::git::{checkout_pinned, display_url, fetch_checkout};
 use crate::machine::layout::{remove_quietly, Layout};
 use crate::machine::Machine;
 
@@ -88,8 +88,16 @@ pub(crate) async fn prepare(
         (true, 0) => "the mirror had it".to_owned(),
         (true, n) => format!("{n} new objects"),
     };
-    narr.system(format!("Checked out commit {} ({how})", fetched.commit));
-    draft.commit = Some(fetched.commit);
+    let mut commit = fetched.commit;
+    if let Some(pin) = spec.commit.as_deref().filter(|pin| *pin != commit) {
+        // A redeploy runs its commit again, not the branch's tip.
+        narr.system(format!("Redeploying commit {pin} (the branch's tip is {commit})"));
+        let pinned = checkout_pinned(&mirror, pin, &checkout, interrupt.clone());
+        guard.step("checking out the redeployed commit", pinned).await??;
+        commit = pin.to_owned();
+    }
+    narr.system(format!("Checked out commit {commit} ({how})"));
+    draft.commit = Some(commit);
 
     let discovery = discover_checkout(&checkout).await?;
     let changes = major_changes(&spec.saved, &discovery);

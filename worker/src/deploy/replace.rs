@@ -45,7 +45,7 @@ pub(crate) async fn replace(
     narr: &Narrator<'_>,
 ) -> Result<Replaced, DeployError> {
     ledger.begin(&spec.project, spec.deployment).await;
-    if let Err(error) = start(spec, current, &prepared, guard, narr).await {
+    if let Err(error) = start(engine, spec, current, &prepared, guard, narr).await {
         if !matches!(error, DeployError::Stopped { .. }) {
             record_partial(engine, ledger, &spec.project, spec.deployment, &prepared.before).await;
         }
@@ -71,6 +71,7 @@ pub(crate) async fn replace(
 }
 
 async fn start(
+    engine: &dyn ContainerEngine,
     spec: &DeploySpec,
     current: &Path,
     prepared: &Prepared,
@@ -87,10 +88,14 @@ async fn start(
     // configuration changed (all of them when forced) and removes orphans.
     let what = if spec.force_recreate { "recreating every service" } else { "recreating what changed" };
     narr.system(format!("Replacing the previous deployment, {what}: compose {}", args.join(" ")));
+    let daemon = DaemonWatch::start(engine, &spec.project);
     match run_streaming(command, guard.limits(), |stream, line| narr.line(stream, line)).await {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => {
             narr.line(LogStream::System, format!("Compose `up` failed: {status}"));
+            if daemon.went_away().await {
+                return Err(DeployError::DockerWentAway(status));
+            }
             Err(DeployError::ComposeUp(status))
         }
         Err(error) => Err(DeployError::compose_run("starting the services", error)),
@@ -114,5 +119,51 @@ async fn prune_images(engine: Arc<dyn ContainerEngine>, project: ProjectId, repl
     }
     if pruned > 0 {
         tracing::info!(pruned, "removed images a new build replaced");
+    }
+}
+
+/// Whether the Docker daemon went away (stopped or restarted) while compose ran: its
+/// event stream, held open over the run, ends or fails. Compose alone only says it
+/// failed, and a build the daemon killed on its way down reads like the build's fault.
+struct DaemonWatch {
+    lost: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DaemonWatch {
+    fn start(engine: &dyn ContainerEngine, project: &ProjectId) -> Self {
+        use futures_util::StreamExt;
+        let mut events =
+            engine.container_events(&LabelFilter::is(COMPOSE_PROJECT_LABEL, &compose_project_name(project)));
+        let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = lost.clone();
+        let task = tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                if event.is_err() {
+                    break;
+                }
+            }
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        Self { lost, task }
+    }
+
+    /// Asked once compose failed. A daemon told to stop first stops its containers
+    /// (up to their 10 s grace), failing compose, and closes its API about a second
+    /// later: it gets 3 s to show.
+    async fn went_away(&self) -> bool {
+        for _ in 0..30 {
+            if self.lost.load(std::sync::atomic::Ordering::SeqCst) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    }
+}
+
+impl Drop for DaemonWatch {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }

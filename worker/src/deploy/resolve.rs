@@ -92,6 +92,7 @@ mod tests {
             deployment: DeploymentId(1),
             project: ProjectId::parse("shop").unwrap(),
             source: RepoSource { url: "/r".to_owned(), branch: "main".to_owned(), token: None },
+            commit: None,
             saved: SavedShape::default(),
             variables: variables
                 .into_iter()

@@ -279,6 +279,7 @@ mod tests {
             deployment: DeploymentId(1),
             project: ProjectId::parse("p").unwrap(),
             source: RepoSource { url: "/r".to_owned(), branch: "main".to_owned(), token: None },
+            commit: None,
             saved: SavedShape::default(),
             variables: vec![],
             reserved_ports: vec![],

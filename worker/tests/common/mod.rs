@@ -55,6 +55,7 @@ impl Deployer {
             deployment: DeploymentId(deployment),
             project: self.project.clone(),
             source: RepoSource { url: url.to_owned(), branch: "main".to_owned(), token: None },
+            commit: None,
             saved: fixture_shape(),
             variables: vec![
                 var("WEB_PORT", JobValue::Port { resource: "web".to_owned(), preferred: None }),

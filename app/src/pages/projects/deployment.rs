@@ -6,7 +6,8 @@ use nsm_core::{DeploymentId, DeploymentState};
 
 use super::actions::short;
 use super::deployments::state_badge;
-use crate::api::deployments::{get_deployment, CancelDeployment};
+use super::plan_view::RedeployPlan;
+use crate::api::deployments::{get_deployment, list_deployments, CancelDeployment};
 use crate::components::{Allowed, ErrorBanner, Loading};
 use crate::model::{DeploymentDetail, LogLineView};
 
@@ -68,6 +69,14 @@ fn DeploymentView(
             </Allowed>
         </div>
         {detail.summary.reason.clone().map(|r| view! { <p class="mb-4 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="deployment-reason">{r}</p> })}
+        {matches!(detail.summary.state, DeploymentState::Failed | DeploymentState::TimedOut).then(|| {
+            let project = detail.project.clone();
+            view! {
+                <Allowed permission=Permission::Deploy>
+                    <RollbackOffer project=project.clone() failed=id />
+                </Allowed>
+            }
+        })}
         <pre class="max-h-[32rem] overflow-auto rounded-xl bg-slate-900 p-4 font-mono text-xs leading-relaxed text-slate-100" data-testid="deployment-log">
             <For each=move || lines.get() key=|l| l.seq let:line>
                 <LogRow line />
@@ -94,6 +103,41 @@ fn DeploymentView(
             <h3 class="mt-6 mb-2 text-sm font-semibold text-slate-700">"Compose adjustments"</h3>
             <pre class="overflow-auto rounded-xl border border-slate-200 bg-white p-4 font-mono text-xs">{o}</pre>
         })}
+    }
+}
+
+/// On a failed deployment: roll back to the project's last good one (its plan first).
+#[component]
+fn RollbackOffer(project: String, failed: DeploymentId) -> impl IntoView {
+    let history = Resource::new(
+        {
+            let project = project.clone();
+            move || project.clone()
+        },
+        list_deployments,
+    );
+    let planning = RwSignal::new(false);
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let project = project.clone();
+                Suspend::new(async move {
+                    let good = history.await.ok()?.into_iter().find(|d| d.id < failed && d.state == DeploymentState::Succeeded)?;
+                    let target = good.id;
+                    Some(view! {
+                        <div class="mb-4" data-testid="rollback-offer">
+                            <Show when=move || !planning.get()>
+                                <button type="button" class="rounded-md border border-amber-300 bg-amber-50 px-3 py-1.5 text-sm font-medium text-amber-900 hover:bg-amber-100"
+                                    data-testid="rollback" on:click=move |_| planning.set(true)>{format!("Roll back to #{target}")}</button>
+                            </Show>
+                            <Show when=move || planning.get()>
+                                <RedeployPlan project=project.clone() deployment=target on_cancel=Callback::new(move |()| planning.set(false)) />
+                            </Show>
+                        </div>
+                    })
+                })
+            }}
+        </Transition>
     }
 }
 

@@ -1,11 +1,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use nsm_core::DeploymentState;
+use nsm_core::access::Permission;
+use nsm_core::{DeploymentId, DeploymentState};
 
 use super::actions::short;
 use super::ci::CiPanel;
+use super::plan_view::RedeployPlan;
 use crate::api::deployments::list_deployments;
-use crate::components::{about_project, use_live, ErrorBanner, Loading};
+use crate::components::{about_project, use_live, Allowed, ErrorBanner, Loading};
 use crate::model::DeploymentSummary;
 
 #[component]
@@ -17,9 +19,16 @@ pub fn DeploymentsTab() -> impl IntoView {
             && about_project(event, &id.get_untracked())
     });
     let history = Resource::new(move || (id.get(), tick.get()), |(id, _)| list_deployments(id));
+    // The deployment whose redeploy plan is shown.
+    let redeploying = RwSignal::new(None::<DeploymentId>);
     view! {
         <CiPanel project=id />
         <h2 class="mb-3 text-base font-semibold">"History"</h2>
+        {move || redeploying.get().map(|deployment| view! {
+            <div class="mb-4">
+                <RedeployPlan project=id.get_untracked() deployment on_cancel=Callback::new(move |()| redeploying.set(None)) />
+            </div>
+        })}
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match history.await {
@@ -30,10 +39,10 @@ pub fn DeploymentsTab() -> impl IntoView {
                         <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
                             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="deployments-table">
                                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr><th class="px-4 py-3">"#"</th><th class="px-4 py-3">"Result"</th><th class="px-4 py-3">"Trigger"</th><th class="px-4 py-3">"Commit"</th><th class="px-4 py-3">"Started"</th><th class="px-4 py-3">"Duration"</th></tr>
+                                    <tr><th class="px-4 py-3">"#"</th><th class="px-4 py-3">"Result"</th><th class="px-4 py-3">"Trigger"</th><th class="px-4 py-3">"Commit"</th><th class="px-4 py-3">"Started"</th><th class="px-4 py-3">"Duration"</th><th class="px-4 py-3"></th></tr>
                                 </thead>
                                 <tbody class="divide-y divide-slate-100">
-                                    {list.into_iter().map(|d| view! { <HistoryRow project=id.get_untracked() deployment=d /> }).collect_view()}
+                                    {list.into_iter().map(|d| view! { <HistoryRow project=id.get_untracked() deployment=d redeploying /> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -58,12 +67,22 @@ pub fn state_badge(state: DeploymentState) -> &'static str {
 }
 
 #[component]
-fn HistoryRow(project: String, deployment: DeploymentSummary) -> impl IntoView {
+fn HistoryRow(
+    project: String,
+    deployment: DeploymentSummary,
+    redeploying: RwSignal<Option<DeploymentId>>,
+) -> impl IntoView {
     let href = format!("/projects/{project}/deployments/{}", deployment.id);
-    let who = match &deployment.triggered_by {
-        Some(by) => format!("{} · {by}", deployment.trigger),
+    let trigger = match deployment.redeploy_of {
+        Some(of) => format!("rollback of #{of}"),
         None => deployment.trigger.to_string(),
     };
+    let who = match &deployment.triggered_by {
+        Some(by) => format!("{trigger} · {by}"),
+        None => trigger,
+    };
+    let id = deployment.id;
+    let succeeded = deployment.state == DeploymentState::Succeeded;
     view! {
         <tr>
             <td class="px-4 py-3"><a href=href class="font-medium text-indigo-600 hover:underline">{format!("#{}", deployment.id)}</a></td>
@@ -75,6 +94,14 @@ fn HistoryRow(project: String, deployment: DeploymentSummary) -> impl IntoView {
             <td class="px-4 py-3 font-mono text-xs">{deployment.commit.as_deref().map(short).unwrap_or_else(|| "—".into())}</td>
             <td class="px-4 py-3 text-slate-600">{deployment.started_at.unwrap_or(deployment.created_at)}</td>
             <td class="px-4 py-3 text-slate-600">{deployment.duration_secs.map(|s| format!("{s} s")).unwrap_or_else(|| "—".into())}</td>
+            <td class="px-4 py-3 text-right">
+                {succeeded.then(|| view! {
+                    <Allowed permission=Permission::Deploy>
+                        <button type="button" class="whitespace-nowrap rounded-md border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-50"
+                            data-testid="redeploy" on:click=move |_| redeploying.set(Some(id))>"Redeploy this version"</button>
+                    </Allowed>
+                })}
+            </td>
         </tr>
     }
 }

@@ -14,6 +14,9 @@ use crate::model::ProjectDetail;
 pub struct ProjectContext {
     pub project: Resource<Result<ProjectDetail, AppError>>,
     pub update: ServerAction<UpdateProject>,
+    /// Moves when a tab saved configuration the header reads (the Environment tab's
+    /// variables), so the status and the sync panel's findings are read again.
+    pub configured: RwSignal<u64>,
 }
 
 const TABS: [(&str, &str); 6] = [
@@ -31,7 +34,7 @@ pub fn ProjectPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let update = ServerAction::<UpdateProject>::new();
     let project = Resource::new(move || (id.get(), update.version().get()), |(id, _)| get_project(id));
-    provide_context(ProjectContext { project, update });
+    provide_context(ProjectContext { project, update, configured: RwSignal::new(0) });
     let location = use_location();
 
     view! {

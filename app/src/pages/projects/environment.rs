@@ -127,7 +127,8 @@ fn changes(rows: &[Row], initial: &[Row]) -> Result<EnvironmentChanges, String> 
 pub fn EnvironmentTab() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let version = RwSignal::new(0_u64);
+    // Shared with the project header: a save or an import reloads both.
+    let version = use_context::<super::detail::ProjectContext>().map_or_else(|| RwSignal::new(0_u64), |c| c.configured);
     let environment = Resource::new(move || (id.get(), version.get()), |(id, _)| get_environment(id));
     view! {
         <Transition fallback=|| view! { <Loading /> }>

@@ -124,7 +124,9 @@ fn routes() -> Routes {
         )
         .add(get.clone(), "/api/v1/projects/{id}/services", Needs(Read), rest::deployments::list_services)
         .add(get.clone(), "/api/v1/projects/{id}/deployments", Needs(Read), rest::deployments::list_deployments)
-        .add(post, "/api/v1/deployments/{id}/cancel", Needs(Deploy), rest::deployments::cancel_deployment)
+        .add(post.clone(), "/api/v1/deployments/{id}/cancel", Needs(Deploy), rest::deployments::cancel_deployment)
+        .add(post, "/api/v1/deployments/{id}/redeploy", KeyOr(Deploy), rest::deployments::redeploy_deployment)
+        .add(get.clone(), "/api/v1/projects/{id}/plan", KeyOr(Read), rest::projects::get_plan)
         .add(get, "/api/v1/workers", Needs(Read), rest::workers::list_workers)
 }
 

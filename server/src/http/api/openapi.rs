@@ -49,6 +49,8 @@ use super::{RouteAccess, RouteRule};
         rest::deployments::list_services,
         rest::deployments::list_deployments,
         rest::deployments::cancel_deployment,
+        rest::deployments::redeploy_deployment,
+        rest::projects::get_plan,
         rest::workers::list_workers,
         super::ci::deploy,
         super::ci::github,

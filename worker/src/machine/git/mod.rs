@@ -8,11 +8,13 @@
 
 mod clone;
 mod mirror;
+mod pinned;
 mod source;
 mod url;
 
 pub use clone::shallow_clone;
 pub use mirror::{fetch_checkout, Fetched};
+pub use pinned::checkout_pinned;
 
 /// Why a clone failed. Messages never contain a token or a URL's password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +35,10 @@ pub enum GitError {
     Interrupted,
     #[error("the clone task failed: {0}")]
     Task(String),
+    #[error("commit {0} is not in this node's copy of the repository (only a commit this node deployed can be redeployed, and its copy was made afresh since)")]
+    NotInMirror(String),
+    #[error("checking out commit {commit} failed: {message}")]
+    Pinned { commit: String, message: String },
 }
 
 /// A repository URL as it may be shown: without user or password; unparsable URLs

@@ -168,3 +168,41 @@ mod tests {
         assert!(errors.get("id").is_some(), "{errors}");
     }
 }
+
+/// What deploying the project now would change against its last successful deployment:
+/// the commit range, variables added, changed or removed (secret values masked),
+/// domains, resources and services changed, the nginx file's line diff, and what
+/// blocks the deployment (`problems`). For a signed-in caller or a token that may
+/// read, or with the project's deploy key.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/plan", tag = "deployments", operation_id = "get_plan",
+    params(("id" = String, Path, description = "The project's id")),
+    responses(
+        (status = 200, description = "The plan; `is_empty` in the UI's words: nothing changed", body = nsm_core::plan::Plan),
+        (status = 404, description = "No such project (401 for a deploy key)", body = ErrorBody),
+    ))]
+pub async fn get_plan(
+    State(plane): State<Arc<Plane>>,
+    user: Option<axum::Extension<app::model::CurrentUser>>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use app::backend::Deployments;
+    let refused = || super::super::status::unauthorized();
+    let project = match project_id(&id) {
+        Ok(project) => project,
+        Err(error) if user.is_some() => return error.into_response(),
+        Err(_) => return refused(),
+    };
+    if user.is_none() {
+        match super::deployments::presents_deploy_key(&plane, project.as_str(), &headers).await {
+            Ok(true) => {}
+            Ok(false) => return refused(),
+            Err(response) => return response,
+        }
+    }
+    match plane.get_plan(&project).await {
+        Ok(plan) => Json(plan).into_response(),
+        Err(app::error::AppError::NotFound(_)) if user.is_none() => refused(),
+        Err(error) => super::ApiError::App(error).into_response(),
+    }
+}
