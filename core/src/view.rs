@@ -34,6 +34,9 @@ pub struct ProjectDetail {
     pub config: ProjectConfig,
     pub created_at: String,
     pub updated_at: String,
+    /// Whether a repository access token is set (never the token).
+    #[serde(default)]
+    pub repo_token_set: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

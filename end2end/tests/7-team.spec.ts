@@ -49,8 +49,9 @@ test('an admin adds a deployer and a viewer; each sees what the role allows', as
     await createAndDeploy(page, id, repo);
     await page.goto(`/projects/${id}/environment`);
     await hydrated(page);
-    await page.getByLabel('Name').fill('API_KEY');
-    await page.getByLabel('Value', { exact: true }).fill(SECRET);
+    // The one-variable form (the editor's rows above it have Name and Value fields too).
+    await page.locator('#var-name').fill('API_KEY');
+    await page.locator('#var-value').fill(SECRET);
     await page.getByRole('button', { name: 'Save variable' }).click();
     await expect(page.locator('[data-variable="API_KEY"]')).toBeVisible();
 

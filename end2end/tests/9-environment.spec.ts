@@ -48,7 +48,7 @@ test('Environment: link a Port to an API Service, see it in the preview, import 
   // Until it has a type that resolves, the row's line says why.
   await row.getByTestId('variable-kind').selectOption({ label: 'Port' });
   await expect(preview).toContainText('API_PORT="<assigned on first deploy>"');
-  await expect(preview).toContainText(`the port of ${hostname}/api/ is assigned on the first deployment`);
+  await expect(preview).toContainText(`the port of ${hostname}/api is assigned on the first deployment`);
   await expect(page.getByTestId('unsaved')).toBeVisible();
 
   // A name typed wrong shows the error at its line.

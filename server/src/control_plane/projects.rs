@@ -59,7 +59,15 @@ impl Projects for Plane {
 
     async fn get_project(&self, id: &ProjectId) -> AppResult<ProjectDetail> {
         match db::projects::get_project(&self.db, id).await.map_err(store_error)? {
-            Some(r) => Ok(ProjectDetail { config: r.config, created_at: r.created_at, updated_at: r.updated_at }),
+            Some(r) => {
+                let repo_token_set = self.repo_token_status(id).await?.repo_token_set;
+                Ok(ProjectDetail {
+                    config: r.config,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                    repo_token_set,
+                })
+            }
             None => Err(AppError::NotFound(format!("Project {id}"))),
         }
     }

@@ -5,7 +5,7 @@ use nsm_core::ProjectForm;
 use super::config_panel::ConfigAsCode;
 use super::detail::ProjectContext;
 use super::form::ProjectFields;
-use crate::api::projects::{get_repo_token_status, ClearRepoToken, DeleteProject, SetRepoToken};
+use crate::api::projects::{ClearRepoToken, DeleteProject, SetRepoToken};
 use crate::api::workers::list_workers;
 use crate::components::{Allowed, Field, Loading};
 
@@ -28,6 +28,7 @@ pub fn GeneralTab() -> impl IntoView {
                     let danger_id = original_id.clone();
                     let config_id = original_id.clone();
                     let token_id = original_id.clone();
+                    let token_set = project.repo_token_set;
                     view! {
                         <ActionForm action=update attr:class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
                             <input type="hidden" name="original_id" value=original_id />
@@ -42,7 +43,7 @@ pub fn GeneralTab() -> impl IntoView {
                                 </Allowed>
                             </div>
                         </ActionForm>
-                        <RepoTokenBox id=token_id.clone() />
+                        <RepoTokenBox id=token_id.clone() set=token_set />
                         <ConfigAsCode project=config_id.clone() />
                         <Allowed permission=Permission::Edit>
                             <DangerZone id=danger_id.clone() />
@@ -58,23 +59,28 @@ pub fn GeneralTab() -> impl IntoView {
 /// The repository access token: whether one is set, a field to replace it, Clear.
 /// The token is never sent back to the browser, to anyone.
 #[component]
-fn RepoTokenBox(id: String) -> impl IntoView {
-    let set = ServerAction::<SetRepoToken>::new();
+fn RepoTokenBox(id: String, set: bool) -> impl IntoView {
+    let set_token = ServerAction::<SetRepoToken>::new();
     let clear = ServerAction::<ClearRepoToken>::new();
-    let project = id.clone();
-    let status = Resource::new(
-        move || (project.clone(), set.version().get(), clear.version().get()),
-        |(id, _, _)| get_repo_token_status(id),
-    );
+    // From the project read with the page (no resource of its own: one created while
+    // the tab's Suspend resolves hydrates out of step); the actions move it after.
+    let is_set = RwSignal::new(set);
     let token = RwSignal::new(String::new());
     // A saved token leaves the field at once.
     Effect::new(move |_| {
-        if matches!(set.value().get(), Some(Ok(()))) {
+        if matches!(set_token.value().get(), Some(Ok(()))) {
             token.set(String::new());
+            is_set.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(clear.value().get(), Some(Ok(()))) {
+            is_set.set(false);
         }
     });
     let error = Signal::derive(move || {
-        let failed = set.value().get().and_then(Result::err).or_else(|| clear.value().get().and_then(Result::err));
+        let failed =
+            set_token.value().get().and_then(Result::err).or_else(|| clear.value().get().and_then(Result::err));
         failed.map(|e| e.field("token").unwrap_or_else(|| e.to_string()))
     });
     let button =
@@ -85,25 +91,21 @@ fn RepoTokenBox(id: String) -> impl IntoView {
         <section class="mt-8 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="repo-token">
             <div class="flex flex-wrap items-center justify-between gap-3">
                 <h2 class="text-base font-semibold">"Repository access token"</h2>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        status.await.ok().map(|s| {
-                            let (label, class) = if s.repo_token_set {
-                                ("set", "rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700")
-                            } else {
-                                ("not set", "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600")
-                            };
-                            view! { <span class=class data-testid="repo-token-state">{label}</span> }
-                        })
-                    })}
-                </Transition>
+                {move || {
+                    let (label, class) = if is_set.get() {
+                        ("set", "rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700")
+                    } else {
+                        ("not set", "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600")
+                    };
+                    view! { <span class=class data-testid="repo-token-state">{label}</span> }
+                }}
             </div>
             <p class="mt-1 text-sm text-slate-500">
                 "For private repositories over HTTPS: a token with read access. Stored encrypted, never shown again."
             </p>
             <Allowed permission=Permission::Edit>
                 <div class="mt-4 flex flex-wrap items-start gap-3">
-                    <ActionForm action=set attr:class="flex flex-wrap items-start gap-3">
+                    <ActionForm action=set_token attr:class="flex flex-wrap items-start gap-3">
                         <input type="hidden" name="id" value=form_id.get_value() />
                         <div class="w-80 space-y-1">
                             <label for="repo-token-input" class="sr-only">"New access token"</label>
@@ -121,15 +123,14 @@ fn RepoTokenBox(id: String) -> impl IntoView {
                             })}
                         </div>
                         <button type="submit" class=button data-testid="repo-token-save"
-                            disabled=move || token.with(|t| t.trim().is_empty()) || set.pending().get()>
-                            {move || if set.pending().get() { "Saving…" } else { "Save token" }}
+                            disabled=move || token.with(|t| t.trim().is_empty()) || set_token.pending().get()>
+                            {move || if set_token.pending().get() { "Saving…" } else { "Save token" }}
                         </button>
                     </ActionForm>
                     <ActionForm action=clear>
                         <input type="hidden" name="id" value=form_id.get_value() />
                         <button type="submit" class=button data-testid="repo-token-clear"
-                            disabled=move || clear.pending().get()
-                                || !status.get().and_then(Result::ok).is_some_and(|s| s.repo_token_set)>
+                            disabled=move || clear.pending().get() || !is_set.get()>
                             "Clear"
                         </button>
                     </ActionForm>
