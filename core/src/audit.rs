@@ -12,7 +12,7 @@ pub use filter::{AuditFilter, AuditFilterForm, KindFilter, DEFAULT_PAGE, MAX_PAG
 use crate::variables::{Reference, VariableValue};
 
 /// What every secret value reads as in the audit log.
-pub const MASK: &str = "••••";
+pub use crate::words::MASK;
 
 crate::text_enum!(
     /// What an audit entry is about; the filter's vocabulary.

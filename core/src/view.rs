@@ -178,7 +178,7 @@ pub struct ProjectStatus {
     /// What still needs the user: the last sync's findings against the configuration
     /// now, computed on every read (resolved items are gone).
     #[serde(default)]
-    pub attention: Vec<crate::project::attention::Attention>,
+    pub attention: Vec<crate::attention::Attention>,
 }
 
 /// A variable as the Environment tab lists it; plain values stay masked until revealed.

@@ -97,3 +97,7 @@ pub struct UnknownWord {
     pub kind: &'static str,
     pub word: String,
 }
+
+/// What a secret value reads as wherever it is shown (the audit log, a masked token):
+/// here, low in the crate, so every module can use it without importing `audit`.
+pub const MASK: &str = "••••";

@@ -15,8 +15,10 @@
 //!   history (5 MB at the tip), made in the bench's temporary directory: NSM fetches
 //!   the new commit into its mirror, the floor clones the tip again.
 //!
-//!     cargo bench -p nsm-server --bench deploy                  # 11 rounds per case
-//!     NSM_BENCH_ROUNDS=21 NSM_BENCH_CASES=one-of-three cargo bench -p nsm-server --bench deploy
+//! ```text
+//! cargo bench -p nsm-server --bench deploy                  # 11 rounds per case
+//! NSM_BENCH_ROUNDS=21 NSM_BENCH_CASES=one-of-three cargo bench -p nsm-server --bench deploy
+//! ```
 //!
 //! Needs a Docker daemon (`bash scripts/services.sh`). Prints every round, then per case
 //! the median ratio NSM / floor with its IQR and min–max, and NSM's stages.
@@ -114,6 +116,9 @@ impl Nsm {
     }
 }
 
+/// Commits round `n`'s change into the case's repository.
+type NextCommit = Box<dyn Fn(&FixtureRepo, usize)>;
+
 /// One case: a project on NSM and its floor twin, fed the same commits.
 struct Case {
     name: &'static str,
@@ -123,7 +128,7 @@ struct Case {
     /// The floor's `.env` (NSM gets the same variables with their own values).
     floor_env: Option<String>,
     /// Commits round `n`'s change.
-    next: Box<dyn Fn(&FixtureRepo, usize)>,
+    next: NextCommit,
     /// Services whose containers must survive every round on NSM.
     kept: &'static [&'static str],
     /// A service NSM must recreate every round.

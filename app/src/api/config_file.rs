@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use nsm_core::project::config_file::ConfigPlan;
+use nsm_core::config_file::ConfigPlan;
 
 use crate::error::AppError;
 

@@ -66,7 +66,7 @@ pub trait Projects: Send + Sync {
         by: &CurrentUser,
         into: Option<&ProjectId>,
         text: &str,
-    ) -> AppResult<nsm_core::project::config_file::ConfigPlan>;
+    ) -> AppResult<nsm_core::config_file::ConfigPlan>;
     /// Applies a configuration file after its plan was shown: refused when the project
     /// changed since (`base` is the plan's). Answers the project's id.
     async fn apply_config_import(

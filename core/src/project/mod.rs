@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-pub mod attention;
-pub mod config_file;
 pub mod repo_token;
 
 pub use repo_token::{RepoToken, RepoTokenStatus};

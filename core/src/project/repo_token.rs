@@ -44,7 +44,7 @@ impl RepoToken {
 
 impl std::fmt::Debug for RepoToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RepoToken({})", crate::audit::MASK)
+        write!(f, "RepoToken({})", crate::words::MASK)
     }
 }
 
@@ -105,7 +105,7 @@ mod tests {
         let token = RepoToken::parse("ghp_s3cret").unwrap();
         let shown = format!("{token:?} {:?}", Some(&token));
         assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(shown.contains(crate::audit::MASK));
+        assert!(shown.contains(crate::words::MASK));
     }
 
     #[test]

@@ -4,9 +4,9 @@ use app::backend::{Deployments, ServiceUpdate};
 use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, DeploymentDetail, DeploymentSummary, LogLineView, ProjectStatus, ServiceView, SyncView};
 use async_trait::async_trait;
+use nsm_core::attention::{attention, Attention, AttentionInput, ConfiguredService};
 use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind, DeployTrigger};
 use nsm_core::plan::Plan;
-use nsm_core::project::attention::{attention, Attention, AttentionInput, ConfiguredService};
 use nsm_core::{DeploymentId, ProjectId, Trigger};
 
 use super::Plane;

@@ -5,7 +5,7 @@ use app::error::{AppError, AppResult};
 use app::model::{CurrentUser, ProjectDetail, ProjectSummary};
 use async_trait::async_trait;
 use nsm_core::audit::{changed_fields, AuditAction, AuditEvent, AuditKind};
-use nsm_core::project::config_file::ConfigPlan;
+use nsm_core::config_file::ConfigPlan;
 use nsm_core::project::{RepoToken, RepoTokenStatus};
 use nsm_core::service::{ServiceHealth, Verdict};
 use nsm_core::{ProjectConfig, ProjectId};

@@ -5,7 +5,7 @@ use crate::api::deployments::{get_project_status, DeployProject, SyncProject, Te
 use crate::api::plan::get_plan;
 use crate::model::{ProjectStatus, SyncView};
 use nsm_core::access::Permission;
-use nsm_core::project::attention::{Attention, ALL_CONFIGURED};
+use nsm_core::attention::{Attention, ALL_CONFIGURED};
 
 use super::plan_view::{blocks, PlanPanel};
 

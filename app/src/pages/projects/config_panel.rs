@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use nsm_core::access::Permission;
-use nsm_core::project::config_file::{ChangeAction, ConfigPlan};
+use nsm_core::config_file::{ChangeAction, ConfigPlan};
 
 use super::file_transfer::{download, FilePicker};
 use crate::api::config_file::{apply_config_import, export_config, plan_config_import};

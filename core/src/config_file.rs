@@ -54,9 +54,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Branch, DeployTimeout, ProjectConfig, ProjectId, Repository};
 use crate::domain::{DomainEntry, Hostname, ResourceConfig, ResourceEntry, ResourcePath, ResourceType, Topology};
 use crate::env::EnvName;
+use crate::project::{Branch, DeployTimeout, ProjectConfig, ProjectId, Repository};
 use crate::service::ServiceState;
 use crate::variables::{check_reference, Reference, Variable, VariableValue, SECRET_MASK};
 use crate::worker::WorkerId;
