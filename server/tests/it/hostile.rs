@@ -163,10 +163,10 @@ const BYSTANDER_HOST: &str = "bystander.nsm.test";
 const BYSTANDER_TARGET: &str = "https://example.com/still-served";
 
 impl Bench {
-    async fn publish(&self, project: &str) -> Result<(), String> {
+    async fn publish(&self, project: &str) -> Result<(), nsm_server::edge::EdgeError> {
         let plane = &self.s.server.as_ref().expect("running").plane;
         let id = ProjectId::parse(project).expect("id");
-        plane.edge.publish(&id, &WorkerId::local()).await.map(|_| ()).map_err(|e| e.to_string())
+        plane.edge.publish(&id, &WorkerId::local()).await.map(|_| ())
     }
 
     async fn bystander_served(&self, after: &str) {
